@@ -1,0 +1,60 @@
+CREATE TABLE `auth_links` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`token_hash` text NOT NULL,
+	`phone` text NOT NULL,
+	`created_at` integer NOT NULL,
+	`expires_at` integer NOT NULL,
+	`used_at` integer
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `auth_links_token_hash` ON `auth_links` (`token_hash`);--> statement-breakpoint
+CREATE INDEX `auth_links_phone` ON `auth_links` (`phone`);--> statement-breakpoint
+CREATE TABLE `inbound_messages` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`sid` text NOT NULL,
+	`phone` text NOT NULL,
+	`body` text NOT NULL,
+	`media` text DEFAULT '[]' NOT NULL,
+	`received_at` integer NOT NULL,
+	`status` text DEFAULT 'pending' NOT NULL,
+	`attempts` integer DEFAULT 0 NOT NULL,
+	`next_attempt_at` integer NOT NULL,
+	`outcome` text,
+	`post_id` text
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `inbound_messages_sid` ON `inbound_messages` (`sid`);--> statement-breakpoint
+CREATE INDEX `inbound_messages_queue` ON `inbound_messages` (`status`,`phone`,`id`);--> statement-breakpoint
+CREATE TABLE `oauth_sessions` (
+	`state_hash` text PRIMARY KEY NOT NULL,
+	`link_id` integer NOT NULL,
+	`code_verifier` text NOT NULL,
+	`expires_at` integer NOT NULL,
+	FOREIGN KEY (`link_id`) REFERENCES `auth_links`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE TABLE `outbound_messages` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`phone` text NOT NULL,
+	`body` text NOT NULL,
+	`secret` text,
+	`created_at` integer NOT NULL,
+	`status` text DEFAULT 'pending' NOT NULL,
+	`attempts` integer DEFAULT 0 NOT NULL,
+	`next_attempt_at` integer NOT NULL,
+	`twilio_sid` text,
+	`error` text
+);
+--> statement-breakpoint
+CREATE INDEX `outbound_messages_queue` ON `outbound_messages` (`status`,`phone`,`id`);--> statement-breakpoint
+CREATE TABLE `texters` (
+	`phone` text PRIMARY KEY NOT NULL,
+	`x_user_id` text,
+	`x_handle` text,
+	`access_token` text,
+	`refresh_token` text,
+	`token_expires_at` integer,
+	`opted_out` integer DEFAULT false NOT NULL,
+	`connected_at` integer,
+	`created_at` integer NOT NULL
+);

@@ -1,0 +1,89 @@
+import { html } from "@elysiajs/html";
+import { Elysia } from "elysia";
+import { authController } from "./auth/routes";
+import type { Cipher } from "./crypto/cipher";
+import type { Clock } from "./clock";
+import type { Config } from "./config";
+import { databaseIsReachable, type Database } from "./db/client";
+import type { Delivery } from "./delivery/worker";
+import { MAX_BODY_BYTES } from "./http/body";
+import { HttpError } from "./http/errors";
+import { securityHeaders } from "./http/security-headers";
+import type { Logger } from "./log";
+import type { SmsGateway } from "./sms/gateway";
+import { webhookController } from "./sms/webhook";
+import { LandingPage, MessagePage } from "./web/pages";
+import { staticController } from "./web/static";
+import type { XGateway } from "./x/gateway";
+
+export type AppDeps = {
+  config: Config;
+  db: Database;
+  clock: Clock;
+  x: XGateway;
+  sms: SmsGateway;
+  cipher: Cipher;
+  logger: Logger;
+  delivery: Pick<Delivery, "inboundArrived" | "textsQueued">;
+};
+
+const NOT_FOUND = MessagePage({ title: "Page not found", lines: ["There is nothing here."] });
+
+/** Builds the HTTP app from its dependencies; `index.ts` and the tests both come through here. */
+// Elysia apps keep their inferred type: it carries every route.
+export function createApp(deps: AppDeps) {
+  const { config, logger } = deps;
+  const headers = securityHeaders(config);
+  return new Elysia({ serve: { maxRequestBodySize: MAX_BODY_BYTES } })
+    .use(html({ autoDetect: true }))
+    .onRequest(({ set }) => {
+      Object.assign(set.headers, headers);
+    })
+    .onError(({ code, error, set }) => {
+      Object.assign(set.headers, headers);
+      if (error instanceof HttpError) {
+        set.status = error.status;
+        return error.message;
+      }
+      if (code === "NOT_FOUND") {
+        set.status = 404;
+        set.headers["content-type"] = "text/html; charset=utf-8";
+        return NOT_FOUND;
+      }
+      if (code === "PARSE" || code === "VALIDATION" || code === "INVALID_COOKIE_SIGNATURE") {
+        set.status = 400;
+        return "Bad request";
+      }
+      logger.error("http.unhandled", { code: String(code), error: String(error) });
+      set.status = 500;
+      return "Internal error";
+    })
+    .use(staticController())
+    .get("/", () => LandingPage({ phoneNumber: "phoneNumber" in config.twilio.sender ? config.twilio.sender.phoneNumber : null }))
+    .get("/healthz", ({ set }) => {
+      const ok = databaseIsReachable(deps.db);
+      set.status = ok ? 200 : 503;
+      return ok ? "ok" : "database unreachable";
+    })
+    .use(
+      webhookController({
+        db: deps.db,
+        clock: deps.clock,
+        logger,
+        publicUrl: config.publicUrl,
+        twilio: config.twilio,
+        inboundArrived: () => deps.delivery.inboundArrived(),
+      }),
+    )
+    .use(
+      authController({
+        db: deps.db,
+        x: deps.x,
+        cipher: deps.cipher,
+        clock: deps.clock,
+        logger,
+        redirectUri: `${config.publicUrl}/auth/callback`,
+        textsQueued: () => deps.delivery.textsQueued(),
+      }),
+    );
+}

@@ -1,0 +1,57 @@
+import type { Clock } from "../clock";
+import type { Cipher } from "../crypto/cipher";
+import type { Database } from "../db/client";
+import { texters } from "../db/schema";
+import { enqueueText } from "../delivery/outbox";
+import { type Logger, maskPhone } from "../log";
+import { replies } from "../sms/replies";
+import type { XGateway } from "../x/gateway";
+import { sealTokens } from "../x/tokens";
+import { consumeLinks } from "./links";
+import { endOAuthSession, type OAuthSession } from "./oauth-sessions";
+
+export type ConnectOutcome =
+  | { kind: "connected"; handle: string }
+  /** Another tab or a replayed callback already connected through this link. */
+  | { kind: "link_used" }
+  /** X refused the code (expired, replayed, wrong verifier). */
+  | { kind: "refused" }
+  | { kind: "unavailable" };
+
+export type ConnectDeps = {
+  db: Database;
+  x: XGateway;
+  cipher: Cipher;
+  clock: Clock;
+  logger: Logger;
+  redirectUri: string;
+  textsQueued: () => void;
+};
+
+/** Finishes OAuth: code → tokens → handle, then one transaction stores it all and queues "Connected". */
+export async function connectAccount(deps: ConnectDeps, session: OAuthSession, code: string): Promise<ConnectOutcome> {
+  const { db, x, clock, logger } = deps;
+  const phone = session.link.phone;
+  const exchange = await x.exchangeCode(code, session.codeVerifier, deps.redirectUri);
+  if (exchange.kind === "invalid_grant") return { kind: "refused" };
+  if (exchange.kind === "unavailable") return { kind: "unavailable" };
+  const me = await x.me(exchange.tokens.accessToken);
+  if (me.kind !== "ok") return me.kind === "unauthorized" || me.kind === "refused" ? { kind: "refused" } : { kind: "unavailable" };
+  const sealed = await sealTokens(deps.cipher, phone, exchange.tokens);
+  const now = clock.now();
+  const connected = db.transaction((tx) => {
+    if (!consumeLinks(tx, session.link, now)) return false;
+    endOAuthSession(tx, session.stateHash);
+    const account = { ...sealed, xUserId: me.value.id, xHandle: me.value.username, connectedAt: now };
+    tx.insert(texters)
+      .values({ phone, createdAt: now, ...account })
+      .onConflictDoUpdate({ target: texters.phone, set: account })
+      .run();
+    enqueueText(tx, { phone, body: replies.connected(me.value.username) }, now);
+    return true;
+  });
+  if (!connected) return { kind: "link_used" };
+  deps.textsQueued();
+  logger.info("auth.connected", { phone: maskPhone(phone) });
+  return { kind: "connected", handle: me.value.username };
+}

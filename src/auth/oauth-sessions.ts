@@ -1,0 +1,52 @@
+import { and, eq, gt, lt } from "drizzle-orm";
+import type { Cipher } from "../crypto/cipher";
+import { sha256 } from "../crypto/random";
+import type { Database } from "../db/client";
+import { authLinks, oauthSessions } from "../db/schema";
+import type { Writer } from "../db/transaction";
+import type { AuthLink } from "./links";
+
+/** How long a browser may spend on X's consent page. */
+export const OAUTH_SESSION_TTL_MS = 10 * 60_000;
+
+/** Remembers an OAuth attempt by the hash of its `state`; the PKCE verifier is kept encrypted. */
+export async function startOAuthSession(
+  db: Database,
+  cipher: Cipher,
+  attempt: { linkId: number; state: string; codeVerifier: string },
+  now: number,
+): Promise<void> {
+  const stateHash = sha256(attempt.state);
+  const codeVerifier = await cipher.encrypt(attempt.codeVerifier, `pkce:${stateHash}`);
+  db.transaction((tx) => {
+    tx.delete(oauthSessions).where(lt(oauthSessions.expiresAt, now)).run();
+    tx.insert(oauthSessions)
+      .values({ stateHash, linkId: attempt.linkId, codeVerifier, expiresAt: now + OAUTH_SESSION_TTL_MS })
+      .run();
+  });
+}
+
+export type OAuthSession = { stateHash: string; codeVerifier: string; link: AuthLink };
+
+/** The live attempt for `state`, with the link it came from. */
+export async function findOAuthSession(
+  db: Database,
+  cipher: Cipher,
+  state: string,
+  now: number,
+): Promise<OAuthSession | null> {
+  const stateHash = sha256(state);
+  const row = db
+    .select()
+    .from(oauthSessions)
+    .innerJoin(authLinks, eq(authLinks.id, oauthSessions.linkId))
+    .where(and(eq(oauthSessions.stateHash, stateHash), gt(oauthSessions.expiresAt, now)))
+    .get();
+  if (!row) return null;
+  const codeVerifier = await cipher.decrypt(row.oauth_sessions.codeVerifier, `pkce:${stateHash}`);
+  return { stateHash, codeVerifier, link: row.auth_links };
+}
+
+export function endOAuthSession(tx: Writer, stateHash: string): void {
+  tx.delete(oauthSessions).where(eq(oauthSessions.stateHash, stateHash)).run();
+}

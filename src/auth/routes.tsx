@@ -1,0 +1,113 @@
+import { timingSafeEqual } from "node:crypto";
+import { Elysia } from "elysia";
+import { maskPhone } from "../log";
+import { AuthLinkPage, MessagePage } from "../web/pages";
+import { type ConnectDeps, connectAccount } from "./connect";
+import { clearedStateCookie, readCookie, STATE_COOKIE, stateCookie } from "./cookie";
+import { findUsableLink } from "./links";
+import { findOAuthSession, OAUTH_SESSION_TTL_MS, startOAuthSession } from "./oauth-sessions";
+
+export type AuthDeps = ConnectDeps;
+
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+
+const LINK_GONE = MessagePage({
+  title: "This link no longer works",
+  lines: [
+    "Links work once, for 15 minutes. Text anything to the service's number to get a new one.",
+  ],
+});
+
+const STATE_MISMATCH = MessagePage({
+  title: "We could not check this sign-in",
+  lines: [
+    "This page was opened in a different browser, or the sign-in took too long.",
+    "Open the link from your text message again, in this browser.",
+  ],
+});
+
+// Elysia controllers keep their inferred type: it carries the routes for the app that mounts them.
+export function authController(deps: AuthDeps) {
+  const { db, cipher, clock } = deps;
+  return new Elysia({ name: "auth" })
+    .onAfterHandle(({ set }) => {
+      // The one-time link is in these pages' URLs: never let it leak through Referer.
+      set.headers["referrer-policy"] = "no-referrer";
+      set.headers["cache-control"] = "no-store";
+    })
+    .get("/auth/callback", async ({ query, request, set }) => {
+      const state = query.state ?? "";
+      const cookie = readCookie(request.headers.get("cookie"), STATE_COOKIE) ?? "";
+      set.headers["set-cookie"] = clearedStateCookie();
+      const session = sameSecret(state, cookie) ? await findOAuthSession(db, cipher, state, clock.now()) : null;
+      if (!session) {
+        set.status = 400;
+        return STATE_MISMATCH;
+      }
+      if (query.error !== undefined) {
+        return MessagePage({
+          title: "Your X account was not connected",
+          lines: [
+            "You cancelled on X, so nothing was connected and nothing will be posted.",
+            "Changed your mind? Open the link from your text again within 15 minutes, or text us for a new one.",
+          ],
+        });
+      }
+      if (!query.code) {
+        set.status = 400;
+        return STATE_MISMATCH;
+      }
+      const outcome = await connectAccount(deps, session, query.code);
+      switch (outcome.kind) {
+        case "connected":
+          return MessagePage({
+            title: `Connected as @${outcome.handle}`,
+            lines: ["Go back to your messages: text anything to post it to X. Text HELP for commands."],
+          });
+        case "link_used":
+          set.status = 409;
+          return LINK_GONE;
+        case "refused":
+          set.status = 400;
+          return MessagePage({
+            title: "X did not confirm the connection",
+            lines: ["Please open the link from your text again and press Connect once more."],
+          });
+        case "unavailable":
+          set.status = 502;
+          return MessagePage({
+            title: "X did not answer",
+            lines: ["X seems to be having trouble. Please open the link from your text again in a minute."],
+          });
+      }
+    })
+    .get("/auth/:token", ({ params, set }) => {
+      const link = TOKEN.test(params.token) ? findUsableLink(db, params.token, clock.now()) : undefined;
+      if (!link) {
+        set.status = 410;
+        return LINK_GONE;
+      }
+      return AuthLinkPage({ maskedPhone: maskPhone(link.phone), action: `/auth/${params.token}` });
+    })
+    .post(
+      "/auth/:token",
+      async ({ params, set, redirect }) => {
+        const link = TOKEN.test(params.token) ? findUsableLink(db, params.token, clock.now()) : undefined;
+        if (!link) {
+          set.status = 410;
+          return LINK_GONE;
+        }
+        const attempt = deps.x.authorizationRequest(deps.redirectUri);
+        await startOAuthSession(db, cipher, { linkId: link.id, ...attempt }, clock.now());
+        set.headers["set-cookie"] = stateCookie(attempt.state, OAUTH_SESSION_TTL_MS / 1000);
+        return redirect(attempt.url, 303);
+      },
+      // The button posts no fields; whatever arrives is not read.
+      { parse: "none" },
+    );
+}
+
+function sameSecret(a: string, b: string): boolean {
+  if (a === "" || a.length !== b.length) return false;
+  return timingSafeEqual(Buffer.from(a), Buffer.from(b));
+}

@@ -1,0 +1,177 @@
+import { isValidPhoneNumber } from "libphonenumber-js";
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+export type TwilioSender = { phoneNumber: string } | { messagingServiceSid: string };
+
+export type Config = Readonly<{
+  mode: "production" | "sandbox";
+  port: number;
+  host: string;
+  /** Origin without trailing slash, e.g. `https://smstweet.org`. */
+  publicUrl: string;
+  databasePath: string;
+  /** 32 raw bytes; AES-256-GCM key for X tokens at rest. */
+  tokenEncryptionKey: Uint8Array;
+  twilio: Readonly<{ accountSid: string; authToken: string; sender: TwilioSender; apiUrl: string }>;
+  x: Readonly<{ clientId: string; clientSecret: string; apiUrl: string; authorizeUrl: string }>;
+  logLevel: LogLevel;
+}>;
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+const CREDENTIALS = [
+  "TWILIO_ACCOUNT_SID",
+  "TWILIO_AUTH_TOKEN",
+  "TWILIO_PHONE_NUMBER",
+  "TWILIO_MESSAGING_SERVICE_SID",
+  "X_CLIENT_ID",
+  "X_CLIENT_SECRET",
+] as const;
+
+const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** True when no Twilio and no X credential is set at all: the spec's sandbox mode. */
+export function wantsSandbox(env: Env): boolean {
+  return CREDENTIALS.every((name) => !env[name]?.trim());
+}
+
+/** Reads the environment once; reports every problem together rather than the first. */
+export function parseConfig(env: Env): ConfigResult {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === "" ? undefined : value;
+  };
+  const required = (name: string, why = "is required"): string => {
+    const value = read(name);
+    if (value === undefined) problems.push(`${name} ${why}`);
+    return value ?? "";
+  };
+
+  if (wantsSandbox(env)) {
+    problems.push(
+      "No Twilio or X credentials are set. Set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_PHONE_NUMBER, X_CLIENT_ID and X_CLIENT_SECRET (see .env.example).",
+    );
+  }
+
+  const port = parsePort(read("PORT") ?? "3000", problems);
+  const host = read("HOST") ?? "0.0.0.0";
+  const publicUrl = parseOrigin("PUBLIC_URL", required("PUBLIC_URL"), problems);
+  if (publicUrl.startsWith("http:") && !isLoopback(publicUrl)) {
+    problems.push("PUBLIC_URL must be https (Twilio and X call it from the internet)");
+  }
+  const tokenEncryptionKey = parseKey(required("TOKEN_ENCRYPTION_KEY"), problems);
+
+  const accountSid = required("TWILIO_ACCOUNT_SID");
+  if (accountSid && !/^AC[0-9a-fA-F]{32}$/.test(accountSid)) {
+    problems.push("TWILIO_ACCOUNT_SID must look like AC followed by 32 hex digits");
+  }
+  const authToken = required("TWILIO_AUTH_TOKEN");
+  const sender = parseSender(read("TWILIO_PHONE_NUMBER"), read("TWILIO_MESSAGING_SERVICE_SID"), problems);
+
+  const logLevel = (read("LOG_LEVEL") ?? "info").toLowerCase() as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
+
+  const config: Config = Object.freeze({
+    mode: "production",
+    port,
+    host,
+    publicUrl,
+    databasePath: read("DATABASE_PATH") ?? "./data/smstweet.db",
+    tokenEncryptionKey,
+    twilio: Object.freeze({
+      accountSid,
+      authToken,
+      sender,
+      apiUrl: parseOrigin("TWILIO_API_URL", read("TWILIO_API_URL") ?? "https://api.twilio.com", problems),
+    }),
+    x: Object.freeze({
+      clientId: required("X_CLIENT_ID"),
+      clientSecret: required("X_CLIENT_SECRET"),
+      apiUrl: parseOrigin("X_API_URL", read("X_API_URL") ?? "https://api.x.com", problems),
+      authorizeUrl: parseUrl(
+        "X_AUTHORIZE_URL",
+        read("X_AUTHORIZE_URL") ?? "https://x.com/i/oauth2/authorize",
+        problems,
+      ),
+    }),
+    logLevel,
+  });
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
+}
+
+function isLoopback(origin: string): boolean {
+  const { hostname } = new URL(origin);
+  return hostname === "localhost" || hostname === "[::1]" || hostname.startsWith("127.");
+}
+
+function parsePort(raw: string, problems: string[]): number {
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    problems.push(`PORT must be a whole number from 0 to 65535, not "${raw}"`);
+    return 0;
+  }
+  return port;
+}
+
+function parseUrl(name: string, raw: string, problems: string[]): string {
+  if (!URL.canParse(raw)) {
+    problems.push(`${name} must be an absolute URL`);
+    return raw;
+  }
+  const url = new URL(raw);
+  if (url.protocol !== "https:" && url.protocol !== "http:") problems.push(`${name} must be http(s)`);
+  return url.href.replace(/\/$/, "");
+}
+
+function parseOrigin(name: string, raw: string, problems: string[]): string {
+  if (raw === "") return raw;
+  if (!URL.canParse(raw)) {
+    problems.push(`${name} must be an absolute URL like https://example.org`);
+    return raw;
+  }
+  const url = new URL(raw);
+  if (url.protocol !== "https:" && url.protocol !== "http:") problems.push(`${name} must be http(s)`);
+  if (url.pathname !== "/" || url.search || url.hash) problems.push(`${name} must be an origin, without a path`);
+  return url.origin;
+}
+
+function parseKey(raw: string, problems: string[]): Uint8Array {
+  if (raw === "") return new Uint8Array();
+  const bytes = Buffer.from(raw, "base64");
+  if (bytes.length !== 32 || !/^[A-Za-z0-9+/=_-]+$/.test(raw)) {
+    problems.push("TOKEN_ENCRYPTION_KEY must be 32 random bytes, base64 (openssl rand -base64 32)");
+  }
+  return new Uint8Array(bytes);
+}
+
+function parseSender(
+  phoneNumber: string | undefined,
+  messagingServiceSid: string | undefined,
+  problems: string[],
+): TwilioSender {
+  if (messagingServiceSid !== undefined) {
+    if (!/^MG[0-9a-fA-F]{32}$/.test(messagingServiceSid)) {
+      problems.push("TWILIO_MESSAGING_SERVICE_SID must look like MG followed by 32 hex digits");
+    }
+    return { messagingServiceSid };
+  }
+  if (phoneNumber === undefined) {
+    problems.push("TWILIO_PHONE_NUMBER (or TWILIO_MESSAGING_SERVICE_SID) is required");
+    return { phoneNumber: "" };
+  }
+  if (!isValidPhoneNumber(phoneNumber)) {
+    problems.push("TWILIO_PHONE_NUMBER must be a phone number in E.164 form, like +15005550006");
+  }
+  return { phoneNumber };
+}

@@ -1,0 +1,34 @@
+import { Database as Sqlite } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { type BunSQLiteDatabase, drizzle } from "drizzle-orm/bun-sqlite";
+import { migrate } from "drizzle-orm/bun-sqlite/migrator";
+import * as schema from "./schema";
+
+export type Database = BunSQLiteDatabase<typeof schema> & { $client: Sqlite };
+
+const MIGRATIONS = join(import.meta.dir, "../../drizzle");
+
+/** Opens (creating if needed) the SQLite file, sets pragmas and applies pending migrations. */
+export function openDatabase(path: string): Database {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new Sqlite(path, { create: true, strict: true });
+  // WAL lets the webhook write while the worker reads. FULL: a stored text must survive power loss,
+  // because the webhook has already told Twilio it has it.
+  sqlite.run("PRAGMA journal_mode = WAL");
+  sqlite.run("PRAGMA synchronous = FULL");
+  sqlite.run("PRAGMA foreign_keys = ON");
+  sqlite.run("PRAGMA busy_timeout = 5000");
+  const db = drizzle(sqlite, { schema });
+  migrate(db, { migrationsFolder: MIGRATIONS });
+  return db;
+}
+
+/** True when a trivial query succeeds: what /healthz reports. */
+export function databaseIsReachable(db: Database): boolean {
+  try {
+    return db.$client.query("SELECT 1 AS ok").get() !== null;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,85 @@
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/** One row per phone number that ever texted us. Tokens are AES-GCM ciphertexts (see x/token-cipher). */
+export const texters = sqliteTable("texters", {
+  phone: text("phone").primaryKey(),
+  xUserId: text("x_user_id"),
+  xHandle: text("x_handle"),
+  accessToken: text("access_token"),
+  refreshToken: text("refresh_token"),
+  tokenExpiresAt: integer("token_expires_at"),
+  optedOut: integer("opted_out", { mode: "boolean" }).notNull().default(false),
+  connectedAt: integer("connected_at"),
+  createdAt: integer("created_at").notNull(),
+});
+
+/** One-time links: only the SHA-256 of the token is kept. */
+export const authLinks = sqliteTable(
+  "auth_links",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    tokenHash: text("token_hash").notNull(),
+    phone: text("phone").notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    usedAt: integer("used_at"),
+  },
+  (t) => [uniqueIndex("auth_links_token_hash").on(t.tokenHash), index("auth_links_phone").on(t.phone)],
+);
+
+/** An OAuth attempt started from a link; `stateHash` is the SHA-256 of the state in the browser's cookie. */
+export const oauthSessions = sqliteTable("oauth_sessions", {
+  stateHash: text("state_hash").primaryKey(),
+  linkId: integer("link_id")
+    .notNull()
+    .references(() => authLinks.id, { onDelete: "cascade" }),
+  codeVerifier: text("code_verifier").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+});
+
+export type MessageStatus = "pending" | "done";
+
+/** Inbound texts are the work queue: a row per MessageSid, worked per phone in `id` order. */
+export const inboundMessages = sqliteTable(
+  "inbound_messages",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    sid: text("sid").notNull(),
+    phone: text("phone").notNull(),
+    body: text("body").notNull(),
+    /** JSON array of `{ url, contentType }`. */
+    media: text("media").notNull().default("[]"),
+    receivedAt: integer("received_at").notNull(),
+    status: text("status").$type<MessageStatus>().notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: integer("next_attempt_at").notNull(),
+    outcome: text("outcome"),
+    postId: text("post_id"),
+  },
+  (t) => [
+    uniqueIndex("inbound_messages_sid").on(t.sid),
+    index("inbound_messages_queue").on(t.status, t.phone, t.id),
+  ],
+);
+
+export type OutboundStatus = "pending" | "sent" | "suppressed" | "failed";
+
+/** Every text we send, sent by the delivery worker with retries. */
+export const outboundMessages = sqliteTable(
+  "outbound_messages",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    phone: text("phone").notNull(),
+    body: text("body").notNull(),
+    /** Encrypted one-time link token substituted into `body` at send time, erased once sent. */
+    secret: text("secret"),
+    createdAt: integer("created_at").notNull(),
+    status: text("status").$type<OutboundStatus>().notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: integer("next_attempt_at").notNull(),
+    twilioSid: text("twilio_sid"),
+    error: text("error"),
+  },
+  (t) => [index("outbound_messages_queue").on(t.status, t.phone, t.id)],
+);
+

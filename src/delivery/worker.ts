@@ -1,0 +1,70 @@
+import type { Clock } from "../clock";
+import type { Cipher } from "../crypto/cipher";
+import type { Database } from "../db/client";
+import type { Logger } from "../log";
+import type { SmsGateway } from "../sms/gateway";
+import type { XGateway } from "../x/gateway";
+import type { TokenKeeper } from "../x/tokens";
+import { type BackoffPolicy, DEFAULT_BACKOFF } from "./backoff";
+import { inboundSource } from "./inbound-job";
+import { Lanes } from "./lanes";
+import { outboundSource } from "./outbound-job";
+
+export type DeliveryDeps = {
+  db: Database;
+  x: XGateway;
+  sms: SmsGateway;
+  keeper: TokenKeeper;
+  cipher: Cipher;
+  clock: Clock;
+  logger: Logger;
+  publicUrl: string;
+  backoff?: BackoffPolicy;
+  pollMs?: number;
+  /** Numbers worked at once; X answers in hundreds of milliseconds, so a few keep up with a lot. */
+  concurrency?: number;
+};
+
+export type Delivery = {
+  /** Picks up unfinished work from the database (after a restart too) and keeps polling. */
+  start(): void;
+  /** The webhook stored a text: look at it now rather than at the next poll. */
+  inboundArrived(): void;
+  /** Something queued a text outside the worker (e.g. the OAuth callback): send it now. */
+  textsQueued(): void;
+  /** Waits until both queues have nothing in flight. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+};
+
+/** The background worker: inbound texts → X, queued replies → Twilio. The database is the queue. */
+export function createDelivery(deps: DeliveryDeps): Delivery {
+  const backoff = deps.backoff ?? DEFAULT_BACKOFF;
+  const lanes = { clock: deps.clock, logger: deps.logger, pollMs: deps.pollMs ?? 500 };
+  const outbound = new Lanes(outboundSource({ ...deps, backoff }), {
+    ...lanes,
+    name: "outbound",
+    concurrency: deps.concurrency ?? 8,
+  });
+  const inbound = new Lanes(inboundSource({ ...deps, backoff, textsQueued: () => outbound.wake() }), {
+    ...lanes,
+    name: "inbound",
+    concurrency: deps.concurrency ?? 8,
+  });
+  return {
+    start() {
+      outbound.start();
+      inbound.start();
+    },
+    inboundArrived: () => inbound.wake(),
+    textsQueued: () => outbound.wake(),
+    async idle() {
+      await inbound.idle();
+      await outbound.idle();
+    },
+    async stop() {
+      await inbound.stop();
+      await outbound.stop();
+    },
+  };
+}

@@ -1,0 +1,9 @@
+export { type ServedStandIn, type ServeOptions, serveTwilioStandIn } from "./serve";
+export { createTwilioStandIn } from "./stand-in";
+export type {
+  InjectedResponse,
+  RecordedRequest,
+  SentMessage,
+  TwilioStandIn,
+  TwilioStandInOptions,
+} from "./types";

@@ -1,0 +1,88 @@
+import { authenticate } from "./auth";
+import { forbidden, invalidRequest, json, problem, readJsonObject } from "./http";
+import type { PostInput, PostRefusal } from "./posts";
+import type { StandInState } from "./state";
+
+export function meRoute(state: StandInState, request: Request): Response {
+  const auth = authenticate(state, request, ["tweet.read", "users.read"]);
+  if (!auth.ok) return auth.response;
+  const { id, name, username } = auth.user;
+  return json({ data: { id, name, username } });
+}
+
+const REFUSALS: Record<PostRefusal, () => Response> = {
+  duplicate: () => forbidden("You are not allowed to create a Tweet with duplicate content."),
+  too_long: () =>
+    forbidden(
+      "Your Tweet text is too long. For more information on how X determines text length see https://github.com/twitter/twitter-text.",
+    ),
+  reply_target_missing: () =>
+    forbidden("You attempted to reply to a Tweet that is deleted or not visible to you."),
+  empty: () => invalidRequest("Post text or media is required.", { text: [""] }),
+};
+
+function readPostInput(body: Record<string, unknown>): PostInput | string {
+  const { text = "", reply, media } = body;
+  if (typeof text !== "string") return "text must be a string.";
+  let replyTo: string | null = null;
+  if (reply !== undefined) {
+    const target = (reply as { in_reply_to_tweet_id?: unknown } | null)?.in_reply_to_tweet_id;
+    if (typeof target !== "string" || !/^\d{1,19}$/.test(target))
+      return "reply.in_reply_to_tweet_id is invalid.";
+    replyTo = target;
+  }
+  let mediaIds: string[] = [];
+  if (media !== undefined) {
+    const ids = (media as { media_ids?: unknown } | null)?.media_ids;
+    if (
+      !Array.isArray(ids) ||
+      ids.length < 1 ||
+      ids.length > 4 ||
+      !ids.every((id) => typeof id === "string")
+    ) {
+      return "media.media_ids must hold 1 to 4 ids.";
+    }
+    mediaIds = ids;
+  }
+  return { text, replyTo, mediaIds };
+}
+
+export async function createTweetRoute(state: StandInState, request: Request): Promise<Response> {
+  const auth = authenticate(state, request, ["tweet.write"]);
+  if (!auth.ok) return auth.response;
+  const limitHeaders = state.tweetLimits.hit(auth.user.id);
+  const body = await readJsonObject(request);
+  if (!body) return invalidRequest("Request body must be a JSON object.");
+  const input = readPostInput(body);
+  if (typeof input === "string") return invalidRequest(input);
+  const badMedia = input.mediaIds.filter((id) => {
+    const media = state.media.get(id);
+    return !media?.finalized || media.ownerId !== auth.user.id;
+  });
+  if (badMedia.length > 0)
+    return invalidRequest("Your media IDs are invalid.", { "media.media_ids": badMedia });
+  const created = state.posts.create(auth.user, input);
+  const response = created.ok
+    ? json(
+        { data: { id: created.post.id, text: created.post.text, edit_history_tweet_ids: [created.post.id] } },
+        201,
+      )
+    : REFUSALS[created.refusal]();
+  for (const [name, value] of Object.entries(limitHeaders)) response.headers.set(name, value);
+  return response;
+}
+
+export function deleteTweetRoute(state: StandInState, request: Request, id: string): Response {
+  const auth = authenticate(state, request, ["tweet.write"]);
+  if (!auth.ok) return auth.response;
+  const post = state.posts.get(id);
+  if (!post || post.deleted) {
+    return problem(404, "Not Found Error", `Could not find tweet with id: [${id}].`, {
+      type: "https://api.twitter.com/2/problems/resource-not-found",
+    });
+  }
+  if (post.authorId !== auth.user.id)
+    return forbidden("You are not allowed to delete a Tweet you did not create.");
+  state.posts.markDeleted(id);
+  return json({ data: { deleted: true } });
+}

@@ -1,0 +1,54 @@
+import { json, problem } from "./http";
+import type { FaultResponse, FaultRoute } from "./types";
+
+export type FaultQueue = {
+  add(route: FaultRoute, response: FaultResponse, times: number): void;
+  take(route: FaultRoute): { response: Response; afterHandling: boolean } | null;
+};
+
+const TITLES: Record<number, string> = {
+  400: "Invalid Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found Error",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
+};
+
+export function createFaultQueue(): FaultQueue {
+  const queued = new Map<FaultRoute, FaultResponse[]>();
+  return {
+    add(route, response, times) {
+      const list = queued.get(route) ?? [];
+      for (let i = 0; i < times; i++) list.push(response);
+      queued.set(route, list);
+    },
+    take(route) {
+      const next = queued.get(route)?.shift();
+      if (!next) return null;
+      return { response: toResponse(next), afterHandling: next.afterHandling === true };
+    },
+  };
+}
+
+function toResponse(fault: FaultResponse): Response {
+  if (fault.body !== undefined) return json(fault.body, fault.status, fault.headers);
+  const title = TITLES[fault.status] ?? "Error";
+  const response = problem(fault.status, title, title);
+  for (const [name, value] of Object.entries(fault.headers ?? {})) response.headers.set(name, value);
+  return response;
+}
+
+/** Which fault bucket a request falls in, by X's own paths. */
+export function faultRouteOf(method: string, path: string): FaultRoute | null {
+  if (method === "POST" && path === "/2/oauth2/token") return "token";
+  if (method === "POST" && path === "/2/oauth2/revoke") return "revoke";
+  if (method === "GET" && path === "/2/users/me") return "users_me";
+  if (method === "POST" && path === "/2/tweets") return "tweets";
+  if (method === "DELETE" && path.startsWith("/2/tweets/")) return "delete_tweet";
+  if (path.startsWith("/2/media/upload")) return "media";
+  return null;
+}

@@ -1,0 +1,83 @@
+import { authenticate } from "./auth";
+import { invalidRequest, json, readJsonObject } from "./http";
+import { readMultipart } from "./multipart";
+import type { StandInState } from "./state";
+import type { StoredMedia } from "./types";
+
+const EXPIRES_AFTER_SECS = 86400;
+const SCOPES = ["media.write"] as const;
+
+/** X prefixes media keys by kind: 3_ photo, 16_ animated GIF, 7_ video. */
+function mediaKey(media: StoredMedia): string {
+  if (media.mimeType === "image/gif") return `16_${media.id}`;
+  return media.mimeType.startsWith("video/") ? `7_${media.id}` : `3_${media.id}`;
+}
+
+export async function initializeRoute(state: StandInState, request: Request): Promise<Response> {
+  const auth = authenticate(state, request, SCOPES);
+  if (!auth.ok) return auth.response;
+  const body = await readJsonObject(request);
+  const mediaType = body?.media_type;
+  const totalBytes = Number(body?.total_bytes);
+  if (typeof mediaType !== "string") return invalidRequest("media_type is required.", { media_type: [""] });
+  const created = state.media.initialize(auth.user.id, mediaType, totalBytes);
+  if (!created.ok) return invalidRequest(created.message);
+  const media = created.value;
+  return json({ data: { id: media.id, media_key: mediaKey(media), expires_after_secs: EXPIRES_AFTER_SECS } });
+}
+
+export async function appendRoute(state: StandInState, request: Request, id: string): Promise<Response> {
+  const auth = authenticate(state, request, SCOPES);
+  if (!auth.ok) return auth.response;
+  const body = new Uint8Array(await request.arrayBuffer());
+  const form = readMultipart(body, request.headers.get("content-type") ?? "");
+  if (!form) return invalidRequest("The append body must be multipart/form-data.");
+  const bytes = form.get("media");
+  if (!bytes) return invalidRequest("media is required.", { media: [""] });
+  const indexField = form.get("segment_index");
+  const segmentIndex = indexField?.length ? Number(new TextDecoder().decode(indexField)) : Number.NaN;
+  const appended = state.media.append(id, auth.user.id, segmentIndex, bytes);
+  if (!appended.ok) return invalidRequest(appended.message);
+  return json({ data: { expires_at: Math.floor(state.now() / 1000) + EXPIRES_AFTER_SECS } });
+}
+
+export function finalizeRoute(state: StandInState, request: Request, id: string): Response {
+  const auth = authenticate(state, request, SCOPES);
+  if (!auth.ok) return auth.response;
+  const finalized = state.media.finalize(id, auth.user.id);
+  if (!finalized.ok) return invalidRequest(finalized.message);
+  const media = finalized.value;
+  // Videos go through async processing at X; clients then poll STATUS, so exercise that path too.
+  const processing = media.mimeType.startsWith("video/")
+    ? { processing_info: { state: "pending", check_after_secs: 1 } }
+    : {};
+  return json({
+    data: {
+      id: media.id,
+      media_key: mediaKey(media),
+      size: media.bytes.length,
+      expires_after_secs: EXPIRES_AFTER_SECS,
+      ...processing,
+    },
+  });
+}
+
+export function statusRoute(state: StandInState, request: Request): Response {
+  const auth = authenticate(state, request, SCOPES);
+  if (!auth.ok) return auth.response;
+  const url = new URL(request.url);
+  const media = state.media.get(url.searchParams.get("media_id") ?? "");
+  if (url.searchParams.get("command") !== "STATUS" || !media || media.ownerId !== auth.user.id) {
+    return invalidRequest("Invalid media_id.", { media_id: [url.searchParams.get("media_id") ?? ""] });
+  }
+  return json({
+    data: {
+      id: media.id,
+      media_key: mediaKey(media),
+      processing_info: {
+        state: media.finalized ? "succeeded" : "pending",
+        progress_percent: media.finalized ? 100 : 0,
+      },
+    },
+  });
+}

@@ -1,0 +1,84 @@
+import type { StoredMedia } from "./types";
+
+type Upload = StoredMedia & { totalBytes: number; segments: Map<number, Uint8Array> };
+
+export type MediaResult<T> = { ok: true; value: T } | { ok: false; message: string };
+
+export type MediaStore = {
+  initialize(ownerId: string, mimeType: string, totalBytes: number): MediaResult<StoredMedia>;
+  append(id: string, ownerId: string, segmentIndex: number, bytes: Uint8Array): MediaResult<null>;
+  finalize(id: string, ownerId: string): MediaResult<StoredMedia>;
+  get(id: string): StoredMedia | undefined;
+  all(): StoredMedia[];
+};
+
+/** X's per-type size caps for tweet media. */
+const MAX_BYTES: Record<string, number> = {
+  "image/jpeg": 5 * 1024 * 1024,
+  "image/png": 5 * 1024 * 1024,
+  "image/webp": 5 * 1024 * 1024,
+  "image/gif": 15 * 1024 * 1024,
+  "video/mp4": 512 * 1024 * 1024,
+};
+
+export function createMediaStore(nextId: () => string): MediaStore {
+  const uploads = new Map<string, Upload>();
+  const owned = (id: string, ownerId: string): Upload | undefined => {
+    const upload = uploads.get(id);
+    return upload?.ownerId === ownerId ? upload : undefined;
+  };
+  const view = ({ id, ownerId, mimeType, bytes, finalized }: Upload): StoredMedia => ({
+    id,
+    ownerId,
+    mimeType,
+    bytes,
+    finalized,
+  });
+  return {
+    initialize(ownerId, mimeType, totalBytes) {
+      const max = MAX_BYTES[mimeType];
+      if (max === undefined) return { ok: false, message: `Unsupported media type: ${mimeType}` };
+      if (!Number.isInteger(totalBytes) || totalBytes <= 0 || totalBytes > max) {
+        return { ok: false, message: "total_bytes is out of range for this media type." };
+      }
+      const upload: Upload = {
+        id: nextId(),
+        ownerId,
+        mimeType,
+        bytes: new Uint8Array(),
+        finalized: false,
+        totalBytes,
+        segments: new Map(),
+      };
+      uploads.set(upload.id, upload);
+      return { ok: true, value: view(upload) };
+    },
+    append(id, ownerId, segmentIndex, bytes) {
+      const upload = owned(id, ownerId);
+      if (!upload || upload.finalized) return { ok: false, message: "Invalid media_id." };
+      if (!Number.isInteger(segmentIndex) || segmentIndex < 0 || segmentIndex > 999) {
+        return { ok: false, message: "segment_index must be between 0 and 999." };
+      }
+      upload.segments.set(segmentIndex, bytes);
+      return { ok: true, value: null };
+    },
+    finalize(id, ownerId) {
+      const upload = owned(id, ownerId);
+      if (!upload || upload.finalized) return { ok: false, message: "Invalid media_id." };
+      const ordered = [...upload.segments.entries()].sort(([a], [b]) => a - b).map(([, chunk]) => chunk);
+      const bytes = new Uint8Array(Buffer.concat(ordered));
+      if (bytes.length !== upload.totalBytes) {
+        return { ok: false, message: "Segments do not add up to provided total file size." };
+      }
+      upload.bytes = bytes;
+      upload.finalized = true;
+      upload.segments.clear();
+      return { ok: true, value: view(upload) };
+    },
+    get: (id) => {
+      const upload = uploads.get(id);
+      return upload ? view(upload) : undefined;
+    },
+    all: () => [...uploads.values()].map(view),
+  };
+}

@@ -1,0 +1,56 @@
+/** The shapes a test (or the sandbox UI) sees when it inspects the X stand-in. */
+
+export type StoredUser = { id: string; username: string; name: string };
+
+export type StoredPost = {
+  id: string;
+  authorId: string;
+  username: string;
+  text: string;
+  replyTo: string | null;
+  mediaIds: string[];
+  createdAt: number;
+  deleted: boolean;
+};
+
+export type StoredMedia = {
+  id: string;
+  ownerId: string;
+  mimeType: string;
+  bytes: Uint8Array;
+  finalized: boolean;
+};
+
+export type FaultRoute = "token" | "revoke" | "users_me" | "tweets" | "delete_tweet" | "media";
+
+export type FaultResponse = {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Handle the request for real first, then answer with the fault: "X did it, but the answer was lost". */
+  afterHandling?: boolean;
+};
+
+export type RequestLogEntry = { method: string; path: string };
+
+export interface XStandIn {
+  /** A fetch handler answering on X's own paths (`/2/tweets`, `/i/oauth2/authorize`, ...). */
+  handle(request: Request): Promise<Response>;
+  posts(): StoredPost[];
+  users(): StoredUser[];
+  media(): StoredMedia[];
+  readonly requests: RequestLogEntry[];
+  /** Consents as `username` (created if new); returns X's redirect `redirect_uri?code=...&state=...`. */
+  approve(authorizeUrl: string, username: string): Promise<string>;
+  /** Declines consent; returns `redirect_uri?error=access_denied&state=...`. */
+  deny(authorizeUrl: string): string;
+  /** Every access and refresh token ever issued to the user, e.g. to prove none is stored in plain text. */
+  issuedTokens(username: string): string[];
+  failNext(route: FaultRoute, response: FaultResponse, times?: number): void;
+  expireAccessTokens(username?: string): void;
+  /** Kills every access and refresh token of the user, as if they revoked the app at X. */
+  revokeTokens(username: string): void;
+  setAccessTokenLifetime(seconds: number): void;
+  /** Latency added to every API request. */
+  delayMs: number;
+}

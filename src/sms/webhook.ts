@@ -1,0 +1,80 @@
+import { Elysia } from "elysia";
+import { validateRequest } from "twilio";
+import type { Clock } from "../clock";
+import type { Database } from "../db/client";
+import { storeInbound, type MediaItem } from "../delivery/inbox";
+import { parseForm, readLimitedText } from "../http/body";
+import { badRequest, forbidden, unsupportedMediaType } from "../http/errors";
+import { type Logger, maskPhone } from "../log";
+
+export type WebhookDeps = {
+  db: Database;
+  clock: Clock;
+  logger: Logger;
+  publicUrl: string;
+  twilio: { accountSid: string; authToken: string };
+  inboundArrived: () => void;
+};
+
+const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
+const MESSAGE_SID = /^(SM|MM)[0-9a-fA-F]{32}$/;
+const E164 = /^\+[1-9]\d{6,14}$/;
+const MAX_MEDIA = 10;
+
+/**
+ * Twilio's inbound webhook: verify, store, answer. It never calls X or Twilio, so it answers in
+ * milliseconds whatever they are doing; replies go out through the outbox.
+ */
+// Elysia controllers keep their inferred type: it carries the routes for the app that mounts them.
+export function webhookController(deps: WebhookDeps) {
+  // Twilio signs the public URL; behind Caddy the request URL is http://app:3000/sms.
+  const signedUrl = `${deps.publicUrl}/sms`;
+  return new Elysia({ name: "sms-webhook" }).post(
+    "/sms",
+    async ({ request, set }) => {
+      const type = request.headers.get("content-type") ?? "";
+      if (!type.toLowerCase().startsWith("application/x-www-form-urlencoded")) {
+        throw unsupportedMediaType("application/x-www-form-urlencoded");
+      }
+      const fields = parseForm(await readLimitedText(request));
+      const signature = request.headers.get("x-twilio-signature");
+      if (!signature || !validateRequest(deps.twilio.authToken, signature, signedUrl, fields)) {
+        deps.logger.warn("sms.bad_signature");
+        throw forbidden("Invalid Twilio signature");
+      }
+      const message = readMessage(fields, deps.twilio.accountSid);
+      const stored = storeInbound(deps.db, message, deps.clock.now());
+      deps.logger.info(stored ? "sms.received" : "sms.duplicate_delivery", {
+        from: maskPhone(message.phone),
+        media: message.media.length,
+      });
+      if (stored) deps.inboundArrived();
+      set.headers["content-type"] = "text/xml; charset=utf-8";
+      return EMPTY_TWIML;
+    },
+    // Not parsed by Elysia: the signature is computed over every field exactly as Twilio sent it.
+    { parse: "none" },
+  );
+}
+
+function readMessage(
+  fields: Record<string, string>,
+  accountSid: string,
+): { sid: string; phone: string; body: string; media: MediaItem[] } {
+  if (fields.AccountSid !== accountSid) throw badRequest("AccountSid does not match this service");
+  const sid = fields.MessageSid ?? "";
+  if (!MESSAGE_SID.test(sid)) throw badRequest("MessageSid is missing or malformed");
+  const phone = fields.From ?? "";
+  if (!E164.test(phone)) throw badRequest("From must be a phone number in E.164 form");
+  const count = Number(fields.NumMedia ?? "0");
+  if (!Number.isInteger(count) || count < 0 || count > MAX_MEDIA) throw badRequest("NumMedia is malformed");
+  const media: MediaItem[] = [];
+  for (let i = 0; i < count; i++) {
+    const url = fields[`MediaUrl${i}`];
+    const contentType = fields[`MediaContentType${i}`];
+    if (!url || !contentType || !URL.canParse(url)) throw badRequest(`MediaUrl${i} is missing or malformed`);
+    media.push({ url, contentType });
+  }
+  if (fields.Body === undefined && media.length === 0) throw badRequest("Body is missing");
+  return { sid, phone, body: fields.Body ?? "", media };
+}

@@ -1,0 +1,54 @@
+import { Layout } from "./layout";
+
+/** A page that says what happened and what to do next. */
+export function MessagePage(props: { title: string; lines: readonly string[] }): JSX.Element {
+  return (
+    <Layout title={props.title}>
+      <h1 safe>{props.title}</h1>
+      {props.lines.map((line) => (
+        <p safe>{line}</p>
+      ))}
+    </Layout>
+  );
+}
+
+export function LandingPage(props: { phoneNumber: string | null }): JSX.Element {
+  return (
+    <Layout title="smstweet: post to X by text message">
+      <h1>Post to X by text message</h1>
+      {props.phoneNumber ? (
+        <p>
+          Text anything to <strong safe>{props.phoneNumber}</strong>. The first time, you get a link to connect
+          your X account; after that, every text you send is posted and you get the link back.
+        </p>
+      ) : (
+        <p>
+          Text this service's number. The first time, you get a link to connect your X account; after that,
+          every text you send is posted and you get the link back.
+        </p>
+      )}
+      <p>Text HELP for commands, STOP to stop all texts from us.</p>
+      <h2>Privacy</h2>
+      <p>
+        We keep your phone number, your X handle and the keys X gives us to post for you (encrypted), and your
+        texts only as long as it takes to post them. Nothing is shared or sold. Text LOGOUT to disconnect, or
+        DELETE to erase everything we hold about your number.
+      </p>
+    </Layout>
+  );
+}
+
+export function AuthLinkPage(props: { maskedPhone: string; action: string }): JSX.Element {
+  return (
+    <Layout title="Connect your X account">
+      <h1>Connect your X account</h1>
+      <p>
+        Texts from <strong safe>{props.maskedPhone}</strong> will be posted to the X account you connect.
+      </p>
+      <form method="post" action={props.action}>
+        <button type="submit">Connect with X</button>
+      </form>
+      <p class="hint">Not you? Close this page; nothing happens until you press the button.</p>
+    </Layout>
+  );
+}

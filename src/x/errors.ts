@@ -1,0 +1,111 @@
+import { ApiPartialResponseError, ApiRequestError, ApiResponseError } from "twitter-api-v2";
+import type { Refusal, TokenOutcome, XOutcome } from "./gateway";
+
+/** Something X (or the library) did that the gateway has no outcome for: a bug, not a condition. */
+export class XGatewayError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "XGatewayError";
+  }
+}
+
+export type Failure = Exclude<XOutcome<never>, { kind: "ok" }>;
+export type TokenFailure = Exclude<TokenOutcome, { kind: "ok" }>;
+
+/** Which call failed: a refused upload is about the media, whatever X's wording. */
+export type CallKind = "api" | "media";
+
+const FALLBACK_RETRY_MS = 60_000;
+
+function describe(error: ApiResponseError): string {
+  const data: unknown = error.data;
+  if (data && typeof data === "object") {
+    const { detail, title, error_description: description, errors } = data as Record<string, unknown>;
+    const first = Array.isArray(errors)
+      ? (errors[0] as { message?: unknown } | undefined)?.message
+      : undefined;
+    const text = [description, first, detail, title].find((part) => typeof part === "string" && part !== "");
+    if (typeof text === "string") return `HTTP ${error.code}: ${text}`;
+  }
+  return `HTTP ${error.code}`;
+}
+
+function header(error: ApiResponseError, name: string): number | null {
+  const raw = error.headers?.[name];
+  const value = Number(Array.isArray(raw) ? raw[0] : raw);
+  return Number.isFinite(value) && value > 0 ? value : null;
+}
+
+/** The 15-minute window can show requests left while a 24-hour cap is the one exhausted; wait for the later. */
+function retryAt(error: ApiResponseError, now: number): number {
+  const resets = [header(error, "x-rate-limit-reset")];
+  for (const cap of ["x-user-limit-24hour", "x-app-limit-24hour"]) {
+    if (error.headers?.[`${cap}-remaining`] === "0") resets.push(header(error, `${cap}-reset`));
+  }
+  const latest = Math.max(...resets.map((reset) => reset ?? 0));
+  return latest > 0 ? latest * 1000 : now + FALLBACK_RETRY_MS;
+}
+
+function refusal(error: ApiResponseError, detail: string, kind: CallKind): Refusal {
+  if (/duplicate content/i.test(detail) || error.hasErrorCode(187)) return "duplicate";
+  if (/suspended/i.test(detail) || error.hasErrorCode(64)) return "suspended";
+  // X has restricted API replies on self-serve tiers since 2026-02: "Reply to this conversation is not allowed ..."
+  if (/repl(y|ies)\b.*not allowed|not allowed.*\brepl(y|ies)/i.test(detail) || error.hasErrorCode(433)) {
+    return "reply_not_allowed";
+  }
+  if (/deleted or not visible/i.test(detail)) return "other";
+  if (kind === "media" || /media/i.test(detail) || error.code === 413 || error.code === 415) return "media";
+  return error.code === 403 ? "policy" : "other";
+}
+
+/**
+ * twitter-api-v2 1.29 stores the cause as `_options.error` but its `requestError` getter reads
+ * `_options.requestError`, so the typed getter is always undefined.
+ */
+function causeOf(error: ApiRequestError): string {
+  const cause: unknown =
+    error.requestError ?? (error as unknown as { _options?: { error?: unknown } })._options?.error;
+  return cause instanceof Error ? cause.message : error.message;
+}
+
+function networkFailure(error: unknown): { kind: "unavailable"; detail: string } | null {
+  if (error instanceof ApiRequestError) return { kind: "unavailable", detail: `network: ${causeOf(error)}` };
+  if (error instanceof ApiPartialResponseError) return { kind: "unavailable", detail: error.message };
+  return null;
+}
+
+export function toFailure(error: unknown, now: number, kind: CallKind = "api"): Failure {
+  const network = networkFailure(error);
+  if (network) return network;
+  // twitter-api-v2 reports failed media processing (videos) as a plain Error, not an ApiResponseError.
+  if (kind === "media" && error instanceof Error && error.message.startsWith("Media processing failed")) {
+    return { kind: "refused", reason: "media", detail: error.message };
+  }
+  if (!(error instanceof ApiResponseError))
+    throw new XGatewayError("Unexpected failure calling X", { cause: error });
+  const detail = describe(error);
+  if (error.code === 401) return { kind: "unauthorized" };
+  if (error.code === 429) return { kind: "rate_limited", retryAt: retryAt(error, now) };
+  if (error.code >= 500 || error.code === 408) return { kind: "unavailable", detail };
+  if (error.code >= 400) return { kind: "refused", reason: refusal(error, detail, kind), detail };
+  throw new XGatewayError(`Unexpected HTTP ${error.code} from X`, { cause: error });
+}
+
+/** The token endpoint speaks RFC 6749; twitter-api-v2's `isAuthError` is false for its 400s. */
+export function toTokenFailure(error: unknown): TokenFailure {
+  const network = networkFailure(error);
+  if (network) return network;
+  if (!(error instanceof ApiResponseError))
+    throw new XGatewayError("Unexpected failure at X's token endpoint", { cause: error });
+  const detail = describe(error);
+  const code = (error.data as { error?: unknown } | undefined)?.error;
+  // Real X answers a used or revoked refresh token with invalid_request, not the RFC's invalid_grant.
+  if (
+    error.code === 401 ||
+    (error.code === 400 && (code === "invalid_request" || code === "invalid_grant"))
+  ) {
+    return { kind: "invalid_grant", detail };
+  }
+  if (error.code >= 500 || error.code === 429 || error.code === 408) return { kind: "unavailable", detail };
+  throw new XGatewayError(`Unexpected answer from X's token endpoint: ${detail}`, { cause: error });
+}

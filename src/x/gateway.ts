@@ -1,0 +1,60 @@
+/** What the rest of the app may ask of X. Implemented over twitter-api-v2 in `client.ts`. */
+
+export type XTokens = {
+  accessToken: string;
+  refreshToken: string;
+  /** Epoch milliseconds at which the access token stops working. */
+  expiresAt: number;
+};
+
+export type XUser = { id: string; username: string };
+
+export type AuthorizationRequest = {
+  /** Where to send the browser: X's consent page (or `X_AUTHORIZE_URL`). */
+  url: string;
+  state: string;
+  codeVerifier: string;
+};
+
+/** Why X refused to publish; the texter is told in plain words. */
+export type Refusal = "duplicate" | "reply_not_allowed" | "suspended" | "policy" | "media" | "other";
+
+/** Expected outcomes of one call to X. Anything else is a bug and throws. */
+export type XOutcome<T> =
+  | { kind: "ok"; value: T }
+  /** 401: the access token was not accepted. */
+  | { kind: "unauthorized" }
+  /** 4xx that retrying cannot fix. */
+  | { kind: "refused"; reason: Refusal; detail: string }
+  /** 429: try again at `retryAt` (epoch ms, from `x-rate-limit-reset`). */
+  | { kind: "rate_limited"; retryAt: number }
+  /** 5xx, timeout or network failure: try again later. */
+  | { kind: "unavailable"; detail: string };
+
+/** Outcomes of the token endpoint (code exchange, refresh). */
+export type TokenOutcome =
+  | { kind: "ok"; tokens: XTokens }
+  /** The code or refresh token is dead (used, revoked, expired): only a new consent helps. */
+  | { kind: "invalid_grant"; detail: string }
+  | { kind: "unavailable"; detail: string };
+
+export type PostRequest = {
+  text: string;
+  replyTo?: string;
+  mediaIds?: readonly string[];
+};
+
+export interface XGateway {
+  /** Builds the consent URL with PKCE (S256) and a fresh state. No I/O. */
+  authorizationRequest(redirectUri: string): AuthorizationRequest;
+  exchangeCode(code: string, codeVerifier: string, redirectUri: string): Promise<TokenOutcome>;
+  refresh(refreshToken: string): Promise<TokenOutcome>;
+  /** Best effort: revokes the token at X. */
+  revoke(token: string): Promise<XOutcome<null>>;
+  me(accessToken: string): Promise<XOutcome<XUser>>;
+  post(accessToken: string, request: PostRequest): Promise<XOutcome<{ id: string }>>;
+  deletePost(accessToken: string, id: string): Promise<XOutcome<null>>;
+  uploadMedia(accessToken: string, bytes: Uint8Array, mimeType: string): Promise<XOutcome<string>>;
+}
+
+export const X_SCOPES = ["tweet.read", "tweet.write", "users.read", "offline.access", "media.write"] as const;

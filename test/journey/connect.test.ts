@@ -1,0 +1,112 @@
+import { afterEach, describe, expect, it } from "bun:test";
+import { readFileSync } from "node:fs";
+import { eq } from "drizzle-orm";
+import { authLinks, texters } from "../../src/db/schema";
+import { connectThroughBrowser, linkIn, onApp, startTestService, type TestService } from "../support/service";
+
+const PHONE = "+14155550101";
+let svc: TestService;
+afterEach(async () => svc?.stop());
+
+describe("connecting an X account", () => {
+  it("should answer a new number with a one-time link and post nothing", async () => {
+    svc = await startTestService();
+    const response = await svc.text(PHONE, "hello world");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("text/xml");
+    const welcome = await svc.nthTextTo(PHONE, 1);
+    const link = linkIn(welcome);
+    expect(link).not.toContain("4155550101");
+    expect(link.split("/auth/")[1]?.length).toBeGreaterThanOrEqual(43); // 256 bits, base64url
+    expect(svc.x.standIn.posts()).toHaveLength(0);
+    const stored = svc.db.select().from(authLinks).all();
+    expect(stored).toHaveLength(1);
+    expect(stored[0]?.tokenHash).not.toContain(link.split("/auth/")[1] ?? "-");
+  });
+
+  it("should not use up the link when it is only previewed", async () => {
+    svc = await startTestService();
+    await svc.text(PHONE, "hi");
+    const link = linkIn(await svc.nthTextTo(PHONE, 1));
+    for (let i = 0; i < 3; i++) {
+      const preview = await fetch(onApp(svc.url, link));
+      expect(preview.status).toBe(200);
+      const page = await preview.text();
+      expect(page).toContain("•••• 0101");
+      expect(page).not.toContain("4155550101");
+      expect(preview.headers.get("referrer-policy")).toBe("no-referrer");
+    }
+    const done = await svc.connect(PHONE, "alice");
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain("Connected as @alice");
+  });
+
+  it("should store the tokens encrypted and text a confirmation", async () => {
+    svc = await startTestService();
+    await svc.text(PHONE, "hi");
+    await svc.nthTextTo(PHONE, 1);
+    await svc.connect(PHONE, "alice");
+    expect(await svc.nthTextTo(PHONE, 2)).toBe(
+      "Connected as @alice. Text anything to post it. Text HELP for commands.",
+    );
+    const row = svc.db.select().from(texters).where(eq(texters.phone, PHONE)).get();
+    expect(row?.xHandle).toBe("alice");
+    expect(row?.accessToken).toStartWith("v1.");
+    const issued = svc.x.standIn.issuedTokens("alice");
+    expect(issued.length).toBeGreaterThan(0);
+    svc.db.$client.run("PRAGMA wal_checkpoint(TRUNCATE)");
+    const file = readFileSync(svc.dbPath).toString("latin1");
+    for (const token of issued) expect(file).not.toContain(token);
+  });
+
+  it("should refuse a link that was used or has expired", async () => {
+    let offset = 0;
+    svc = await startTestService({ clock: { now: () => Date.now() + offset } });
+    await svc.text(PHONE, "hi");
+    const first = linkIn(await svc.nthTextTo(PHONE, 1));
+    expect((await svc.connect(PHONE, "alice")).status).toBe(200);
+    expect((await fetch(onApp(svc.url, first))).status).toBe(410);
+    expect((await connectThroughBrowser(svc.url, svc.x, first, "mallory")).status).toBe(410);
+
+    const other = "+14155550102";
+    await svc.text(other, "hi");
+    const second = linkIn(await svc.nthTextTo(other, 1));
+    offset = 16 * 60_000;
+    expect((await fetch(onApp(svc.url, second))).status).toBe(410);
+    expect((await fetch(onApp(svc.url, second), { method: "POST", redirect: "manual" })).status).toBe(410);
+    const row = svc.db.select().from(texters).where(eq(texters.phone, other)).get();
+    expect(row?.accessToken ?? null).toBeNull();
+  });
+
+  it("should refuse a callback whose state does not match this browser's cookie and store nothing", async () => {
+    svc = await startTestService();
+    await svc.text(PHONE, "hi");
+    const link = linkIn(await svc.nthTextTo(PHONE, 1));
+    const start = await fetch(onApp(svc.url, link), { method: "POST", redirect: "manual" });
+    expect(start.status).toBe(303);
+    const cookie = start.headers.get("set-cookie") ?? "";
+    expect(cookie).toContain("HttpOnly");
+    expect(cookie).toContain("Secure");
+    expect(cookie).toContain("SameSite=Lax");
+    const callback = await svc.x.standIn.approve(start.headers.get("location") ?? "", "alice");
+    const forged = await fetch(onApp(svc.url, callback), { headers: { cookie: "smstweet_oauth=somebody-else" } });
+    expect(forged.status).toBe(400);
+    const missing = await fetch(onApp(svc.url, callback));
+    expect(missing.status).toBe(400);
+    const row = svc.db.select().from(texters).where(eq(texters.phone, PHONE)).get();
+    expect(row?.accessToken ?? null).toBeNull();
+    expect(svc.textsTo(PHONE)).toHaveLength(1);
+  });
+
+  it("should show a page that says so when the texter cancels at X", async () => {
+    svc = await startTestService();
+    await svc.text(PHONE, "hi");
+    const link = linkIn(await svc.nthTextTo(PHONE, 1));
+    const start = await fetch(onApp(svc.url, link), { method: "POST", redirect: "manual" });
+    const cookie = start.headers.get("set-cookie")?.split(";")[0] ?? "";
+    const denied = svc.x.standIn.deny(start.headers.get("location") ?? "");
+    const page = await fetch(onApp(svc.url, denied), { headers: { cookie } });
+    expect(await page.text()).toContain("was not connected");
+    expect((await fetch(onApp(svc.url, link))).status).toBe(200);
+  });
+});

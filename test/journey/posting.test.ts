@@ -1,0 +1,87 @@
+import { afterEach, describe, expect, it } from "bun:test";
+import { inboundMessages } from "../../src/db/schema";
+import { startTestService, type TestService } from "../support/service";
+import { waitFor } from "../support/wait";
+
+const PHONE = "+14155550111";
+let svc: TestService;
+afterEach(async () => svc?.stop());
+
+async function connected(username = "bob"): Promise<TestService> {
+  const service = await startTestService();
+  await service.text(PHONE, "hi");
+  await service.nthTextTo(PHONE, 1);
+  await service.connect(PHONE, username);
+  await service.nthTextTo(PHONE, 2);
+  return service;
+}
+
+const livePosts = (s: TestService) => s.x.standIn.posts().filter((p) => !p.deleted);
+
+describe("posting a text", () => {
+  it("should post a connected number's text exactly as sent and reply with its link", async () => {
+    svc = await connected("bob");
+    const body = "  Hello from a flip phone! <b>&amp; 'quotes' \"too\"  ";
+    await svc.text(PHONE, body);
+    const reply = await svc.nthTextTo(PHONE, 3);
+    const [post] = livePosts(svc);
+    expect(post?.text).toBe(body);
+    expect(post?.username).toBe("bob");
+    expect(reply).toBe(`Posted: https://x.com/bob/status/${post?.id}`);
+  });
+
+  it("should post once when Twilio delivers the same MessageSid twice", async () => {
+    svc = await connected();
+    const sid = `SM${"1".repeat(32)}`;
+    const first = await svc.text(PHONE, "only once", sid);
+    const second = await svc.text(PHONE, "only once", sid);
+    expect([first.status, second.status]).toEqual([200, 200]);
+    await svc.nthTextTo(PHONE, 3);
+    await svc.service.delivery.idle();
+    await Bun.sleep(200);
+    expect(livePosts(svc)).toHaveLength(1);
+    expect(svc.textsTo(PHONE)).toHaveLength(3);
+    expect(svc.db.select().from(inboundMessages).all().filter((m) => m.sid === sid)).toHaveLength(1);
+  });
+
+  it("should refuse 281 letters and say by how much, but post 140 emoji and a long URL", async () => {
+    svc = await connected();
+    await svc.text(PHONE, "a".repeat(281));
+    const refusal = await svc.nthTextTo(PHONE, 3);
+    expect(refusal).toContain("1 over");
+    expect(refusal).toContain("THREAD");
+    expect(livePosts(svc)).toHaveLength(0);
+
+    const emoji = "😀".repeat(140);
+    await svc.text(PHONE, emoji);
+    await svc.nthTextTo(PHONE, 4);
+    const url = `Read this: https://example.com/${"very-long-path/".repeat(30)}`;
+    await svc.text(PHONE, url);
+    await svc.nthTextTo(PHONE, 5);
+    expect(livePosts(svc).map((p) => p.text)).toEqual([emoji, url]);
+  });
+
+  it("should keep each number's texts in order while serving numbers side by side", async () => {
+    svc = await connected("bob");
+    const other = "+14155550112";
+    await svc.text(other, "hi");
+    await svc.nthTextTo(other, 1);
+    await svc.connect(other, "carol");
+    await svc.nthTextTo(other, 2);
+    svc.x.standIn.delayMs = 60;
+    await Promise.all([1, 2, 3, 4].flatMap((n) => [svc.text(PHONE, `bob ${n}`), svc.text(other, `carol ${n}`)]));
+    await waitFor(() => livePosts(svc).length === 8, "eight posts");
+    const by = (user: string) => livePosts(svc).filter((p) => p.username === user).map((p) => p.text);
+    expect(by("bob")).toEqual(["bob 1", "bob 2", "bob 3", "bob 4"]);
+    expect(by("carol")).toEqual(["carol 1", "carol 2", "carol 3", "carol 4"]);
+  });
+
+  it("should tell the texter in plain words when X refuses a duplicate", async () => {
+    svc = await connected();
+    await svc.text(PHONE, "same words");
+    await svc.nthTextTo(PHONE, 3);
+    await svc.text(PHONE, "same words");
+    expect(await svc.nthTextTo(PHONE, 4)).toContain("duplicate");
+    expect(livePosts(svc)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,64 @@
+import { afterEach, describe, expect, it } from "bun:test";
+import { startTestService, type TestService } from "../support/service";
+
+const PHONE = "+14155550131";
+let svc: TestService;
+afterEach(async () => svc?.stop());
+
+async function connected(options: Parameters<typeof startTestService>[0] = {}): Promise<TestService> {
+  const service = await startTestService(options);
+  await service.text(PHONE, "hi");
+  await service.nthTextTo(PHONE, 1);
+  await service.connect(PHONE, "erin");
+  await service.nthTextTo(PHONE, 2);
+  return service;
+}
+
+const tweetCalls = (s: TestService) =>
+  s.x.standIn.requests.filter((r) => r.method === "POST" && r.path === "/2/tweets").length;
+
+describe("when X is down or rate-limited", () => {
+  it("should retry 503s and a 429 until the post lands exactly once", async () => {
+    svc = await connected();
+    svc.x.standIn.failNext("tweets", { status: 503, body: { title: "Service Unavailable" } }, 2);
+    const reset = Math.ceil(Date.now() / 1000) + 1;
+    svc.x.standIn.failNext("tweets", {
+      status: 429,
+      body: { title: "Too Many Requests", status: 429 },
+      headers: { "x-rate-limit-reset": String(reset), "x-rate-limit-remaining": "0" },
+    });
+    await svc.text(PHONE, "eventually");
+    const reply = await svc.nthTextTo(PHONE, 3);
+    expect(reply).toStartWith("Posted:");
+    expect(Date.now()).toBeGreaterThanOrEqual(reset * 1000);
+    expect(tweetCalls(svc)).toBe(4);
+    expect(svc.x.standIn.posts().map((p) => p.text)).toEqual(["eventually"]);
+  });
+
+  it("should treat X's duplicate answer to a retry as posted", async () => {
+    svc = await connected();
+    // X accepted the post but the answer was lost: the stand-in stores it, then the client sees a 503.
+    svc.x.standIn.failNext("tweets", { status: 503, body: { title: "Service Unavailable" }, afterHandling: true });
+    await svc.text(PHONE, "accepted, answer lost");
+    const reply = await svc.nthTextTo(PHONE, 3);
+    expect(reply).toBe("Posted: https://x.com/erin");
+    expect(svc.x.standIn.posts()).toHaveLength(1);
+  });
+
+  it("should hold a number's later texts behind one that is waiting to retry", async () => {
+    svc = await connected();
+    svc.x.standIn.failNext("tweets", { status: 503 }, 2);
+    await svc.text(PHONE, "first");
+    await svc.text(PHONE, "second");
+    await svc.nthTextTo(PHONE, 4);
+    expect(svc.x.standIn.posts().map((p) => p.text)).toEqual(["first", "second"]);
+  });
+
+  it("should retry texts to the texter while Twilio fails", async () => {
+    svc = await connected();
+    svc.twilio.standIn.failNext({ status: 500, body: { code: 20500, message: "Internal Server Error" } }, 2);
+    await svc.text(PHONE, "reply will be late");
+    expect(await svc.nthTextTo(PHONE, 3)).toStartWith("Posted:");
+    expect(svc.textsTo(PHONE)).toHaveLength(3);
+  });
+});

@@ -1,0 +1,74 @@
+import { afterEach, describe, expect, it } from "bun:test";
+import { eq } from "drizzle-orm";
+import { texters } from "../../src/db/schema";
+import { linkIn, startTestService, type TestService } from "../support/service";
+import { waitFor } from "../support/wait";
+
+const PHONE = "+14155550121";
+let svc: TestService;
+afterEach(async () => svc?.stop());
+
+async function connected(options: Parameters<typeof startTestService>[0] = {}): Promise<TestService> {
+  const service = await startTestService(options);
+  await service.text(PHONE, "hi");
+  await service.nthTextTo(PHONE, 1);
+  await service.connect(PHONE, "dana");
+  await service.nthTextTo(PHONE, 2);
+  return service;
+}
+
+const refreshes = (s: TestService) =>
+  s.x.standIn.requests.filter((r) => r.path === "/2/oauth2/token").length - 1; // minus the code exchange
+const livePosts = (s: TestService) => s.x.standIn.posts().filter((p) => !p.deleted);
+
+describe("X tokens", () => {
+  it("should refresh a rejected access token and keep the rotated refresh token for the next refresh", async () => {
+    svc = await connected();
+    const before = svc.db.select().from(texters).where(eq(texters.phone, PHONE)).get();
+    svc.x.standIn.expireAccessTokens("dana");
+    await svc.text(PHONE, "after first expiry");
+    expect(await svc.nthTextTo(PHONE, 3)).toStartWith("Posted: https://x.com/dana/status/");
+    const after = svc.db.select().from(texters).where(eq(texters.phone, PHONE)).get();
+    expect(after?.refreshToken).not.toBe(before?.refreshToken);
+
+    svc.x.standIn.expireAccessTokens("dana");
+    await svc.text(PHONE, "after second expiry");
+    expect(await svc.nthTextTo(PHONE, 4)).toStartWith("Posted:");
+    expect(refreshes(svc)).toBe(2);
+    expect(livePosts(svc).map((p) => p.text)).toEqual(["after first expiry", "after second expiry"]);
+  });
+
+  it("should refresh before expiry by its own clock, once, when five texts arrive together", async () => {
+    let offset = 0;
+    svc = await connected({ clock: { now: () => Date.now() + offset } });
+    offset = 3 * 60 * 60_000; // past the two-hour access token
+    svc.x.standIn.delayMs = 30;
+    await Promise.all([1, 2, 3, 4, 5].map((n) => svc.text(PHONE, `part ${n}`)));
+    await waitFor(() => svc.textsTo(PHONE).length === 7, "five confirmations", 15_000);
+    expect(livePosts(svc).map((p) => p.text)).toEqual(["part 1", "part 2", "part 3", "part 4", "part 5"]);
+    expect(refreshes(svc)).toBe(1);
+    const row = svc.db.select().from(texters).where(eq(texters.phone, PHONE)).get();
+    expect(row?.refreshToken).toStartWith("v1.");
+    await svc.text(PHONE, "still connected");
+    expect(await svc.nthTextTo(PHONE, 8)).toStartWith("Posted:");
+  });
+
+  it("should send a new link when the refresh token is dead, and reconnecting should work", async () => {
+    svc = await connected();
+    svc.x.standIn.revokeTokens("dana");
+    await svc.text(PHONE, "will not be posted");
+    const notice = await svc.nthTextTo(PHONE, 3);
+    expect(notice).toContain("not posted");
+    expect(livePosts(svc)).toHaveLength(0);
+    const row = svc.db.select().from(texters).where(eq(texters.phone, PHONE)).get();
+    expect(row?.accessToken).toBeNull();
+    expect(row?.refreshToken).toBeNull();
+
+    linkIn(notice);
+    expect((await svc.connect(PHONE, "dana")).status).toBe(200);
+    expect(await svc.nthTextTo(PHONE, 4)).toStartWith("Connected as @dana");
+    await svc.text(PHONE, "back again");
+    expect(await svc.nthTextTo(PHONE, 5)).toStartWith("Posted:");
+    expect(livePosts(svc).map((p) => p.text)).toEqual(["back again"]);
+  });
+});

@@ -1,0 +1,187 @@
+import { afterEach, describe, expect, it } from "bun:test";
+import { createTwilioSms, sendFailure } from "../../src/sms/send";
+import { rebase } from "../../src/sms/twilio-endpoint";
+import { fetchTwilioMedia } from "../../src/sms/twilio-media";
+import {
+  ACCOUNT_SID,
+  AUTH_TOKEN,
+  startTwilio,
+  TWILIO_NUMBER,
+  type TwilioFixture,
+  testCert,
+} from "../support/twilio";
+
+const TEXTER = "+14155550123";
+const basicAuth = `Basic ${btoa(`${ACCOUNT_SID}:${AUTH_TOKEN}`)}`;
+
+async function environmentTrustsTestCert(): Promise<boolean> {
+  const extraPath = process.env.NODE_EXTRA_CA_CERTS;
+  if (extraPath === undefined) return false;
+  const extra = await Bun.file(extraPath)
+    .text()
+    .catch(() => "");
+  return extra.replace(/\s/g, "").includes(testCert.replace(/-----[^-]+-----|\s/g, ""));
+}
+
+const trustsTestCert = await environmentTrustsTestCert();
+
+let fixture: TwilioFixture | undefined;
+function start(options?: Parameters<typeof startTwilio>[0]): TwilioFixture {
+  fixture = startTwilio(options);
+  return fixture;
+}
+afterEach(async () => {
+  await fixture?.stop();
+  fixture = undefined;
+});
+
+describe("createTwilioSms send", () => {
+  it("should deliver the text to the stand-in with To, From, Body and the account's Basic auth", async () => {
+    const { sms, standIn } = start();
+    const authorizations: (string | null)[] = [];
+    const handle = standIn.handle;
+    standIn.handle = (request) => {
+      authorizations.push(request.headers.get("authorization"));
+      return handle(request);
+    };
+
+    const outcome = await sms.send(TEXTER, "Posted: https://x.com/ann/status/1");
+
+    const [message] = standIn.messagesTo(TEXTER);
+    expect(outcome).toEqual({ kind: "sent", sid: message?.sid ?? "missing" });
+    expect(message).toMatchObject({
+      from: TWILIO_NUMBER,
+      messagingServiceSid: null,
+      body: "Posted: https://x.com/ann/status/1",
+    });
+    expect(message?.sid).toMatch(/^SM[0-9a-f]{32}$/);
+    expect(authorizations).toEqual([basicAuth]);
+    expect(standIn.requests).toEqual([
+      { method: "POST", path: `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`, hasAuthorization: true },
+    ]);
+  });
+
+  it("should send through the Messaging Service when one is configured instead of a number", async () => {
+    const { sms, standIn } = start({ sender: { messagingServiceSid: "MG0123456789abcdef0123456789abcdef" } });
+
+    expect((await sms.send(TEXTER, "hi")).kind).toBe("sent");
+    expect(standIn.messages()).toMatchObject([
+      { to: TEXTER, from: null, messagingServiceSid: "MG0123456789abcdef0123456789abcdef", body: "hi" },
+    ]);
+  });
+
+  it("should report opted_out when Twilio answers 21610", async () => {
+    const { sms, standIn } = start();
+    standIn.optOut(TEXTER);
+
+    expect(await sms.send(TEXTER, "hi")).toEqual({ kind: "opted_out" });
+    expect(standIn.messages()).toEqual([]);
+  });
+
+  it("should report unavailable on a 500 and on a 429", async () => {
+    const { sms, standIn } = start();
+    standIn.failNext({ status: 500, body: "<html>oops</html>" });
+    standIn.failNext({ status: 429, body: { code: 20429, message: "Too Many Requests", status: 429 } });
+
+    expect((await sms.send(TEXTER, "one")).kind).toBe("unavailable");
+    expect((await sms.send(TEXTER, "two")).kind).toBe("unavailable");
+    expect((await sms.send(TEXTER, "three")).kind).toBe("sent");
+  });
+
+  it("should report rejected with Twilio's code on another 400, without the full number in the detail", async () => {
+    const { sms, standIn } = start();
+    const message = `The 'To' number ${TEXTER} is not a valid phone number.`;
+    standIn.failNext({ status: 400, body: { code: 21211, message, more_info: "", status: 400 } });
+
+    const outcome = await sms.send(TEXTER, "hi");
+
+    expect(outcome).toMatchObject({ kind: "rejected", code: 21211 });
+    expect(outcome.kind === "rejected" && outcome.detail).not.toContain(TEXTER);
+  });
+
+  it("should report rejected with 20003 when the auth token is wrong", async () => {
+    const { sms, standIn } = start({ clientAuthToken: "not-the-token" });
+
+    expect(await sms.send(TEXTER, "hi")).toMatchObject({ kind: "rejected", code: 20003 });
+    expect(standIn.messages()).toEqual([]);
+  });
+
+  it("should report unavailable when Twilio is slower than the timeout", async () => {
+    const { sms, standIn } = start({ timeoutMs: 100 });
+    standIn.delayMs = 1_000;
+
+    expect((await sms.send(TEXTER, "hi")).kind).toBe("unavailable");
+  });
+
+  // Meaningless when the environment already trusts the test CA (e.g. through NODE_EXTRA_CA_CERTS in CI).
+  it.skipIf(trustsTestCert)(
+    "should verify TLS: without the test CA the stand-in's certificate is refused",
+    async () => {
+      const { url } = start();
+      const untrusting = createTwilioSms({
+        accountSid: ACCOUNT_SID,
+        authToken: AUTH_TOKEN,
+        sender: { phoneNumber: TWILIO_NUMBER },
+        apiUrl: url,
+      });
+
+      expect((await untrusting.send(TEXTER, "hi")).kind).toBe("unavailable");
+    },
+  );
+
+  it("should throw on failures that are neither Twilio's answer nor the network", () => {
+    expect(() => sendFailure(new TypeError("bug"))).toThrow("unexpected failure from the twilio client");
+  });
+});
+
+describe("createTwilioSms fetchMedia", () => {
+  it("should follow Twilio's 307 with Basic auth and not carry the credentials to the CDN", async () => {
+    const { sms, standIn, cdnUrl } = start();
+    const bytes = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]);
+    const url = standIn.addMedia(bytes, "image/jpeg");
+
+    const result = await sms.fetchMedia(url);
+
+    expect(result).toEqual({ kind: "ok", bytes, contentType: "image/jpeg" });
+    const [media, cdn] = standIn.requests;
+    expect(media).toMatchObject({ method: "GET", hasAuthorization: true });
+    expect(cdn).toMatchObject({ method: "GET", hasAuthorization: false });
+    expect(cdn?.path.startsWith("/cdn/")).toBe(true);
+    expect(cdnUrl).not.toBe(new URL(url).origin);
+  });
+
+  it("should report rejected when the media does not exist or the credentials are wrong", async () => {
+    const { sms, standIn } = start({ clientAuthToken: "not-the-token" });
+    const url = standIn.addMedia(new Uint8Array([1]), "image/png");
+
+    expect((await sms.fetchMedia(url)).kind).toBe("rejected");
+    expect((await sms.fetchMedia(`${url}0`)).kind).toBe("rejected");
+  });
+
+  it("should report unavailable when Twilio cannot be reached", async () => {
+    const { sms, standIn, stop } = start();
+    const url = standIn.addMedia(new Uint8Array([1]), "image/png");
+    await stop();
+
+    expect((await sms.fetchMedia(url)).kind).toBe("unavailable");
+  });
+
+  it("should refuse media larger than the cap", async () => {
+    const { standIn } = start();
+    const url = standIn.addMedia(new Uint8Array(11), "image/gif");
+    const options = { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, ca: testCert, timeoutMs: 5_000 };
+
+    expect(await fetchTwilioMedia(url, { ...options, maxBytes: 10 })).toMatchObject({ kind: "rejected" });
+    expect(await fetchTwilioMedia(url, { ...options, maxBytes: 11 })).toMatchObject({ kind: "ok" });
+  });
+});
+
+describe("rebase", () => {
+  it("should move twilio's hardcoded and regional hosts onto the configured API URL, keeping path and query", () => {
+    const uri = "https://api.dublin.ie1.twilio.com/2010-04-01/Accounts/AC1/Messages.json?PageSize=1";
+
+    expect(rebase(uri, "http://127.0.0.1:3000/sandbox/twilio")).toBe(
+      "http://127.0.0.1:3000/sandbox/twilio/2010-04-01/Accounts/AC1/Messages.json?PageSize=1",
+    );
+  });
+});

@@ -1,0 +1,43 @@
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { waitFor } from "./wait";
+
+const ROOT = join(import.meta.dir, "../..");
+export const TEST_CERT_PATH = join(import.meta.dir, "certs/cert.pem");
+
+/** A free loopback port: bind to 0, read it, let go. */
+export function freePort(): number {
+  const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+  const port = probe.port ?? 0;
+  probe.stop(true);
+  return port;
+}
+
+export type AppProcess = { url: string; process: Subprocess; output(): string };
+
+/** Runs `bun run start` as an operator would, with the given environment, and waits for /healthz. */
+export async function startAppProcess(env: Record<string, string>): Promise<AppProcess> {
+  const port = env.PORT ?? String(freePort());
+  let output = "";
+  const child = Bun.spawn(["bun", "run", "src/index.ts"], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env, PORT: port },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const collect = async (stream: ReadableStream<Uint8Array>): Promise<void> => {
+    for await (const chunk of stream) output += new TextDecoder().decode(chunk);
+  };
+  void collect(child.stdout);
+  void collect(child.stderr);
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`app exited ${child.exitCode}: ${output}`);
+      return (await fetch(`${url}/healthz`).catch(() => null))?.ok;
+    },
+    "the app to answer /healthz",
+    15_000,
+  );
+  return { url, process: child, output: () => output };
+}

@@ -1,0 +1,151 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Clock, systemClock } from "../../src/clock";
+import type { Config } from "../../src/config";
+import { type Database, openDatabase } from "../../src/db/client";
+import type { BackoffPolicy } from "../../src/delivery/backoff";
+import { silentLogger } from "../../src/log";
+import { textApp } from "../../src/sandbox/phone";
+import { createService, type Service } from "../../src/service";
+import { startTwilio, type TwilioFixture, TWILIO_NUMBER } from "./twilio";
+import { waitFor } from "./wait";
+import { startX, X_CLIENT_ID, X_CLIENT_SECRET, type XHarness } from "./x";
+
+/** Twilio signs this; the app itself listens on loopback, as it does behind Caddy. */
+export const PUBLIC_URL = "https://smstweet.test";
+export const TEST_KEY = new Uint8Array(32).fill(42);
+
+export const FAST_BACKOFF: BackoffPolicy = { baseMs: 100, maxMs: 400, giveUpAfterMs: 60 * 60_000 };
+
+export type TestService = {
+  url: string;
+  db: Database;
+  dbPath: string;
+  x: XHarness;
+  twilio: TwilioFixture;
+  service: Service;
+  /** Texts the service from `from`, signed as Twilio would sign it. */
+  text(from: string, body: string, messageSid?: string): Promise<Response>;
+  /** The texts the service sent to `phone`, oldest first. */
+  textsTo(phone: string): string[];
+  /** Waits until `phone` has received `count` texts; returns the last one. */
+  nthTextTo(phone: string, count: number): Promise<string>;
+  /** Clicks through the link in the latest text to `phone` and consents at X as `username`. */
+  connect(phone: string, username: string): Promise<Response>;
+  /** Stops the app and worker; the database file stays for a restart unless `cleanup`. */
+  stop(options?: { cleanup?: boolean }): Promise<void>;
+};
+
+export function testConfig(overrides: { x: XHarness; twilio: TwilioFixture; databasePath: string }): Config {
+  return Object.freeze({
+    mode: "production",
+    port: 0,
+    host: "127.0.0.1",
+    publicUrl: PUBLIC_URL,
+    databasePath: overrides.databasePath,
+    tokenEncryptionKey: TEST_KEY,
+    twilio: Object.freeze({
+      accountSid: overrides.twilio.accountSid,
+      authToken: overrides.twilio.authToken,
+      sender: { phoneNumber: TWILIO_NUMBER },
+      apiUrl: overrides.twilio.url,
+    }),
+    x: Object.freeze({
+      clientId: X_CLIENT_ID,
+      clientSecret: X_CLIENT_SECRET,
+      apiUrl: overrides.x.url,
+      authorizeUrl: `${overrides.x.url}/i/oauth2/authorize`,
+    }),
+    logLevel: "error",
+  });
+}
+
+/** The whole service over real HTTP, with the real X and Twilio clients talking to stand-ins. */
+export async function startTestService(
+  options: { clock?: Clock; backoff?: BackoffPolicy; x?: XHarness; twilio?: TwilioFixture; dbPath?: string } = {},
+): Promise<TestService> {
+  const x = options.x ?? (await startX(options.clock ? { clock: options.clock } : {}));
+  const twilio = options.twilio ?? startTwilio();
+  const dbPath = options.dbPath ?? join(mkdtempSync(join(tmpdir(), "smstweet-")), "test.db");
+  const db = openDatabase(dbPath);
+  const config = testConfig({ x, twilio, databasePath: dbPath });
+  const service = await createService({
+    config,
+    db,
+    clock: options.clock ?? systemClock,
+    x: x.gateway,
+    sms: twilio.sms,
+    logger: silentLogger,
+    backoff: options.backoff ?? FAST_BACKOFF,
+    pollMs: 50,
+  });
+  service.app.listen({ port: 0, hostname: "127.0.0.1" });
+  service.delivery.start();
+  const url = `http://127.0.0.1:${service.app.server?.port}`;
+
+  const textsTo = (phone: string): string[] => twilio.standIn.messagesTo(phone).map((m) => m.body);
+  const nthTextTo = (phone: string, count: number): Promise<string> =>
+    waitFor(() => textsTo(phone)[count - 1], `text #${count} to ${phone}`);
+
+  return {
+    url,
+    db,
+    dbPath,
+    x,
+    twilio,
+    service,
+    textsTo,
+    nthTextTo,
+    text: (from, body, messageSid) =>
+      textApp(url, {
+        publicUrl: PUBLIC_URL,
+        authToken: twilio.authToken,
+        accountSid: twilio.accountSid,
+        from,
+        to: TWILIO_NUMBER,
+        body,
+        ...(messageSid ? { messageSid } : {}),
+      }),
+    async connect(phone, username) {
+      const link = linkIn(textsTo(phone).at(-1) ?? "");
+      return connectThroughBrowser(url, x, link, username);
+    },
+    async stop({ cleanup = true } = {}) {
+      await service.app.stop();
+      await service.delivery.stop();
+      db.$client.close();
+      if (!options.x) await x.stop();
+      if (!options.twilio) await twilio.stop();
+      if (cleanup && !options.dbPath) rmSync(join(dbPath, ".."), { recursive: true, force: true });
+    },
+  };
+}
+
+/** The one-time link in a text, moved to the app's loopback origin. */
+export function linkIn(text: string): string {
+  const match = text.match(/https?:\/\/[^\s/]+\/auth\/[A-Za-z0-9_-]+/);
+  if (!match) throw new Error(`No link in "${text}"`);
+  return match[0];
+}
+
+export function onApp(appUrl: string, publicLink: string): string {
+  return publicLink.replace(PUBLIC_URL, appUrl);
+}
+
+/** What a phone's browser does: open the link, press the button, consent at X, land on the callback. */
+export async function connectThroughBrowser(
+  appUrl: string,
+  x: XHarness,
+  link: string,
+  username: string,
+): Promise<Response> {
+  const page = await fetch(onApp(appUrl, link));
+  if (page.status !== 200) return page;
+  const start = await fetch(onApp(appUrl, link), { method: "POST", redirect: "manual" });
+  const authorizeUrl = start.headers.get("location");
+  const cookie = start.headers.get("set-cookie")?.split(";")[0];
+  if (start.status !== 303 || !authorizeUrl || !cookie) return start;
+  const callback = await x.standIn.approve(authorizeUrl, username);
+  return fetch(onApp(appUrl, callback), { headers: { cookie } });
+}
