@@ -1,10 +1,10 @@
 import { html } from "@elysiajs/html";
 import { Elysia } from "elysia";
 import { authController } from "./auth/routes";
-import type { Cipher } from "./crypto/cipher";
 import type { Clock } from "./clock";
 import type { Config } from "./config";
-import { databaseIsReachable, type Database } from "./db/client";
+import type { Cipher } from "./crypto/cipher";
+import { type Database, databaseIsReachable } from "./db/client";
 import type { Delivery } from "./delivery/worker";
 import { MAX_BODY_BYTES } from "./http/body";
 import { HttpError } from "./http/errors";
@@ -59,7 +59,11 @@ export function createApp(deps: AppDeps) {
       return "Internal error";
     })
     .use(staticController())
-    .get("/", () => LandingPage({ phoneNumber: "phoneNumber" in config.twilio.sender ? config.twilio.sender.phoneNumber : null }))
+    .get("/", () =>
+      LandingPage({
+        phoneNumber: "phoneNumber" in config.twilio.sender ? config.twilio.sender.phoneNumber : null,
+      }),
+    )
     .get("/healthz", ({ set }) => {
       const ok = databaseIsReachable(deps.db);
       set.status = ok ? 200 : 503;

@@ -142,7 +142,8 @@ function parseOrigin(name: string, raw: string, problems: string[]): string {
   }
   const url = new URL(raw);
   if (url.protocol !== "https:" && url.protocol !== "http:") problems.push(`${name} must be http(s)`);
-  if (url.pathname !== "/" || url.search || url.hash) problems.push(`${name} must be an origin, without a path`);
+  if (url.pathname !== "/" || url.search || url.hash)
+    problems.push(`${name} must be an origin, without a path`);
   return url.origin;
 }
 

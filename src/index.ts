@@ -25,7 +25,10 @@ const { app, delivery } = await createService({
 
 app.listen({ port: config.port, hostname: config.host });
 delivery.start();
-logger.info("app.listening", { url: `http://${config.host}:${app.server?.port}`, publicUrl: config.publicUrl });
+logger.info("app.listening", {
+  url: `http://${config.host}:${app.server?.port}`,
+  publicUrl: config.publicUrl,
+});
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

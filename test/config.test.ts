@@ -43,7 +43,14 @@ describe("parseConfig", () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     const text = result.problems.join("\n");
-    for (const name of ["PUBLIC_URL", "TOKEN_ENCRYPTION_KEY", "TWILIO_ACCOUNT_SID", "X_CLIENT_SECRET", "PORT", "LOG_LEVEL"]) {
+    for (const name of [
+      "PUBLIC_URL",
+      "TOKEN_ENCRYPTION_KEY",
+      "TWILIO_ACCOUNT_SID",
+      "X_CLIENT_SECRET",
+      "PORT",
+      "LOG_LEVEL",
+    ]) {
       expect(text).toContain(name);
     }
     expect(result.problems).toHaveLength(6);

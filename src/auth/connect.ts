@@ -29,14 +29,21 @@ export type ConnectDeps = {
 };
 
 /** Finishes OAuth: code → tokens → handle, then one transaction stores it all and queues "Connected". */
-export async function connectAccount(deps: ConnectDeps, session: OAuthSession, code: string): Promise<ConnectOutcome> {
+export async function connectAccount(
+  deps: ConnectDeps,
+  session: OAuthSession,
+  code: string,
+): Promise<ConnectOutcome> {
   const { db, x, clock, logger } = deps;
   const phone = session.link.phone;
   const exchange = await x.exchangeCode(code, session.codeVerifier, deps.redirectUri);
   if (exchange.kind === "invalid_grant") return { kind: "refused" };
   if (exchange.kind === "unavailable") return { kind: "unavailable" };
   const me = await x.me(exchange.tokens.accessToken);
-  if (me.kind !== "ok") return me.kind === "unauthorized" || me.kind === "refused" ? { kind: "refused" } : { kind: "unavailable" };
+  if (me.kind !== "ok")
+    return me.kind === "unauthorized" || me.kind === "refused"
+      ? { kind: "refused" }
+      : { kind: "unavailable" };
   const sealed = await sealTokens(deps.cipher, phone, exchange.tokens);
   const now = clock.now();
   const connected = db.transaction((tx) => {

@@ -49,7 +49,9 @@ export function findUsableLink(db: Database, token: string, now: number): AuthLi
   return db
     .select()
     .from(authLinks)
-    .where(and(eq(authLinks.tokenHash, sha256(token)), isNull(authLinks.usedAt), gt(authLinks.expiresAt, now)))
+    .where(
+      and(eq(authLinks.tokenHash, sha256(token)), isNull(authLinks.usedAt), gt(authLinks.expiresAt, now)),
+    )
     .get();
 }
 

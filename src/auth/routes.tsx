@@ -13,9 +13,7 @@ const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 const LINK_GONE = MessagePage({
   title: "This link no longer works",
-  lines: [
-    "Links work once, for 15 minutes. Text anything to the service's number to get a new one.",
-  ],
+  lines: ["Links work once, for 15 minutes. Text anything to the service's number to get a new one."],
 });
 
 const STATE_MISMATCH = MessagePage({
@@ -39,7 +37,9 @@ export function authController(deps: AuthDeps) {
       const state = query.state ?? "";
       const cookie = readCookie(request.headers.get("cookie"), STATE_COOKIE) ?? "";
       set.headers["set-cookie"] = clearedStateCookie();
-      const session = sameSecret(state, cookie) ? await findOAuthSession(db, cipher, state, clock.now()) : null;
+      const session = sameSecret(state, cookie)
+        ? await findOAuthSession(db, cipher, state, clock.now())
+        : null;
       if (!session) {
         set.status = 400;
         return STATE_MISMATCH;

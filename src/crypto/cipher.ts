@@ -17,7 +17,10 @@ export type Cipher = {
 };
 
 export async function createCipher(rawKey: Uint8Array): Promise<Cipher> {
-  const key = await crypto.subtle.importKey("raw", new Uint8Array(rawKey), "AES-GCM", false, ["encrypt", "decrypt"]);
+  const key = await crypto.subtle.importKey("raw", new Uint8Array(rawKey), "AES-GCM", false, [
+    "encrypt",
+    "decrypt",
+  ]);
   const encoder = new TextEncoder();
   return {
     async encrypt(plaintext, context) {

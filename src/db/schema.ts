@@ -82,4 +82,3 @@ export const outboundMessages = sqliteTable(
   },
   (t) => [index("outbound_messages_queue").on(t.status, t.phone, t.id)],
 );
-

@@ -13,7 +13,11 @@ export const DEFAULT_BACKOFF: BackoffPolicy = {
 };
 
 /** Exponential backoff with "equal jitter", so many texters retrying after an outage do not stampede X. */
-export function retryDelay(attempt: number, policy: BackoffPolicy, random: () => number = Math.random): number {
+export function retryDelay(
+  attempt: number,
+  policy: BackoffPolicy,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }

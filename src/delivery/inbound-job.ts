@@ -84,7 +84,11 @@ export function inboundSource(deps: InboundDeps): JobSource<InboundJob> {
         }
         const at = result.retryAt ?? now + retryDelay(earlierAttempts + 1, deps.backoff);
         rescheduleInbound(db, message.id, Math.max(at, now));
-        logger.warn("inbound.retry", { phone: maskPhone(message.phone), id: message.id, detail: result.detail });
+        logger.warn("inbound.retry", {
+          phone: maskPhone(message.phone),
+          id: message.id,
+          detail: result.detail,
+        });
       }
     }
   };

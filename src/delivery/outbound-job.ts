@@ -49,7 +49,12 @@ export function outboundSource(deps: OutboundDeps): JobSource<OutboundJob> {
       const now = clock.now();
       switch (outcome.kind) {
         case "sent":
-          finish(text.id, { status: "sent", twilioSid: outcome.sid, secret: null, attempts: text.attempts + 1 });
+          finish(text.id, {
+            status: "sent",
+            twilioSid: outcome.sid,
+            secret: null,
+            attempts: text.attempts + 1,
+          });
           logger.info("sms.sent", { to: maskPhone(text.phone), id: text.id });
           return;
         case "opted_out":

@@ -12,7 +12,13 @@ export function enqueueText(
   now: number,
 ): void {
   tx.insert(outboundMessages)
-    .values({ phone: text.phone, body: text.body, secret: text.secret ?? null, createdAt: now, nextAttemptAt: now })
+    .values({
+      phone: text.phone,
+      body: text.body,
+      secret: text.secret ?? null,
+      createdAt: now,
+      nextAttemptAt: now,
+    })
     .run();
 }
 

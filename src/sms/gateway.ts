@@ -12,5 +12,11 @@ export type SendOutcome =
 export interface SmsGateway {
   send(to: string, body: string): Promise<SendOutcome>;
   /** Fetches an MMS attachment from Twilio (Basic auth, redirects followed). */
-  fetchMedia(url: string): Promise<{ kind: "ok"; bytes: Uint8Array; contentType: string } | { kind: "unavailable"; detail: string } | { kind: "rejected"; detail: string }>;
+  fetchMedia(
+    url: string,
+  ): Promise<
+    | { kind: "ok"; bytes: Uint8Array; contentType: string }
+    | { kind: "unavailable"; detail: string }
+    | { kind: "rejected"; detail: string }
+  >;
 }

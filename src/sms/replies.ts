@@ -9,7 +9,8 @@ import { fitQuote } from "./segments";
  * Link texts carry LINK_PLACEHOLDER, replaced at send time by the one-time link (about 70 characters).
  */
 export const replies = {
-  welcome: (): string => `smstweet: to post to X by text, connect your X account (link valid 15 min): ${LINK_PLACEHOLDER}`,
+  welcome: (): string =>
+    `smstweet: to post to X by text, connect your X account (link valid 15 min): ${LINK_PLACEHOLDER}`,
 
   connected: (handle: string): string =>
     `Connected as @${handle}. Text anything to post it. Text HELP for commands.`,

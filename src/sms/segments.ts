@@ -24,6 +24,9 @@ export function fitQuote(template: string, quote: string, segments = 1): string 
     if (measureSms(build(`...${chars.slice(-keep).join("")}`)).segments <= segments) low = keep;
     else high = keep - 1;
   }
-  const kept = chars.slice(chars.length - low).join("").trimStart();
+  const kept = chars
+    .slice(chars.length - low)
+    .join("")
+    .trimStart();
   return kept.length < 3 ? null : build(`...${kept}`);
 }

@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import { validateRequest } from "twilio";
 import type { Clock } from "../clock";
 import type { Database } from "../db/client";
-import { storeInbound, type MediaItem } from "../delivery/inbox";
+import { type MediaItem, storeInbound } from "../delivery/inbox";
 import { parseForm, readLimitedText } from "../http/body";
 import { badRequest, forbidden, unsupportedMediaType } from "../http/errors";
 import { type Logger, maskPhone } from "../log";

@@ -18,8 +18,8 @@ export function LandingPage(props: { phoneNumber: string | null }): JSX.Element 
       <h1>Post to X by text message</h1>
       {props.phoneNumber ? (
         <p>
-          Text anything to <strong safe>{props.phoneNumber}</strong>. The first time, you get a link to connect
-          your X account; after that, every text you send is posted and you get the link back.
+          Text anything to <strong safe>{props.phoneNumber}</strong>. The first time, you get a link to
+          connect your X account; after that, every text you send is posted and you get the link back.
         </p>
       ) : (
         <p>

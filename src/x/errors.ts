@@ -46,7 +46,9 @@ function retryAt(error: ApiResponseError, now: number): number {
   return latest > 0 ? latest * 1000 : now + FALLBACK_RETRY_MS;
 }
 
-function refusal(error: ApiResponseError, detail: string, kind: CallKind): Refusal {
+function refusal(error: ApiResponseError, kind: CallKind): Refusal {
+  // The telling words may sit in `detail`, `title` or `errors[].message` depending on the endpoint.
+  const detail = typeof error.data === "string" ? error.data : JSON.stringify(error.data ?? "");
   if (/duplicate content/i.test(detail) || error.hasErrorCode(187)) return "duplicate";
   if (/suspended/i.test(detail) || error.hasErrorCode(64)) return "suspended";
   // X has restricted API replies on self-serve tiers since 2026-02: "Reply to this conversation is not allowed ..."
@@ -87,7 +89,7 @@ export function toFailure(error: unknown, now: number, kind: CallKind = "api"): 
   if (error.code === 401) return { kind: "unauthorized" };
   if (error.code === 429) return { kind: "rate_limited", retryAt: retryAt(error, now) };
   if (error.code >= 500 || error.code === 408) return { kind: "unavailable", detail };
-  if (error.code >= 400) return { kind: "refused", reason: refusal(error, detail, kind), detail };
+  if (error.code >= 400) return { kind: "refused", reason: refusal(error, kind), detail };
   throw new XGatewayError(`Unexpected HTTP ${error.code} from X`, { cause: error });
 }
 

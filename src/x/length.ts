@@ -10,7 +10,8 @@ export type LengthCheck =
 /** X's own rules via twitter-text: URLs weigh 23, emoji and CJK weigh 2. */
 export function checkLength(text: string): LengthCheck {
   const parsed = twitterText.parseTweet(text);
-  if (parsed.weightedLength <= X_MAX_WEIGHTED_LENGTH) return { fits: true, weightedLength: parsed.weightedLength };
+  if (parsed.weightedLength <= X_MAX_WEIGHTED_LENGTH)
+    return { fits: true, weightedLength: parsed.weightedLength };
   return {
     fits: false,
     weightedLength: parsed.weightedLength,

@@ -92,7 +92,9 @@ export class TokenKeeper {
     return { kind: "ok", accessToken: outcome.tokens.accessToken, handle: row.handle };
   }
 
-  #row(phone: string): { accessToken: string; refreshToken: string; tokenExpiresAt: number; handle: string } | null {
+  #row(
+    phone: string,
+  ): { accessToken: string; refreshToken: string; tokenExpiresAt: number; handle: string } | null {
     const row = this.deps.db.select().from(texters).where(eq(texters.phone, phone)).get();
     if (!row?.accessToken || !row.refreshToken || row.tokenExpiresAt === null || !row.xHandle) return null;
     return {

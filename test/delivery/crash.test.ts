@@ -3,8 +3,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { textApp } from "../../src/sandbox/phone";
+import { type AppProcess, freePort, startAppProcess, TEST_CERT_PATH } from "../support/process";
 import { connectThroughBrowser, linkIn } from "../support/service";
-import { freePort, startAppProcess, TEST_CERT_PATH, type AppProcess } from "../support/process";
 import { startTwilio, TWILIO_NUMBER, type TwilioFixture } from "../support/twilio";
 import { waitFor } from "../support/wait";
 import { startX, X_CLIENT_ID, X_CLIENT_SECRET, type XHarness } from "../support/x";
@@ -64,7 +64,9 @@ describe("a crash while posts are in flight", () => {
     }
 
     x.standIn.delayMs = 150;
-    const bodies = PHONES.flatMap((phone, p) => [1, 2, 3, 4].map((n) => ({ phone, body: `crash test ${p}.${n}` })));
+    const bodies = PHONES.flatMap((phone, p) =>
+      [1, 2, 3, 4].map((n) => ({ phone, body: `crash test ${p}.${n}` })),
+    );
     for (const { phone, body } of bodies) expect((await text(app, phone, body)).status).toBe(200);
     await waitFor(() => x.standIn.posts().length >= 2, "some posts to land");
     app.process.kill("SIGKILL");
@@ -75,9 +77,18 @@ describe("a crash while posts are in flight", () => {
     app = await startAppProcess(env);
     // Texts are sent at least once: one that Twilio took just before the kill may go out twice.
     const confirmations = (phone: string): Set<string> =>
-      new Set(twilio.standIn.messagesTo(phone).slice(2).map((m) => m.body));
+      new Set(
+        twilio.standIn
+          .messagesTo(phone)
+          .slice(2)
+          .map((m) => m.body),
+      );
     try {
-      await waitFor(() => PHONES.every((phone) => confirmations(phone).size === 4), "a reply to every text", 30_000);
+      await waitFor(
+        () => PHONES.every((phone) => confirmations(phone).size === 4),
+        "a reply to every text",
+        30_000,
+      );
       const posted = x.standIn.posts().map((p) => p.text);
       expect(posted.toSorted()).toEqual(bodies.map((b) => b.body).toSorted());
       for (const [p, phone] of PHONES.entries()) {
@@ -85,7 +96,10 @@ describe("a crash while posts are in flight", () => {
         const mine = posted.filter((t) => t.startsWith(`crash test ${p}.`));
         expect(mine).toEqual([1, 2, 3, 4].map((n) => `crash test ${p}.${n}`));
       }
+      // Logs carry neither message bodies nor full phone numbers.
+      expect(app.output()).toContain("inbound.done");
       expect(app.output()).not.toContain("crash test");
+      for (const phone of PHONES) expect(app.output()).not.toContain(phone.slice(2));
     } finally {
       app.process.kill("SIGTERM");
       await app.process.exited;

@@ -89,7 +89,9 @@ describe("connecting an X account", () => {
     expect(cookie).toContain("Secure");
     expect(cookie).toContain("SameSite=Lax");
     const callback = await svc.x.standIn.approve(start.headers.get("location") ?? "", "alice");
-    const forged = await fetch(onApp(svc.url, callback), { headers: { cookie: "smstweet_oauth=somebody-else" } });
+    const forged = await fetch(onApp(svc.url, callback), {
+      headers: { cookie: "smstweet_oauth=somebody-else" },
+    });
     expect(forged.status).toBe(400);
     const missing = await fetch(onApp(svc.url, callback));
     expect(missing.status).toBe(400);

@@ -41,7 +41,13 @@ describe("posting a text", () => {
     await Bun.sleep(200);
     expect(livePosts(svc)).toHaveLength(1);
     expect(svc.textsTo(PHONE)).toHaveLength(3);
-    expect(svc.db.select().from(inboundMessages).all().filter((m) => m.sid === sid)).toHaveLength(1);
+    expect(
+      svc.db
+        .select()
+        .from(inboundMessages)
+        .all()
+        .filter((m) => m.sid === sid),
+    ).toHaveLength(1);
   });
 
   it("should refuse 281 letters and say by how much, but post 140 emoji and a long URL", async () => {
@@ -69,9 +75,14 @@ describe("posting a text", () => {
     await svc.connect(other, "carol");
     await svc.nthTextTo(other, 2);
     svc.x.standIn.delayMs = 60;
-    await Promise.all([1, 2, 3, 4].flatMap((n) => [svc.text(PHONE, `bob ${n}`), svc.text(other, `carol ${n}`)]));
+    await Promise.all(
+      [1, 2, 3, 4].flatMap((n) => [svc.text(PHONE, `bob ${n}`), svc.text(other, `carol ${n}`)]),
+    );
     await waitFor(() => livePosts(svc).length === 8, "eight posts");
-    const by = (user: string) => livePosts(svc).filter((p) => p.username === user).map((p) => p.text);
+    const by = (user: string) =>
+      livePosts(svc)
+        .filter((p) => p.username === user)
+        .map((p) => p.text);
     expect(by("bob")).toEqual(["bob 1", "bob 2", "bob 3", "bob 4"]);
     expect(by("carol")).toEqual(["carol 1", "carol 2", "carol 3", "carol 4"]);
   });

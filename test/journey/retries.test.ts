@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import { startTestService, type TestService } from "../support/service";
+import { waitFor } from "../support/wait";
 
 const PHONE = "+14155550131";
 let svc: TestService;
@@ -38,7 +39,11 @@ describe("when X is down or rate-limited", () => {
   it("should treat X's duplicate answer to a retry as posted", async () => {
     svc = await connected();
     // X accepted the post but the answer was lost: the stand-in stores it, then the client sees a 503.
-    svc.x.standIn.failNext("tweets", { status: 503, body: { title: "Service Unavailable" }, afterHandling: true });
+    svc.x.standIn.failNext("tweets", {
+      status: 503,
+      body: { title: "Service Unavailable" },
+      afterHandling: true,
+    });
     await svc.text(PHONE, "accepted, answer lost");
     const reply = await svc.nthTextTo(PHONE, 3);
     expect(reply).toBe("Posted: https://x.com/erin");
@@ -60,5 +65,37 @@ describe("when X is down or rate-limited", () => {
     await svc.text(PHONE, "reply will be late");
     expect(await svc.nthTextTo(PHONE, 3)).toStartWith("Posted:");
     expect(svc.textsTo(PHONE)).toHaveLength(3);
+  });
+});
+
+describe("when X stays down", () => {
+  it("should give up after an hour and tell the texter the text was not posted", async () => {
+    let offset = 0;
+    svc = await connected({ clock: { now: () => Date.now() + offset } });
+    svc.x.standIn.failNext("tweets", { status: 503 }, 1000);
+    await svc.text(PHONE, "doomed");
+    await Bun.sleep(300);
+    expect(svc.textsTo(PHONE)).toHaveLength(2);
+    offset = 61 * 60_000;
+    const reply = await svc.nthTextTo(PHONE, 3);
+    expect(reply).toContain("Not posted");
+    expect(svc.x.standIn.posts()).toHaveLength(0);
+  });
+});
+
+describe("a texter who opted out at Twilio", () => {
+  it("should stop texting them once Twilio answers 21610, while their posts still go out", async () => {
+    svc = await connected();
+    svc.twilio.standIn.optOut(PHONE);
+    await svc.text(PHONE, "posted quietly");
+    await svc.text(PHONE, "and again");
+    await waitFor(() => svc.x.standIn.posts().length === 2, "both posts");
+    await svc.service.delivery.idle();
+    await Bun.sleep(200);
+    const attempts = svc.twilio.standIn.requests.filter(
+      (r) => r.method === "POST" && r.path.endsWith("/Messages.json"),
+    );
+    // Two texts before the opt-out, one refused with 21610, then none attempted.
+    expect(attempts).toHaveLength(3);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "bun:test";
-import { measureSms } from "../../src/sms/segments";
 import { replies } from "../../src/sms/replies";
+import { measureSms } from "../../src/sms/segments";
 import type { Refusal } from "../../src/x/gateway";
 
 // A realistic one-time link: an https origin and a 43-character token.

@@ -46,9 +46,20 @@ describe("POST /sms", () => {
     const cases: [string, Promise<Response>][] = [
       ["json", post(JSON.stringify(params()), { "content-type": "application/json" })],
       ["no content type", post("a=b", {})],
-      ["garbage", post(new Uint8Array([0, 255, 1, 254, 61, 38, 37]), { "content-type": "application/x-www-form-urlencoded" })],
-      ["bad percent escapes", post("Body=%E0%A4%A&From=%", { "content-type": "application/x-www-form-urlencoded" })],
-      ["2 MB", post(`Body=${"a".repeat(2 * 1024 * 1024)}`, { "content-type": "application/x-www-form-urlencoded" })],
+      [
+        "garbage",
+        post(new Uint8Array([0, 255, 1, 254, 61, 38, 37]), {
+          "content-type": "application/x-www-form-urlencoded",
+        }),
+      ],
+      [
+        "bad percent escapes",
+        post("Body=%E0%A4%A&From=%", { "content-type": "application/x-www-form-urlencoded" }),
+      ],
+      [
+        "2 MB",
+        post(`Body=${"a".repeat(2 * 1024 * 1024)}`, { "content-type": "application/x-www-form-urlencoded" }),
+      ],
       ["missing MessageSid", signed(params({ MessageSid: "" }))],
       ["missing From", signed(params({ From: "" }))],
       ["other account", signed(params({ AccountSid: `AC${"f".repeat(32)}` }))],
@@ -57,7 +68,10 @@ describe("POST /sms", () => {
     ];
     for (const [name, request] of cases) {
       const response = await request;
-      expect({ name, status: response.status >= 400 && response.status < 500 }).toEqual({ name, status: true });
+      expect({ name, status: response.status >= 400 && response.status < 500 }).toEqual({
+        name,
+        status: true,
+      });
     }
     expect(stored()).toBe(before);
   });

@@ -5,10 +5,10 @@ import { type Clock, systemClock } from "../../src/clock";
 import type { Config } from "../../src/config";
 import { type Database, openDatabase } from "../../src/db/client";
 import type { BackoffPolicy } from "../../src/delivery/backoff";
-import { silentLogger } from "../../src/log";
+import { createLogger, silentLogger } from "../../src/log";
 import { textApp } from "../../src/sandbox/phone";
 import { createService, type Service } from "../../src/service";
-import { startTwilio, type TwilioFixture, TWILIO_NUMBER } from "./twilio";
+import { startTwilio, TWILIO_NUMBER, type TwilioFixture } from "./twilio";
 import { waitFor } from "./wait";
 import { startX, X_CLIENT_ID, X_CLIENT_SECRET, type XHarness } from "./x";
 
@@ -63,7 +63,13 @@ export function testConfig(overrides: { x: XHarness; twilio: TwilioFixture; data
 
 /** The whole service over real HTTP, with the real X and Twilio clients talking to stand-ins. */
 export async function startTestService(
-  options: { clock?: Clock; backoff?: BackoffPolicy; x?: XHarness; twilio?: TwilioFixture; dbPath?: string } = {},
+  options: {
+    clock?: Clock;
+    backoff?: BackoffPolicy;
+    x?: XHarness;
+    twilio?: TwilioFixture;
+    dbPath?: string;
+  } = {},
 ): Promise<TestService> {
   const x = options.x ?? (await startX(options.clock ? { clock: options.clock } : {}));
   const twilio = options.twilio ?? startTwilio();
@@ -76,7 +82,7 @@ export async function startTestService(
     clock: options.clock ?? systemClock,
     x: x.gateway,
     sms: twilio.sms,
-    logger: silentLogger,
+    logger: process.env.TEST_LOG ? createLogger("debug") : silentLogger,
     backoff: options.backoff ?? FAST_BACKOFF,
     pollMs: 50,
   });
@@ -112,7 +118,7 @@ export async function startTestService(
       return connectThroughBrowser(url, x, link, username);
     },
     async stop({ cleanup = true } = {}) {
-      await service.app.stop();
+      await service.app.stop(true);
       await service.delivery.stop();
       db.$client.close();
       if (!options.x) await x.stop();
