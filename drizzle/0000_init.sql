@@ -43,10 +43,20 @@ CREATE TABLE `outbound_messages` (
 	`attempts` integer DEFAULT 0 NOT NULL,
 	`next_attempt_at` integer NOT NULL,
 	`twilio_sid` text,
-	`error` text
+	`error` text,
+	`erase_when_done` integer DEFAULT false NOT NULL
 );
 --> statement-breakpoint
 CREATE INDEX `outbound_messages_queue` ON `outbound_messages` (`status`,`phone`,`id`);--> statement-breakpoint
+CREATE TABLE `posts` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`phone` text NOT NULL,
+	`post_id` text NOT NULL,
+	`created_at` integer NOT NULL,
+	`deleted_at` integer
+);
+--> statement-breakpoint
+CREATE INDEX `posts_phone` ON `posts` (`phone`,`id`);--> statement-breakpoint
 CREATE TABLE `texters` (
 	`phone` text PRIMARY KEY NOT NULL,
 	`x_user_id` text,
@@ -56,5 +66,19 @@ CREATE TABLE `texters` (
 	`token_expires_at` integer,
 	`opted_out` integer DEFAULT false NOT NULL,
 	`connected_at` integer,
+	`thread_opened_at` integer,
+	`delete_requested_at` integer,
 	`created_at` integer NOT NULL
 );
+--> statement-breakpoint
+CREATE TABLE `thread_parts` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`phone` text NOT NULL,
+	`position` integer NOT NULL,
+	`body` text NOT NULL,
+	`media` text DEFAULT '[]' NOT NULL,
+	`created_at` integer NOT NULL,
+	`post_id` text
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `thread_parts_position` ON `thread_parts` (`phone`,`position`);

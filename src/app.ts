@@ -10,6 +10,8 @@ import { MAX_BODY_BYTES } from "./http/body";
 import { HttpError } from "./http/errors";
 import { securityHeaders } from "./http/security-headers";
 import type { Logger } from "./log";
+import { sandboxController } from "./sandbox/routes";
+import type { Sandbox } from "./sandbox/sandbox";
 import type { SmsGateway } from "./sms/gateway";
 import { webhookController } from "./sms/webhook";
 import { LandingPage, MessagePage } from "./web/pages";
@@ -25,16 +27,20 @@ export type AppDeps = {
   cipher: Cipher;
   logger: Logger;
   delivery: Pick<Delivery, "inboundArrived" | "textsQueued">;
+  /** The built-in stand-ins; only ever mounted when `config.mode` is "sandbox". */
+  sandbox?: Sandbox;
 };
-
-const NOT_FOUND = MessagePage({ title: "Page not found", lines: ["There is nothing here."] });
 
 /** Builds the HTTP app from its dependencies; `index.ts` and the tests both come through here. */
 // Elysia apps keep their inferred type: it carries every route.
 export function createApp(deps: AppDeps) {
   const { config, logger } = deps;
   const headers = securityHeaders(config);
-  return new Elysia({ serve: { maxRequestBodySize: MAX_BODY_BYTES } })
+  const sandbox = config.mode === "sandbox" ? deps.sandbox : undefined;
+  if (config.mode === "sandbox" && !sandbox) throw new Error("sandbox mode needs the sandbox stand-ins");
+  const chrome = { sandbox: sandbox !== undefined };
+  const notFound = MessagePage({ ...chrome, title: "Page not found", lines: ["There is nothing here."] });
+  const app = new Elysia({ serve: { maxRequestBodySize: MAX_BODY_BYTES } })
     .use(html({ autoDetect: true }))
     .onRequest(({ set }) => {
       Object.assign(set.headers, headers);
@@ -48,7 +54,7 @@ export function createApp(deps: AppDeps) {
       if (code === "NOT_FOUND") {
         set.status = 404;
         set.headers["content-type"] = "text/html; charset=utf-8";
-        return NOT_FOUND;
+        return notFound;
       }
       if (code === "PARSE" || code === "VALIDATION" || code === "INVALID_COOKIE_SIGNATURE") {
         set.status = 400;
@@ -61,6 +67,7 @@ export function createApp(deps: AppDeps) {
     .use(staticController())
     .get("/", () =>
       LandingPage({
+        ...chrome,
         phoneNumber: "phoneNumber" in config.twilio.sender ? config.twilio.sender.phoneNumber : null,
       }),
     )
@@ -88,6 +95,11 @@ export function createApp(deps: AppDeps) {
         logger,
         redirectUri: `${config.publicUrl}/auth/callback`,
         textsQueued: () => deps.delivery.textsQueued(),
+        ...chrome,
       }),
     );
+  // Production never mounts these routes, whatever it is given: /sandbox is a 404 there.
+  if (!sandbox) return app;
+  const serviceNumber = "phoneNumber" in config.twilio.sender ? config.twilio.sender.phoneNumber : "";
+  return app.use(sandboxController({ sandbox, serviceNumber, clock: deps.clock, logger }));
 }

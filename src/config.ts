@@ -1,4 +1,6 @@
 import { isValidPhoneNumber } from "libphonenumber-js";
+import { PRODUCTION_DATABASE_PATH, sandboxConfig } from "./sandbox/config";
+import { loadSandboxKey } from "./sandbox/settings";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -40,31 +42,67 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+export type ConfigOptions = {
+  /** Reads (or creates) the sandbox's key file; injectable so tests touch no real file. */
+  loadSandboxKey?: (path: string) => Uint8Array;
+};
+
 /** True when no Twilio and no X credential is set at all: the spec's sandbox mode. */
 export function wantsSandbox(env: Env): boolean {
   return CREDENTIALS.every((name) => !env[name]?.trim());
 }
 
 /** Reads the environment once; reports every problem together rather than the first. */
-export function parseConfig(env: Env): ConfigResult {
+export function parseConfig(env: Env, options: ConfigOptions = {}): ConfigResult {
   const problems: string[] = [];
   const read = (name: string): string | undefined => {
     const value = env[name]?.trim();
     return value === "" ? undefined : value;
   };
+  const port = parsePort(read("PORT") ?? "3000", problems);
+  const logLevel = (read("LOG_LEVEL") ?? "info").toLowerCase() as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
+  const intent = parseIntent(read("SMSTWEET_SANDBOX"), problems);
+  const present = CREDENTIALS.filter((name) => read(name) !== undefined);
+  if (intent === "on" && present.length > 0) {
+    problems.push(
+      `SMSTWEET_SANDBOX asks for sandbox mode, but real credentials are set (${present.join(", ")}). ` +
+        "The sandbox never runs with real credentials: remove them, or unset SMSTWEET_SANDBOX.",
+    );
+    return { ok: false, problems };
+  }
+  const sandbox = intent === "on" || (intent === "auto" && present.length === 0);
+  const config = sandbox
+    ? sandboxConfig({
+        read,
+        port,
+        logLevel,
+        problems,
+        publicUrl: parseOrigin("PUBLIC_URL", read("PUBLIC_URL") ?? `http://127.0.0.1:${port}`, problems),
+        loadKey: options.loadSandboxKey ?? loadSandboxKey,
+      })
+    : productionConfig(read, { port, logLevel, problems });
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
+}
+
+type Reader = (name: string) => string | undefined;
+type Common = { port: number; logLevel: LogLevel; problems: string[] };
+
+/** SMSTWEET_SANDBOX: unset means "sandbox when no credential is set"; 0 forces production (no fallback). */
+function parseIntent(raw: string | undefined, problems: string[]): "auto" | "on" | "off" {
+  if (raw === undefined) return "auto";
+  if (/^(1|true|yes|on)$/i.test(raw)) return "on";
+  if (/^(0|false|no|off)$/i.test(raw)) return "off";
+  problems.push("SMSTWEET_SANDBOX must be 1 (sandbox) or 0 (never sandbox)");
+  return "off";
+}
+
+function productionConfig(read: Reader, { port, logLevel, problems }: Common): Config {
   const required = (name: string, why = "is required"): string => {
     const value = read(name);
     if (value === undefined) problems.push(`${name} ${why}`);
     return value ?? "";
   };
-
-  if (wantsSandbox(env)) {
-    problems.push(
-      "No Twilio or X credentials are set. Set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_PHONE_NUMBER, X_CLIENT_ID and X_CLIENT_SECRET (see .env.example).",
-    );
-  }
-
-  const port = parsePort(read("PORT") ?? "3000", problems);
   const host = read("HOST") ?? "0.0.0.0";
   const publicUrl = parseOrigin("PUBLIC_URL", required("PUBLIC_URL"), problems);
   if (publicUrl.startsWith("http:") && !isLoopback(publicUrl)) {
@@ -79,15 +117,12 @@ export function parseConfig(env: Env): ConfigResult {
   const authToken = required("TWILIO_AUTH_TOKEN");
   const sender = parseSender(read("TWILIO_PHONE_NUMBER"), read("TWILIO_MESSAGING_SERVICE_SID"), problems);
 
-  const logLevel = (read("LOG_LEVEL") ?? "info").toLowerCase() as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
-
-  const config: Config = Object.freeze({
+  return Object.freeze({
     mode: "production",
     port,
     host,
     publicUrl,
-    databasePath: read("DATABASE_PATH") ?? "./data/smstweet.db",
+    databasePath: read("DATABASE_PATH") ?? PRODUCTION_DATABASE_PATH,
     tokenEncryptionKey,
     twilio: Object.freeze({
       accountSid,
@@ -107,7 +142,6 @@ export function parseConfig(env: Env): ConfigResult {
     }),
     logLevel,
   });
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
 }
 
 function isLoopback(origin: string): boolean {

@@ -6,6 +6,7 @@ import type { Database } from "./db/client";
 import type { BackoffPolicy } from "./delivery/backoff";
 import { createDelivery, type Delivery } from "./delivery/worker";
 import type { Logger } from "./log";
+import type { Sandbox } from "./sandbox/sandbox";
 import type { SmsGateway } from "./sms/gateway";
 import type { XGateway } from "./x/gateway";
 import { TokenKeeper } from "./x/tokens";
@@ -19,6 +20,8 @@ export type ServiceDeps = {
   logger: Logger;
   backoff?: BackoffPolicy;
   pollMs?: number;
+  /** Sandbox mode only: the stand-ins the app serves, which `x` and `sms` are pointed at. */
+  sandbox?: Sandbox;
 };
 
 export type Service = { app: ReturnType<typeof createApp>; delivery: Delivery; cipher: Cipher };

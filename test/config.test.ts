@@ -1,5 +1,9 @@
 import { describe, expect, it } from "bun:test";
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseConfig, wantsSandbox } from "../src/config";
+import { loadSandboxKey } from "../src/sandbox/settings";
 
 const KEY = Buffer.alloc(32, 7).toString("base64");
 
@@ -87,7 +91,88 @@ describe("parseConfig", () => {
     expect(wantsSandbox({})).toBe(true);
     expect(wantsSandbox({ PUBLIC_URL: "https://x.example" })).toBe(true);
     expect(wantsSandbox({ X_CLIENT_ID: "id" })).toBe(false);
-    const result = parseConfig({});
+  });
+});
+
+describe("parseConfig in sandbox mode", () => {
+  const keys: string[] = [];
+  const fakeKey = (path: string): Uint8Array => {
+    keys.push(path);
+    return new Uint8Array(32).fill(1);
+  };
+
+  it("should start the sandbox on loopback, with its own database and the app's own stand-ins", () => {
+    const result = parseConfig({}, { loadSandboxKey: fakeKey });
+    if (!result.ok) throw new Error(result.problems.join("; "));
+    const { config } = result;
+    expect(config.mode).toBe("sandbox");
+    expect(config.host).toBe("127.0.0.1");
+    expect(config.port).toBe(3000);
+    expect(config.publicUrl).toBe("http://127.0.0.1:3000");
+    expect(config.databasePath).toBe("./data/sandbox.db");
+    expect(keys.at(-1)).toBe("./data/sandbox.key");
+    expect(config.x.apiUrl).toBe("http://127.0.0.1:3000/sandbox/x");
+    expect(config.x.authorizeUrl).toBe("http://127.0.0.1:3000/sandbox/x/i/oauth2/authorize");
+    expect(config.twilio.apiUrl).toBe("http://127.0.0.1:3000/sandbox/twilio");
+    expect(config.twilio.accountSid).toMatch(/^AC[0-9a-f]{32}$/);
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.twilio)).toBe(true);
+  });
+
+  it("should follow PORT, HOST and PUBLIC_URL, and call itself on loopback", () => {
+    const result = parseConfig(
+      { PORT: "4100", HOST: "0.0.0.0", PUBLIC_URL: "https://demo.example.org" },
+      { loadSandboxKey: fakeKey },
+    );
+    if (!result.ok) throw new Error(result.problems.join("; "));
+    expect(result.config.x.apiUrl).toBe("http://127.0.0.1:4100/sandbox/x");
+    expect(result.config.x.authorizeUrl).toBe("https://demo.example.org/sandbox/x/i/oauth2/authorize");
+  });
+
+  it("should refuse an explicit sandbox request alongside any real credential, naming it", () => {
+    for (const name of [
+      "TWILIO_ACCOUNT_SID",
+      "TWILIO_AUTH_TOKEN",
+      "TWILIO_PHONE_NUMBER",
+      "TWILIO_MESSAGING_SERVICE_SID",
+      "X_CLIENT_ID",
+      "X_CLIENT_SECRET",
+    ]) {
+      const result = parseConfig(
+        { SMSTWEET_SANDBOX: "1", [name]: "real-secret-value" },
+        { loadSandboxKey: fakeKey },
+      );
+      expect(result.ok).toBe(false);
+      if (result.ok) continue;
+      expect(result.problems.join("\n")).toContain(name);
+      expect(result.problems.join("\n")).toContain("SMSTWEET_SANDBOX");
+      expect(result.problems.join("\n")).not.toContain("real-secret-value");
+    }
+    expect(parseConfig({ ...valid, SMSTWEET_SANDBOX: "true" }).ok).toBe(false);
+  });
+
+  it("should never fall back to the sandbox when credentials are set, or when SMSTWEET_SANDBOX=0", () => {
+    const partial = parseConfig({ X_CLIENT_ID: "id" }, { loadSandboxKey: fakeKey });
+    expect(partial.ok).toBe(false);
+    const forced = parseConfig({ SMSTWEET_SANDBOX: "0" }, { loadSandboxKey: fakeKey });
+    expect(forced.ok).toBe(false);
+    if (!forced.ok) expect(forced.problems.join("\n")).toContain("TWILIO_ACCOUNT_SID");
+    const production = parseConfig(valid);
+    expect(production.ok && production.config.mode).toBe("production");
+  });
+
+  it("should keep sandbox data out of the production database file", () => {
+    const result = parseConfig({ DATABASE_PATH: "./data/smstweet.db" }, { loadSandboxKey: fakeKey });
     expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems.join("\n")).toContain("DATABASE_PATH");
+  });
+
+  it("should create the sandbox key once and read the same key after a restart", () => {
+    const path = join(mkdtempSync(join(tmpdir(), "smstweet-key-")), "sandbox.key");
+    const first = loadSandboxKey(path);
+    expect(first.byteLength).toBe(32);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(loadSandboxKey(path)).toEqual(first);
+    expect(readFileSync(path, "utf8").trim()).toBe(Buffer.from(first).toString("base64"));
   });
 });

@@ -1,5 +1,8 @@
-import { describe, expect, it } from "bun:test";
+import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
+
+// Each test starts the whole service and stand-ins; a 2-core CI machine needs headroom over 5 s.
+setDefaultTimeout(20_000);
 
 const ROOT = join(import.meta.dir, "..");
 

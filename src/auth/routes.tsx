@@ -1,32 +1,40 @@
 import { timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
 import { maskPhone } from "../log";
+import type { PageChrome } from "../web/layout";
 import { AuthLinkPage, MessagePage } from "../web/pages";
 import { type ConnectDeps, connectAccount } from "./connect";
 import { clearedStateCookie, readCookie, STATE_COOKIE, stateCookie } from "./cookie";
 import { findUsableLink } from "./links";
 import { findOAuthSession, OAUTH_SESSION_TTL_MS, startOAuthSession } from "./oauth-sessions";
 
-export type AuthDeps = ConnectDeps;
+export type AuthDeps = ConnectDeps & PageChrome;
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
-const LINK_GONE = MessagePage({
-  title: "This link no longer works",
-  lines: ["Links work once, for 15 minutes. Text anything to the service's number to get a new one."],
-});
+const linkGone = (chrome: PageChrome): JSX.Element =>
+  MessagePage({
+    ...chrome,
+    title: "This link no longer works",
+    lines: ["Links work once, for 15 minutes. Text anything to the service's number to get a new one."],
+  });
 
-const STATE_MISMATCH = MessagePage({
-  title: "We could not check this sign-in",
-  lines: [
-    "This page was opened in a different browser, or the sign-in took too long.",
-    "Open the link from your text message again, in this browser.",
-  ],
-});
+const stateMismatch = (chrome: PageChrome): JSX.Element =>
+  MessagePage({
+    ...chrome,
+    title: "We could not check this sign-in",
+    lines: [
+      "This page was opened in a different browser, or the sign-in took too long.",
+      "Open the link from your text message again, in this browser.",
+    ],
+  });
 
 // Elysia controllers keep their inferred type: it carries the routes for the app that mounts them.
 export function authController(deps: AuthDeps) {
   const { db, cipher, clock } = deps;
+  const chrome: PageChrome = { sandbox: deps.sandbox ?? false };
+  const LINK_GONE = linkGone(chrome);
+  const STATE_MISMATCH = stateMismatch(chrome);
   return new Elysia({ name: "auth" })
     .onAfterHandle(({ set }) => {
       // The one-time link is in these pages' URLs: never let it leak through Referer.
@@ -46,6 +54,7 @@ export function authController(deps: AuthDeps) {
       }
       if (query.error !== undefined) {
         return MessagePage({
+          ...chrome,
           title: "Your X account was not connected",
           lines: [
             "You cancelled on X, so nothing was connected and nothing will be posted.",
@@ -61,6 +70,7 @@ export function authController(deps: AuthDeps) {
       switch (outcome.kind) {
         case "connected":
           return MessagePage({
+            ...chrome,
             title: `Connected as @${outcome.handle}`,
             lines: ["Go back to your messages: text anything to post it to X. Text HELP for commands."],
           });
@@ -70,12 +80,14 @@ export function authController(deps: AuthDeps) {
         case "refused":
           set.status = 400;
           return MessagePage({
+            ...chrome,
             title: "X did not confirm the connection",
             lines: ["Please open the link from your text again and press Connect once more."],
           });
         case "unavailable":
           set.status = 502;
           return MessagePage({
+            ...chrome,
             title: "X did not answer",
             lines: ["X seems to be having trouble. Please open the link from your text again in a minute."],
           });
@@ -87,7 +99,7 @@ export function authController(deps: AuthDeps) {
         set.status = 410;
         return LINK_GONE;
       }
-      return AuthLinkPage({ maskedPhone: maskPhone(link.phone), action: `/auth/${params.token}` });
+      return AuthLinkPage({ ...chrome, maskedPhone: maskPhone(link.phone), action: `/auth/${params.token}` });
     })
     .post(
       "/auth/:token",

@@ -10,6 +10,10 @@ export const texters = sqliteTable("texters", {
   tokenExpiresAt: integer("token_expires_at"),
   optedOut: integer("opted_out", { mode: "boolean" }).notNull().default(false),
   connectedAt: integer("connected_at"),
+  /** Set by THREAD; the thread's parts are in `thread_parts`. */
+  threadOpenedAt: integer("thread_opened_at"),
+  /** Set by DELETE; CONFIRM within ten minutes erases the number. */
+  deleteRequestedAt: integer("delete_requested_at"),
   createdAt: integer("created_at").notNull(),
 });
 
@@ -79,6 +83,37 @@ export const outboundMessages = sqliteTable(
     nextAttemptAt: integer("next_attempt_at").notNull(),
     twilioSid: text("twilio_sid"),
     error: text("error"),
+    /** The goodbye after DELETE: the row itself goes once the text has been handled. */
+    eraseWhenDone: integer("erase_when_done", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [index("outbound_messages_queue").on(t.status, t.phone, t.id)],
+);
+
+/** The parts of a texter's open thread, in order; `postId` is set as each part is posted (resume point). */
+export const threadParts = sqliteTable(
+  "thread_parts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    phone: text("phone").notNull(),
+    position: integer("position").notNull(),
+    body: text("body").notNull(),
+    /** JSON array of `{ url, contentType }`, as in inbound_messages. */
+    media: text("media").notNull().default("[]"),
+    createdAt: integer("created_at").notNull(),
+    postId: text("post_id"),
+  },
+  (t) => [uniqueIndex("thread_parts_position").on(t.phone, t.position)],
+);
+
+/** Every post made by SMS, newest last: what UNDO deletes. */
+export const posts = sqliteTable(
+  "posts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    phone: text("phone").notNull(),
+    postId: text("post_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+    deletedAt: integer("deleted_at"),
+  },
+  (t) => [index("posts_phone").on(t.phone, t.id)],
 );

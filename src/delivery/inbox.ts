@@ -49,6 +49,6 @@ export function recordAttempt(tx: Writer, id: number, attempts: number): void {
   tx.update(inboundMessages).set({ attempts }).where(eq(inboundMessages.id, id)).run();
 }
 
-export function rescheduleInbound(tx: Writer, id: number, at: number): void {
-  tx.update(inboundMessages).set({ nextAttemptAt: at }).where(eq(inboundMessages.id, id)).run();
+export function rescheduleInbound(tx: Writer, id: number, attempts: number, at: number): void {
+  tx.update(inboundMessages).set({ attempts, nextAttemptAt: at }).where(eq(inboundMessages.id, id)).run();
 }

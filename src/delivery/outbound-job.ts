@@ -28,6 +28,14 @@ export function outboundSource(deps: OutboundDeps): JobSource<OutboundJob> {
   const finish = (id: number, set: Partial<OutboundText>): void => {
     db.update(outboundMessages).set(set).where(eq(outboundMessages.id, id)).run();
   };
+  // The goodbye after DELETE/CONFIRM: once handled, not even it may remain about the number.
+  const settle = (text: OutboundText, set: Partial<OutboundText>): void => {
+    if (text.eraseWhenDone && set.status !== undefined && set.status !== "pending") {
+      db.delete(outboundMessages).where(eq(outboundMessages.id, text.id)).run();
+    } else {
+      finish(text.id, set);
+    }
+  };
 
   return {
     due(now, busy, limit) {
@@ -40,7 +48,7 @@ export function outboundSource(deps: OutboundDeps): JobSource<OutboundJob> {
     async run({ text }) {
       const texter = db.select().from(texters).where(eq(texters.phone, text.phone)).get();
       if (texter?.optedOut) {
-        finish(text.id, { status: "suppressed", secret: null });
+        settle(text, { status: "suppressed", secret: null });
         logger.info("sms.suppressed", { to: maskPhone(text.phone) });
         return;
       }
@@ -68,13 +76,13 @@ export function outboundSource(deps: OutboundDeps): JobSource<OutboundJob> {
           logger.info("sms.recipient_opted_out", { to: maskPhone(text.phone) });
           return;
         case "rejected":
-          finish(text.id, { status: "failed", secret: null, error: `twilio ${outcome.code ?? ""}`.trim() });
+          settle(text, { status: "failed", secret: null, error: `twilio ${outcome.code ?? ""}`.trim() });
           logger.warn("sms.rejected", { to: maskPhone(text.phone), code: outcome.code });
           return;
         case "unavailable": {
           const attempts = text.attempts + 1;
           if (now - text.createdAt > deps.backoff.giveUpAfterMs) {
-            finish(text.id, { status: "failed", secret: null, attempts, error: "twilio unavailable" });
+            settle(text, { status: "failed", secret: null, attempts, error: "twilio unavailable" });
             logger.error("sms.gave_up", { to: maskPhone(text.phone), attempts });
             return;
           }

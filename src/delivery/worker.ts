@@ -2,6 +2,7 @@ import type { Clock } from "../clock";
 import type { Cipher } from "../crypto/cipher";
 import type { Database } from "../db/client";
 import type { Logger } from "../log";
+import { expireThreads } from "../sms/commands/thread";
 import type { SmsGateway } from "../sms/gateway";
 import type { XGateway } from "../x/gateway";
 import type { TokenKeeper } from "../x/tokens";
@@ -9,6 +10,9 @@ import { type BackoffPolicy, DEFAULT_BACKOFF } from "./backoff";
 import { inboundSource } from "./inbound-job";
 import { Lanes } from "./lanes";
 import { outboundSource } from "./outbound-job";
+
+/** How often open threads are checked for the 24-hour limit. */
+const HOUSEKEEPING_MS = 60_000;
 
 export type DeliveryDeps = {
   db: Database;
@@ -23,6 +27,7 @@ export type DeliveryDeps = {
   pollMs?: number;
   /** Numbers worked at once; X answers in hundreds of milliseconds, so a few keep up with a lot. */
   concurrency?: number;
+  housekeepingMs?: number;
 };
 
 export type Delivery = {
@@ -51,10 +56,20 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     name: "inbound",
     concurrency: deps.concurrency ?? 8,
   });
+  let housekeeping: ReturnType<typeof setInterval> | undefined;
+  const sweep = (): void => {
+    try {
+      expireThreads({ ...deps, textsQueued: () => outbound.wake() });
+    } catch (error) {
+      deps.logger.error("housekeeping.failed", { error: String(error) });
+    }
+  };
   return {
     start() {
       outbound.start();
       inbound.start();
+      sweep();
+      housekeeping = setInterval(sweep, deps.housekeepingMs ?? HOUSEKEEPING_MS);
     },
     inboundArrived: () => inbound.wake(),
     textsQueued: () => outbound.wake(),
@@ -63,6 +78,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
       await outbound.idle();
     },
     async stop() {
+      clearInterval(housekeeping);
       await inbound.stop();
       await outbound.stop();
     },

@@ -1,6 +1,6 @@
 import { parsePhoneNumberFromString } from "libphonenumber-js";
-import { SegmentedMessage } from "sms-segments-calculator";
 import twilio from "twilio";
+import { measureSms } from "../sms/segments";
 import { twilioSid } from "./twilio/ids";
 
 export type InboundMedia = { url: string; contentType: string };
@@ -44,7 +44,7 @@ export function inboundParams(input: InboundText): Record<string, string> {
     To: input.to,
     ...(input.messagingServiceSid === undefined ? {} : { MessagingServiceSid: input.messagingServiceSid }),
     ToZip: "",
-    NumSegments: String(input.body === "" ? 1 : new SegmentedMessage(input.body).segmentsCount),
+    NumSegments: String(input.body === "" ? 1 : measureSms(input.body).segments),
     MessageSid: sid,
     AccountSid: input.accountSid,
     From: input.from,

@@ -1,21 +1,75 @@
 import { checkLength } from "../x/length";
 
-export type TexterState = { connected: boolean };
+export type TexterState = {
+  connected: boolean;
+  threadOpen: boolean;
+  /** DELETE was texted less than ten minutes ago. */
+  deletePending: boolean;
+};
+
+export type Command =
+  | "help"
+  | "status"
+  | "thread_start"
+  | "thread_done"
+  | "thread_discard"
+  | "undo"
+  | "logout"
+  | "delete_request"
+  | "delete_confirm"
+  | "opt_out"
+  | "opt_in";
 
 export type Intent =
+  | { kind: "command"; command: Command }
   /** Not connected yet: the text is not posted; the texter gets a link. */
   | { kind: "connect" }
   | { kind: "post"; text: string }
-  | { kind: "too_long"; over: number; fitting: string }
+  | { kind: "thread_part"; text: string }
+  | { kind: "too_long"; over: number; fitting: string; inThread: boolean }
   | { kind: "empty" };
 
+// Twilio acts on these itself (blocks or unblocks the number) and still calls the webhook;
+// they must never mean anything else here (spec: never use END, CANCEL, STOP or YES otherwise).
+const OPT_OUT = ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"];
+const OPT_IN = ["START", "YES", "UNSTOP"];
+
+const WORDS: Record<string, Command> = {
+  HELP: "help",
+  INFO: "help",
+  STATUS: "status",
+  THREAD: "thread_start",
+  DONE: "thread_done",
+  DISCARD: "thread_discard",
+  UNDO: "undo",
+  LOGOUT: "logout",
+  DELETE: "delete_request",
+  CONFIRM: "delete_confirm",
+  ...Object.fromEntries(OPT_OUT.map((word) => [word, "opt_out" as const])),
+  ...Object.fromEntries(OPT_IN.map((word) => [word, "opt_in" as const])),
+};
+
+/** Commands that make sense before an X account is connected; any other text gets a link. */
+const WITHOUT_ACCOUNT = new Set<Command>([
+  "help",
+  "status",
+  "delete_request",
+  "delete_confirm",
+  "opt_out",
+  "opt_in",
+]);
+
 /** Decides what a text means for this texter. Pure: no I/O, no clock. */
-export function interpret(body: string, state: TexterState): Intent {
+export function interpret(body: string, hasMedia: boolean, state: TexterState): Intent {
+  const command = WORDS[body.trim().toUpperCase()];
+  if (command && (state.connected || WITHOUT_ACCOUNT.has(command))) return { kind: "command", command };
   if (!state.connected) return { kind: "connect" };
-  // Spec: a leading backslash escapes a command word; it is removed, the rest is posted literally.
+  // A leading backslash escapes a command word: `\HELP` posts `HELP`.
   const text = body.startsWith("\\") ? body.slice(1) : body;
-  if (text.trim() === "") return { kind: "empty" };
+  if (text.trim() === "" && !hasMedia) return { kind: "empty" };
   const length = checkLength(text);
-  if (!length.fits) return { kind: "too_long", over: length.over, fitting: length.fitting };
-  return { kind: "post", text };
+  if (!length.fits) {
+    return { kind: "too_long", over: length.over, fitting: length.fitting, inThread: state.threadOpen };
+  }
+  return state.threadOpen ? { kind: "thread_part", text } : { kind: "post", text };
 }

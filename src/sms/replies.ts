@@ -4,9 +4,10 @@ import { fitQuote } from "./segments";
 
 /**
  * Every text smstweet sends, as functions of their data. Each must fit one GSM-7 segment
- * (160 characters): a second segment doubles what the operator pays. Plain ASCII only: one curly
- * quote would switch the whole text to UCS-2 and 70 characters. `test/sms/replies.test.ts` measures them.
- * Link texts carry LINK_PLACEHOLDER, replaced at send time by the one-time link (about 70 characters).
+ * (160 characters; HELP two): a second segment doubles what the operator pays. Plain ASCII only: one
+ * curly quote would switch the whole text to UCS-2 and 70 characters. `test/sms/replies.test.ts`
+ * measures every one of them. Link texts carry LINK_PLACEHOLDER, replaced at send time by the
+ * one-time link (about 70 characters).
  */
 export const replies = {
   welcome: (): string =>
@@ -15,9 +16,9 @@ export const replies = {
   connected: (handle: string): string =>
     `Connected as @${handle}. Text anything to post it. Text HELP for commands.`,
 
-  posted: (handle: string, postId: string): string => `Posted: https://x.com/${handle}/status/${postId}`,
+  posted: (handle: string, postId: string): string => `Posted: ${postUrl(handle, postId)}`,
 
-  /** X said "duplicate" to a retry of ours: the earlier attempt landed, but we never learnt its id. */
+  /** X said "duplicate" to a retry of ours and the post could not be found again: it landed all the same. */
   postedEarlier: (handle: string): string => `Posted: https://x.com/${handle}`,
 
   tooLong: (over: number, fitting: string): string =>
@@ -35,7 +36,79 @@ export const replies = {
 
   reconnectLinkSent: (): string =>
     "Your X connection has expired, so your last text was not posted. Use the link we just sent to reconnect.",
+
+  help: (): string =>
+    "smstweet posts every text you send to X. Commands: STATUS, THREAD (send parts, then DONE or DISCARD), " +
+    "UNDO deletes your last post, LOGOUT, DELETE erases your data. Start with \\ to post a command word. " +
+    "STOP ends texts.",
+
+  status: (handle: string | null, threadParts: number | null): string => {
+    if (handle === null) return "No X account is connected. Text anything to get a link to connect one.";
+    if (threadParts === null) return `Connected as @${handle}. No thread open. Text HELP for commands.`;
+    return `Connected as @${handle}. Thread open with ${threadParts} part(s): text DONE to post it or DISCARD to drop it.`;
+  },
+
+  threadStarted: (): string =>
+    "Thread started. Send each part as its own text, then DONE to post them all, or DISCARD to drop them.",
+
+  threadAlreadyOpen: (parts: number): string =>
+    `A thread is already open with ${parts} part(s). Send more parts, DONE to post it, or DISCARD to drop it.`,
+
+  partSaved: (position: number): string =>
+    `Part ${position} saved. Send the next part, or DONE to post the thread.`,
+
+  partTooLong: (over: number, fitting: string): string =>
+    fitQuote(
+      `Part not saved: ${over} over X's 280 limit. It fits up to "{quote}". Shorten it and send it again.`,
+      fitting.trimEnd(),
+    ) ?? `Part not saved: it is ${over} over X's 280 limit. Shorten it and send it again.`,
+
+  noThread: (): string => "No thread is open. Text THREAD to start one.",
+
+  threadEmpty: (): string => "Your thread has no parts yet. Send a part first, or DISCARD to close it.",
+
+  threadPosted: (handle: string, firstPostId: string, parts: number): string =>
+    `Thread posted (${parts} parts): ${postUrl(handle, firstPostId)}`,
+
+  threadStopped: (handle: string, firstPostId: string | null, failedAt: number, reason: Refusal): string =>
+    `Thread stopped: X refused part ${failedAt} (${SHORT_REFUSALS[reason]}). ` +
+    (firstPostId === null || failedAt === 1
+      ? "Nothing was posted."
+      : `Parts 1-${failedAt - 1} are up: ${postUrl(handle, firstPostId)}`),
+
+  threadDiscarded: (parts: number): string => `Thread discarded (${parts} part(s)). Nothing was posted.`,
+
+  threadExpired: (parts: number): string =>
+    `Your thread was open for 24 hours, so it was discarded (${parts} part(s)). Nothing was posted.`,
+
+  undone: (): string => "Deleted your last post from X.",
+
+  undoAlreadyGone: (): string => "Your last post was already gone from X.",
+
+  nothingToUndo: (): string => "Nothing to undo: no post made by text was found.",
+
+  loggedOut: (handle: string): string =>
+    `Logged out: smstweet can no longer post as @${handle}. Text anything to connect again.`,
+
+  deleteRequested: (): string =>
+    "Text CONFIRM within 10 minutes to erase your number, your X connection and your history from smstweet.",
+
+  deleted: (): string =>
+    "Erased: smstweet no longer holds your number or your X connection. Text again any time to start over.",
+
+  nothingToConfirm: (): string => "Nothing to confirm. Text DELETE to erase your data from smstweet.",
+
+  welcomeBack: (): string => "Welcome back to smstweet: texts are on again. Text HELP for commands.",
+
+  unsupportedMedia: (): string =>
+    "Not posted: smstweet can post JPEG, PNG, GIF or WebP pictures: up to 4 (or 1 GIF), 5 MB each (GIF 15 MB).",
+
+  mediaUnavailable: (): string => "Not posted: your picture could not be fetched. Please send it again.",
 } as const;
+
+function postUrl(handle: string, postId: string): string {
+  return `https://x.com/${handle}/status/${postId}`;
+}
 
 const REFUSALS: Record<Refusal, string> = {
   duplicate: "X refused it as a duplicate of a recent post. Change a word and send it again.",
@@ -43,5 +116,16 @@ const REFUSALS: Record<Refusal, string> = {
   suspended: "X says your account is suspended or locked. Check it at x.com.",
   policy: "X refused it under its rules. Check the wording and try again.",
   media: "X did not accept the picture. Send a JPEG, PNG, GIF or WebP under 5 MB.",
+  not_found: "X could not find the post it replies to.",
   other: "X refused it. Please try again later.",
+};
+
+const SHORT_REFUSALS: Record<Refusal, string> = {
+  duplicate: "duplicate",
+  reply_not_allowed: "replies not allowed for this app",
+  suspended: "account suspended",
+  policy: "against X rules",
+  media: "picture not accepted",
+  not_found: "post not found",
+  other: "refused",
 };

@@ -1,10 +1,35 @@
-import { SegmentedMessage } from "sms-segments-calculator";
+/**
+ * SMS segment arithmetic, hand-written on purpose: sms-segments-calculator (used by the tests as the
+ * reference) becomes pathologically slow under Bun after a few dozen calls on long texts (seconds per
+ * call and hundreds of MB of memory once JavaScriptCore optimises it), and a reply is measured many
+ * times while fitting a quote. The rules are small and fixed (3GPP TS 23.038).
+ */
 
-export type SegmentCount = { segments: number; encoding: string };
+const GSM_BASIC =
+  "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\u001bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?" +
+  "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+/** Escape-table characters: two septets each. */
+const GSM_EXTENDED = "\f^{}\\[~]|€";
+
+const BASIC = new Set(GSM_BASIC);
+const EXTENDED = new Set(GSM_EXTENDED);
+
+export type SegmentCount = { segments: number; encoding: "GSM-7" | "UCS-2" };
 
 export function measureSms(body: string): SegmentCount {
-  const message = new SegmentedMessage(body);
-  return { segments: message.segmentsCount, encoding: message.encodingName };
+  let septets = 0;
+  for (const char of body) {
+    if (BASIC.has(char)) septets += 1;
+    else if (EXTENDED.has(char)) septets += 2;
+    else return { segments: ucs2Segments(body), encoding: "UCS-2" };
+  }
+  // A concatenated message loses 7 septets per segment to its header: 160 alone, 153 each otherwise.
+  return { segments: septets <= 160 ? 1 : Math.ceil(septets / 153), encoding: "GSM-7" };
+}
+
+function ucs2Segments(body: string): number {
+  const units = body.length;
+  return units <= 70 ? 1 : Math.ceil(units / 67);
 }
 
 /**

@@ -1,9 +1,9 @@
-import { Layout } from "./layout";
+import { Layout, type PageChrome } from "./layout";
 
 /** A page that says what happened and what to do next. */
-export function MessagePage(props: { title: string; lines: readonly string[] }): JSX.Element {
+export function MessagePage(props: PageChrome & { title: string; lines: readonly string[] }): JSX.Element {
   return (
-    <Layout title={props.title}>
+    <Layout title={props.title} sandbox={props.sandbox}>
       <h1 safe>{props.title}</h1>
       {props.lines.map((line) => (
         <p safe>{line}</p>
@@ -12,9 +12,9 @@ export function MessagePage(props: { title: string; lines: readonly string[] }):
   );
 }
 
-export function LandingPage(props: { phoneNumber: string | null }): JSX.Element {
+export function LandingPage(props: PageChrome & { phoneNumber: string | null }): JSX.Element {
   return (
-    <Layout title="smstweet: post to X by text message">
+    <Layout title="smstweet: post to X by text message" sandbox={props.sandbox}>
       <h1>Post to X by text message</h1>
       {props.phoneNumber ? (
         <p>
@@ -27,6 +27,14 @@ export function LandingPage(props: { phoneNumber: string | null }): JSX.Element 
           every text you send is posted and you get the link back.
         </p>
       )}
+      {props.sandbox ? (
+        <p>
+          <a href="/sandbox">Open the phone simulator</a> to try it without a phone: text from any number,
+          connect a pretend X account, and watch your posts appear on the fake X timeline.
+        </p>
+      ) : (
+        ""
+      )}
       <p>Text HELP for commands, STOP to stop all texts from us.</p>
       <h2>Privacy</h2>
       <p>
@@ -38,9 +46,9 @@ export function LandingPage(props: { phoneNumber: string | null }): JSX.Element 
   );
 }
 
-export function AuthLinkPage(props: { maskedPhone: string; action: string }): JSX.Element {
+export function AuthLinkPage(props: PageChrome & { maskedPhone: string; action: string }): JSX.Element {
   return (
-    <Layout title="Connect your X account">
+    <Layout title="Connect your X account" sandbox={props.sandbox}>
       <h1>Connect your X account</h1>
       <p>
         Texts from <strong safe>{props.maskedPhone}</strong> will be posted to the X account you connect.

@@ -101,6 +101,11 @@ export function createXGateway(options: XGatewayOptions): XGateway {
         if (!data.deleted) throw new XGatewayError("X answered deleted: false");
         return null;
       }),
+    recentPosts: (accessToken, userId) =>
+      call(async () => {
+        const timeline = await userClient(accessToken).v2.userTimeline(userId, { max_results: 10 });
+        return timeline.tweets.map((tweet) => ({ id: tweet.id, text: tweet.text }));
+      }),
     uploadMedia: (accessToken, bytes, mimeType) =>
       call(
         () =>

@@ -55,6 +55,7 @@ function refusal(error: ApiResponseError, kind: CallKind): Refusal {
   if (/repl(y|ies)\b.*not allowed|not allowed.*\brepl(y|ies)/i.test(detail) || error.hasErrorCode(433)) {
     return "reply_not_allowed";
   }
+  if (error.code === 404) return "not_found";
   if (/deleted or not visible/i.test(detail)) return "other";
   if (kind === "media" || /media/i.test(detail) || error.code === 413 || error.code === 415) return "media";
   return error.code === 403 ? "policy" : "other";

@@ -17,7 +17,15 @@ export type AuthorizationRequest = {
 };
 
 /** Why X refused to publish; the texter is told in plain words. */
-export type Refusal = "duplicate" | "reply_not_allowed" | "suspended" | "policy" | "media" | "other";
+export type Refusal =
+  | "duplicate"
+  | "reply_not_allowed"
+  | "suspended"
+  | "policy"
+  | "media"
+  /** 404: the post (or reply target) is gone. */
+  | "not_found"
+  | "other";
 
 /** Expected outcomes of one call to X. Anything else is a bug and throws. */
 export type XOutcome<T> =
@@ -54,6 +62,8 @@ export interface XGateway {
   me(accessToken: string): Promise<XOutcome<XUser>>;
   post(accessToken: string, request: PostRequest): Promise<XOutcome<{ id: string }>>;
   deletePost(accessToken: string, id: string): Promise<XOutcome<null>>;
+  /** The user's latest posts, newest first: finds a post whose creation answer was lost. */
+  recentPosts(accessToken: string, userId: string): Promise<XOutcome<{ id: string; text: string }[]>>;
   uploadMedia(accessToken: string, bytes: Uint8Array, mimeType: string): Promise<XOutcome<string>>;
 }
 

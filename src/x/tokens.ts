@@ -11,7 +11,7 @@ import type { XGateway, XTokens } from "./gateway";
 const REFRESH_MARGIN_MS = 60_000;
 
 export type AccessOutcome =
-  | { kind: "ok"; accessToken: string; handle: string }
+  | { kind: "ok"; accessToken: string; handle: string; userId: string }
   /** No tokens, or the refresh token is dead: only a new consent helps. */
   | { kind: "disconnected" }
   | { kind: "unavailable"; detail: string };
@@ -33,6 +33,14 @@ export function forgetTokens(tx: Writer, phone: string): void {
     .run();
 }
 
+type StoredAccount = {
+  accessToken: string;
+  refreshToken: string;
+  tokenExpiresAt: number;
+  handle: string;
+  userId: string;
+};
+
 type KeeperDeps = { db: Database; x: XGateway; cipher: Cipher; clock: Clock; logger: Logger };
 
 /**
@@ -51,9 +59,21 @@ export class TokenKeeper {
     if (!row) return { kind: "disconnected" };
     if (row.tokenExpiresAt - this.deps.clock.now() > REFRESH_MARGIN_MS) {
       const accessToken = await this.deps.cipher.decrypt(row.accessToken, tokenContext(phone, "access"));
-      return { kind: "ok", accessToken, handle: row.handle };
+      return { kind: "ok", accessToken, handle: row.handle, userId: row.userId };
     }
     return this.#refresh(phone);
+  }
+
+  /** Both tokens in clear, for revoking them at X (LOGOUT, DELETE); null when none are stored. */
+  async tokensOf(phone: string): Promise<{ accessToken: string; refreshToken: string } | null> {
+    const row = this.#row(phone);
+    if (!row) return null;
+    const { cipher } = this.deps;
+    const [accessToken, refreshToken] = await Promise.all([
+      cipher.decrypt(row.accessToken, tokenContext(phone, "access")),
+      cipher.decrypt(row.refreshToken, tokenContext(phone, "refresh")),
+    ]);
+    return { accessToken, refreshToken };
   }
 
   /** After X answered 401 to `rejected`: refresh, unless another caller already replaced it. */
@@ -89,19 +109,26 @@ export class TokenKeeper {
       .where(and(eq(texters.phone, phone), eq(texters.refreshToken, row.refreshToken)))
       .run();
     logger.info("x.token_refreshed", { phone: maskPhone(phone) });
-    return { kind: "ok", accessToken: outcome.tokens.accessToken, handle: row.handle };
+    return { kind: "ok", accessToken: outcome.tokens.accessToken, handle: row.handle, userId: row.userId };
   }
 
-  #row(
-    phone: string,
-  ): { accessToken: string; refreshToken: string; tokenExpiresAt: number; handle: string } | null {
+  #row(phone: string): StoredAccount | null {
     const row = this.deps.db.select().from(texters).where(eq(texters.phone, phone)).get();
-    if (!row?.accessToken || !row.refreshToken || row.tokenExpiresAt === null || !row.xHandle) return null;
+    if (
+      !row?.accessToken ||
+      !row.refreshToken ||
+      row.tokenExpiresAt === null ||
+      !row.xHandle ||
+      !row.xUserId
+    ) {
+      return null;
+    }
     return {
       accessToken: row.accessToken,
       refreshToken: row.refreshToken,
       tokenExpiresAt: row.tokenExpiresAt,
       handle: row.xHandle,
+      userId: row.xUserId,
     };
   }
 }

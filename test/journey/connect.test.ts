@@ -1,8 +1,11 @@
-import { afterEach, describe, expect, it } from "bun:test";
+import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { readFileSync } from "node:fs";
 import { eq } from "drizzle-orm";
 import { authLinks, texters } from "../../src/db/schema";
 import { connectThroughBrowser, linkIn, onApp, startTestService, type TestService } from "../support/service";
+
+// Each test starts the whole service and stand-ins; a 2-core CI machine needs headroom over 5 s.
+setDefaultTimeout(20_000);
 
 const PHONE = "+14155550101";
 let svc: TestService;

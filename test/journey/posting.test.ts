@@ -1,7 +1,10 @@
-import { afterEach, describe, expect, it } from "bun:test";
+import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { inboundMessages } from "../../src/db/schema";
 import { startTestService, type TestService } from "../support/service";
 import { waitFor } from "../support/wait";
+
+// Each test starts the whole service and stand-ins; a 2-core CI machine needs headroom over 5 s.
+setDefaultTimeout(20_000);
 
 const PHONE = "+14155550111";
 let svc: TestService;

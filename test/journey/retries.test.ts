@@ -1,6 +1,9 @@
-import { afterEach, describe, expect, it } from "bun:test";
+import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { startTestService, type TestService } from "../support/service";
 import { waitFor } from "../support/wait";
+
+// Each test starts the whole service and stand-ins; a 2-core CI machine needs headroom over 5 s.
+setDefaultTimeout(20_000);
 
 const PHONE = "+14155550131";
 let svc: TestService;
@@ -36,7 +39,7 @@ describe("when X is down or rate-limited", () => {
     expect(svc.x.standIn.posts().map((p) => p.text)).toEqual(["eventually"]);
   });
 
-  it("should treat X's duplicate answer to a retry as posted", async () => {
+  it("should treat X's duplicate answer to a retry as posted, and find the post to link it", async () => {
     svc = await connected();
     // X accepted the post but the answer was lost: the stand-in stores it, then the client sees a 503.
     svc.x.standIn.failNext("tweets", {
@@ -46,8 +49,9 @@ describe("when X is down or rate-limited", () => {
     });
     await svc.text(PHONE, "accepted, answer lost");
     const reply = await svc.nthTextTo(PHONE, 3);
-    expect(reply).toBe("Posted: https://x.com/erin");
+    const [post] = svc.x.standIn.posts();
     expect(svc.x.standIn.posts()).toHaveLength(1);
+    expect(reply).toBe(`Posted: https://x.com/erin/status/${post?.id}`);
   });
 
   it("should hold a number's later texts behind one that is waiting to retry", async () => {

@@ -1,30 +1,80 @@
 import { describe, expect, it } from "bun:test";
+import { SegmentedMessage } from "sms-segments-calculator";
 import { replies } from "../../src/sms/replies";
-import { measureSms } from "../../src/sms/segments";
+import { fitQuote, measureSms } from "../../src/sms/segments";
 import type { Refusal } from "../../src/x/gateway";
 
-// A realistic one-time link: an https origin and a 43-character token.
+// Worst cases: a long https origin with a 43-character token, 15-character handles, 19-digit ids.
 const LINK = `https://smstweet.example.org/auth/${"A".repeat(43)}`;
-const HANDLE = "a_fifteen_chars"; // X handles are at most 15 characters
+const HANDLE = "a_fifteen_chars";
 const POST_ID = "1990000000000000000";
 const withLink = (body: string): string => body.replace("{link}", LINK);
 
-const REFUSALS: Refusal[] = ["duplicate", "reply_not_allowed", "suspended", "policy", "media", "other"];
+const REFUSALS: Refusal[] = [
+  "duplicate",
+  "reply_not_allowed",
+  "suspended",
+  "policy",
+  "media",
+  "not_found",
+  "other",
+];
 
-const fixed: [string, string][] = [
-  ["welcome", withLink(replies.welcome())],
-  ["connected", replies.connected(HANDLE)],
-  ["posted", replies.posted(HANDLE, POST_ID)],
-  ["postedEarlier", replies.postedEarlier(HANDLE)],
-  ["gaveUp", replies.gaveUp()],
-  ["reconnect", withLink(replies.reconnect())],
-  ["reconnectLinkSent", replies.reconnectLinkSent()],
-  ...REFUSALS.map((reason): [string, string] => [`refused:${reason}`, replies.refused(reason)]),
+/** Every text the service sends, with its budget in segments (HELP may take two). */
+const TABLE: [name: string, body: string, budget: number][] = [
+  ["welcome", withLink(replies.welcome()), 1],
+  ["connected", replies.connected(HANDLE), 1],
+  ["posted", replies.posted(HANDLE, POST_ID), 1],
+  ["postedEarlier", replies.postedEarlier(HANDLE), 1],
+  ["gaveUp", replies.gaveUp(), 1],
+  ["reconnect", withLink(replies.reconnect()), 1],
+  ["reconnectLinkSent", replies.reconnectLinkSent(), 1],
+  ["help", replies.help(), 2],
+  ["status (none)", replies.status(null, null), 1],
+  ["status (connected)", replies.status(HANDLE, null), 1],
+  ["status (thread)", replies.status(HANDLE, 25), 1],
+  ["threadStarted", replies.threadStarted(), 1],
+  ["threadAlreadyOpen", replies.threadAlreadyOpen(25), 1],
+  ["partSaved", replies.partSaved(25), 1],
+  ["noThread", replies.noThread(), 1],
+  ["threadEmpty", replies.threadEmpty(), 1],
+  ["threadPosted", replies.threadPosted(HANDLE, POST_ID, 25), 1],
+  ["threadDiscarded", replies.threadDiscarded(25), 1],
+  ["threadExpired", replies.threadExpired(25), 1],
+  ["undone", replies.undone(), 1],
+  ["undoAlreadyGone", replies.undoAlreadyGone(), 1],
+  ["nothingToUndo", replies.nothingToUndo(), 1],
+  ["loggedOut", replies.loggedOut(HANDLE), 1],
+  ["deleteRequested", replies.deleteRequested(), 1],
+  ["deleted", replies.deleted(), 1],
+  ["nothingToConfirm", replies.nothingToConfirm(), 1],
+  ["welcomeBack", replies.welcomeBack(), 1],
+  ["unsupportedMedia", replies.unsupportedMedia(), 1],
+  ["mediaUnavailable", replies.mediaUnavailable(), 1],
+  ["tooLong", replies.tooLong(999, "word ".repeat(60)), 1],
+  ["partTooLong", replies.partTooLong(999, "word ".repeat(60)), 1],
+  ...REFUSALS.map((reason): [string, string, number] => [`refused:${reason}`, replies.refused(reason), 1]),
+  ...REFUSALS.flatMap((reason): [string, string, number][] => [
+    [`threadStopped:${reason}`, replies.threadStopped(HANDLE, POST_ID, 25, reason), 1],
+    [`threadStopped:${reason} (first part)`, replies.threadStopped(HANDLE, null, 1, reason), 1],
+  ]),
 ];
 
 describe("replies", () => {
-  it.each(fixed)("should fit %s in one GSM-7 segment", (_name, body) => {
-    expect(measureSms(body)).toEqual({ segments: 1, encoding: "GSM-7" });
+  it.each(TABLE)("should keep %s within its segment budget, in GSM-7", (_name, body, budget) => {
+    const reference = new SegmentedMessage(body);
+    expect(reference.encodingName).toBe("GSM-7");
+    expect(reference.segmentsCount).toBeLessThanOrEqual(budget);
+  });
+
+  it("should agree with sms-segments-calculator on every reply", () => {
+    for (const [, body] of TABLE) {
+      const reference = new SegmentedMessage(body);
+      expect(measureSms(body)).toEqual({
+        segments: reference.segmentsCount,
+        encoding: reference.encodingName,
+      });
+    }
   });
 
   it("should put the link into the texts that need one", () => {
@@ -32,23 +82,49 @@ describe("replies", () => {
     expect(replies.reconnect()).toContain("{link}");
   });
 
-  it("should say how far over the limit a text is and keep a GSM-7 quote within one segment", () => {
-    const body = replies.tooLong(12, `${"word ".repeat(55)}end`);
-    expect(body).toContain("12 over");
+  it("should say how far over the limit a text is and quote the end of what fits", () => {
+    const body = replies.tooLong(40, `start ${"filler ".repeat(38)}the very last words`);
+    expect(body).toContain("40 over");
     expect(body).toContain("THREAD");
-    expect(body).toContain("end");
-    expect(measureSms(body).segments).toBe(1);
+    expect(body).toContain('the very last words"');
+    expect(body).not.toContain("start");
   });
 
   it("should drop a quote that would force UCS-2 and still say how far over it is", () => {
     const body = replies.tooLong(3, "日本語のテキスト ".repeat(20));
-    expect(measureSms(body)).toEqual({ segments: 1, encoding: "GSM-7" });
+    expect(new SegmentedMessage(body).encodingName).toBe("GSM-7");
     expect(body).toContain("3 over");
   });
+});
 
-  it("should quote the end of the part that fits, not its start", () => {
-    const body = replies.tooLong(40, `start ${"filler ".repeat(38)}the very last words`);
-    expect(body).toContain('the very last words"');
-    expect(body).not.toContain("start");
+describe("measureSms", () => {
+  const samples = [
+    "",
+    "a".repeat(160),
+    "a".repeat(161),
+    "a".repeat(306),
+    "a".repeat(307),
+    "{[curly]} ~ | ^ € \\".repeat(9),
+    "ç and Ç",
+    "naïve café",
+    "emoji 😀",
+    "日本語".repeat(23),
+    "日本語".repeat(24),
+    `tab\there and\r\nnewlines`,
+  ];
+  it.each(samples.map((sample) => [sample]))("should count %p as sms-segments-calculator does", (sample) => {
+    const reference = new SegmentedMessage(sample);
+    expect(measureSms(sample)).toEqual({
+      segments: reference.segmentsCount,
+      encoding: reference.encodingName,
+    });
+  });
+
+  it("should fit a quote to one segment and give up when only UCS-2 would do", () => {
+    expect(fitQuote('say "{quote}"', "short")).toBe('say "short"');
+    const fitted = fitQuote('say "{quote}"', "x".repeat(400)) ?? "";
+    expect(measureSms(fitted).segments).toBe(1);
+    expect(fitted.length).toBe(160);
+    expect(fitQuote(`${"y".repeat(100)} "{quote}"`, "日本語".repeat(10))).toBeNull();
   });
 });

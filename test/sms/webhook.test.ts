@@ -1,7 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { inboundMessages } from "../../src/db/schema";
 import { inboundParams, signedWebhook } from "../../src/sandbox/phone";
 import { PUBLIC_URL, startTestService, type TestService } from "../support/service";
+
+// Each test starts the whole service and stand-ins; a 2-core CI machine needs headroom over 5 s.
+setDefaultTimeout(20_000);
 
 let svc: TestService;
 beforeAll(async () => {

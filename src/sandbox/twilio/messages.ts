@@ -1,4 +1,4 @@
-import { SegmentedMessage } from "sms-segments-calculator";
+import { measureSms } from "../../sms/segments";
 import { twilioError } from "./errors";
 import { twilioSid } from "./ids";
 import type { SentMessage } from "./types";
@@ -59,7 +59,7 @@ export function messageResource(message: SentMessage, accountSid: string): Recor
     from: message.from,
     messaging_service_sid: message.messagingServiceSid,
     num_media: String(message.mediaUrls.length),
-    num_segments: String(message.body === "" ? 1 : new SegmentedMessage(message.body).segmentsCount),
+    num_segments: String(message.body === "" ? 1 : measureSms(message.body).segments),
     price: null,
     price_unit: "USD",
     sid: message.sid,

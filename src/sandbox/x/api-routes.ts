@@ -86,3 +86,25 @@ export function deleteTweetRoute(state: StandInState, request: Request, id: stri
   state.posts.markDeleted(id);
   return json({ data: { deleted: true } });
 }
+
+/** GET /2/users/:id/tweets: the user's live posts, newest first, `max_results` 5 to 100 (X's bounds). */
+export function userTimelineRoute(state: StandInState, request: Request, userId: string): Response {
+  const auth = authenticate(state, request, ["tweet.read", "users.read"]);
+  if (!auth.ok) return auth.response;
+  const max = Number(new URL(request.url).searchParams.get("max_results") ?? "10");
+  if (!Number.isInteger(max) || max < 5 || max > 100) {
+    return invalidRequest("The `max_results` query parameter value is not between 5 and 100", {
+      max_results: [String(max)],
+    });
+  }
+  const live = state.posts
+    .all()
+    .filter((post) => post.authorId === userId && !post.deleted)
+    .reverse()
+    .slice(0, max);
+  const data = live.map((post) => ({ id: post.id, text: post.text, edit_history_tweet_ids: [post.id] }));
+  return json({
+    data,
+    meta: { result_count: data.length, newest_id: data[0]?.id, oldest_id: data.at(-1)?.id },
+  });
+}

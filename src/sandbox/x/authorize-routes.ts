@@ -2,7 +2,7 @@ import { decide, readAuthorizeParams } from "./consent";
 import { authorizeErrorPage, consentPage, formToQuery } from "./consent-page";
 import type { StandInState } from "./state";
 
-export function authorizePage(state: StandInState, request: Request): Response {
+export function authorizePage(state: StandInState, request: Request): Promise<Response> {
   const query = new URL(request.url).searchParams;
   const checked = readAuthorizeParams(query, state.clientId);
   return checked.ok ? consentPage(query) : authorizeErrorPage(checked.error);
@@ -24,6 +24,6 @@ export async function authorizeDecision(state: StandInState, request: Request): 
       ? { allow: true as const, username: typeof username === "string" ? username : "" }
       : { allow: false as const };
   const result = decide(state, query, decision);
-  if (!result.ok) return consentPage(query, result.error);
+  if (!result.ok) return consentPage(query, result.error, decision.allow ? decision.username : undefined);
   return new Response(null, { status: 302, headers: { location: result.value } });
 }

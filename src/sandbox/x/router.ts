@@ -1,4 +1,4 @@
-import { createTweetRoute, deleteTweetRoute, meRoute } from "./api-routes";
+import { createTweetRoute, deleteTweetRoute, meRoute, userTimelineRoute } from "./api-routes";
 import { authorizeDecision, authorizePage } from "./authorize-routes";
 import { faultRouteOf } from "./faults";
 import { json, problem } from "./http";
@@ -62,6 +62,8 @@ function dispatch(
     case "POST /i/oauth2/authorize":
       return authorizeDecision(state, request);
   }
+  const timeline = /^GET \/2\/users\/(\d{1,19})\/tweets$/.exec(key);
+  if (timeline?.[1]) return userTimelineRoute(state, request, timeline[1]);
   const tweet = /^DELETE \/2\/tweets\/(\d{1,19})$/.exec(key);
   if (tweet?.[1]) return deleteTweetRoute(state, request, tweet[1]);
   const upload = /^POST \/2\/media\/upload\/(\d{1,19})\/(append|finalize)$/.exec(key);

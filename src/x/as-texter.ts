@@ -1,31 +1,36 @@
-import type { PostRequest, Refusal, XGateway } from "./gateway";
+import type { Refusal, XOutcome } from "./gateway";
 import type { TokenKeeper } from "./tokens";
 
-export type PublishOutcome =
-  | { kind: "posted"; id: string; handle: string }
-  | { kind: "refused"; reason: Refusal; handle: string }
+export type Account = { handle: string; userId: string };
+
+export type TexterCall<T> =
+  | { kind: "ok"; value: T; account: Account }
+  | { kind: "refused"; reason: Refusal; account: Account }
   /** No usable tokens (never connected, or the refresh token died): a new consent is needed. */
   | { kind: "disconnected" }
   /** Try again at `retryAt` (epoch ms) or, when null, after the usual backoff. */
   | { kind: "retry"; retryAt: number | null; detail: string };
 
-/** Posts as the texter, refreshing the access token once if X rejects it. */
-export async function publish(
+/**
+ * Runs `work` with the texter's access token, refreshing it once if X rejects it.
+ * `work` may make several calls (uploads, then the post); the first failure is its answer.
+ */
+export async function asTexter<T>(
   keeper: TokenKeeper,
-  x: XGateway,
   phone: string,
-  request: PostRequest,
-): Promise<PublishOutcome> {
+  work: (accessToken: string) => Promise<XOutcome<T>>,
+): Promise<TexterCall<T>> {
   let access = await keeper.access(phone);
   for (let attempt = 0; ; attempt++) {
     if (access.kind === "disconnected") return access;
     if (access.kind === "unavailable") return { kind: "retry", retryAt: null, detail: access.detail };
-    const outcome = await x.post(access.accessToken, request);
+    const account = { handle: access.handle, userId: access.userId };
+    const outcome = await work(access.accessToken);
     switch (outcome.kind) {
       case "ok":
-        return { kind: "posted", id: outcome.value.id, handle: access.handle };
+        return { kind: "ok", value: outcome.value, account };
       case "refused":
-        return { kind: "refused", reason: outcome.reason, handle: access.handle };
+        return { kind: "refused", reason: outcome.reason, account };
       case "rate_limited":
         return { kind: "retry", retryAt: outcome.retryAt, detail: "rate limited" };
       case "unavailable":

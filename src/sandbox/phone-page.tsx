@@ -1,0 +1,120 @@
+import { attr } from "../web/escape";
+import { Layout } from "../web/layout";
+import type { Bubble } from "./conversation";
+import { LinkedText } from "./linked-text";
+
+export type PhonePageProps = {
+  serviceNumber: string;
+  /** The open conversation's number, or null when none is chosen yet. */
+  phone: string | null;
+  /** What goes in the number field: the open number, a fresh suggestion, or what was mistyped. */
+  typed: string;
+  knownPhones: readonly string[];
+  bubbles: readonly Bubble[];
+  waiting: boolean;
+  error?: string;
+  draft?: string;
+};
+
+/** The phone simulator: pick a number, text the service, read its replies. Works without JavaScript. */
+export function PhonePage(props: PhonePageProps): JSX.Element {
+  const here = props.phone ? `/sandbox?phone=${encodeURIComponent(props.phone)}` : "/sandbox";
+  // While a reply is on its way the page reloads itself; a meta refresh needs no script (and no CSP hole).
+  const head = props.waiting ? <meta http-equiv="refresh" content={`1;url=${here}`} /> : "";
+  return (
+    <Layout title="Phone simulator – smstweet sandbox" sandbox head={head}>
+      <h1>Phone simulator</h1>
+      <p>
+        Text the service at <strong safe>{props.serviceNumber}</strong> from any number, as if from a phone.
+        Its replies appear below.
+      </p>
+      <form method="get" action="/sandbox" class="stack">
+        <label for="phone">Your phone number</label>
+        <input
+          id="phone"
+          name="phone"
+          type="tel"
+          autocomplete="off"
+          list="known-phones"
+          value={attr(props.typed)}
+          aria-describedby="phone-hint"
+        />
+        <datalist id="known-phones">
+          {props.knownPhones.map((phone) => (
+            <option value={attr(phone)} />
+          ))}
+        </datalist>
+        <p id="phone-hint" class="hint">
+          International form, like +14155550123. A new number is a new texter.
+        </p>
+        <button type="submit">Open conversation</button>
+      </form>
+      {props.error ? (
+        <p role="alert" class="error" safe>
+          {props.error}
+        </p>
+      ) : (
+        ""
+      )}
+      {props.knownPhones.length > 0 ? <KnownPhones phones={props.knownPhones} /> : ""}
+      {props.phone ? <Conversation {...props} phone={props.phone} here={here} /> : ""}
+    </Layout>
+  );
+}
+
+function KnownPhones({ phones }: { phones: readonly string[] }): JSX.Element {
+  return (
+    <nav aria-label="Numbers that have texted">
+      <p>
+        Numbers that have texted:{" "}
+        {phones.map((phone, index) => (
+          <>
+            {index > 0 ? ", " : ""}
+            <a href={`/sandbox?phone=${encodeURIComponent(phone)}`} safe>
+              {phone}
+            </a>
+          </>
+        ))}
+      </p>
+    </nav>
+  );
+}
+
+function Conversation(props: PhonePageProps & { phone: string; here: string }): JSX.Element {
+  return (
+    <section aria-labelledby="conversation-title">
+      <h2 id="conversation-title">
+        Texts from <span safe>{props.phone}</span>
+      </h2>
+      {props.bubbles.length === 0 ? <p class="hint">No texts yet. Say hello.</p> : ""}
+      <ol class="conversation">
+        {props.bubbles.map((bubble) => (
+          <li class={`bubble ${bubble.from}`}>
+            <span class="visually-hidden">{bubble.from === "phone" ? "You: " : "smstweet: "}</span>
+            <span class="bubble-text">
+              <LinkedText text={bubble.body} />
+            </span>
+          </li>
+        ))}
+      </ol>
+      {props.waiting ? (
+        <p class="hint" role="status">
+          Waiting for a reply; this page reloads itself.
+        </p>
+      ) : (
+        ""
+      )}
+      <form method="post" action="/sandbox/text" class="stack">
+        <input type="hidden" name="phone" value={attr(props.phone)} />
+        <label for="body">Message</label>
+        <textarea id="body" name="body" rows="3" maxlength="1600" required autofocus safe>
+          {props.draft ?? ""}
+        </textarea>
+        <button type="submit">Send</button>
+      </form>
+      <p>
+        <a href={props.here}>Reload the conversation</a>
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,51 @@
+import { type Clock, systemClock } from "../clock";
+import type { Config } from "../config";
+import { textApp } from "./phone";
+import { createTwilioStandIn, type TwilioStandIn } from "./twilio";
+import { createXStandIn, type XStandIn } from "./x";
+
+/** A text the simulator sent to the service, as the phone remembers it. */
+export type PhoneText = { from: string; body: string; at: number };
+
+/** The stand-ins the sandbox serves on the app's own port, and the simulated phones' sent texts. */
+export type Sandbox = {
+  x: XStandIn;
+  twilio: TwilioStandIn;
+  /** Texts `body` to the service from `from` as Twilio would: a signed webhook to the app's own /sms. */
+  text(from: string, body: string): Promise<Response>;
+  /** What `phone` sent, oldest first (the Twilio stand-in only sees what the service sends). */
+  textsFrom(phone: string): PhoneText[];
+  /** Numbers that have texted, most recent first. */
+  phones(): string[];
+};
+
+/** Built only in sandbox mode, from the sandbox config (fake credentials, URLs on the app itself). */
+export function createSandbox(config: Config, clock: Clock = systemClock): Sandbox {
+  if (config.mode !== "sandbox") throw new Error("createSandbox needs a sandbox config");
+  const twilio = createTwilioStandIn({ ...config.twilio, clock });
+  // Its base path is where the app mounts it; media URLs it hands out are absolute under it.
+  twilio.baseUrl = config.twilio.apiUrl;
+  const x = createXStandIn({ clientId: config.x.clientId, clientSecret: config.x.clientSecret, clock });
+  const self = new URL(config.twilio.apiUrl).origin;
+  const serviceNumber = "phoneNumber" in config.twilio.sender ? config.twilio.sender.phoneNumber : "";
+  const sent: PhoneText[] = [];
+  return {
+    x,
+    twilio,
+    async text(from, body) {
+      const at = clock.now();
+      const response = await textApp(self, {
+        publicUrl: config.publicUrl,
+        authToken: config.twilio.authToken,
+        accountSid: config.twilio.accountSid,
+        from,
+        to: serviceNumber,
+        body,
+      });
+      if (response.ok) sent.push({ from, body, at });
+      return response;
+    },
+    textsFrom: (phone) => sent.filter((text) => text.from === phone),
+    phones: () => [...new Set(sent.map((text) => text.from).reverse())],
+  };
+}

@@ -1,0 +1,575 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Server, Subprocess } from "bun";
+import { textApp } from "../../src/sandbox/phone";
+import { type AppProcess, freePort, startAppProcess } from "../support/process";
+import { waitFor } from "../support/wait";
+
+// The real Caddy binary, run with the project's Caddyfile, in front of loopback upstreams.
+const ROOT = join(import.meta.dir, "../..");
+const CADDYFILE = join(ROOT, "Caddyfile");
+const CADDY = Bun.which("caddy");
+const NO_CADDY =
+  "caddy is not installed: these tests run the real Caddy binary. Install it (Debian: apt-get install caddy; " +
+  ".ci/run does this in CI) and run the tests again.";
+
+// The Dockerfile with line continuations joined, and its HEALTHCHECK command (exec form).
+const DOCKERFILE = readFileSync(join(ROOT, "Dockerfile"), "utf8").replace(/\\\n\s*/g, "");
+const HEALTHCHECK = JSON.parse(DOCKERFILE.match(/^HEALTHCHECK .*? CMD (\[.*\])$/m)?.[1] ?? "[]") as string[];
+
+const SECRET_CODE = "SECRETCODEc0ffee";
+const SECRET_STATE = "SECRETSTATEfeed42";
+const LINK_TOKEN = "LINKTOKEN".padEnd(43, "x"); // the shape of a one-time link token (43 base64url chars)
+
+type Caddy = { url: string; process: Subprocess; accessLog(): string; stderr(): string; home: string };
+const started: Caddy[] = [];
+
+function requireCaddy(): string {
+  if (!CADDY) throw new Error(NO_CADDY);
+  return CADDY;
+}
+
+/** Caddy's environment: everything it writes (certificates, autosave) goes to a fresh temp dir. */
+function caddyEnv(home: string, extra: Record<string, string>): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? "",
+    HOME: home,
+    XDG_DATA_HOME: join(home, "data"),
+    XDG_CONFIG_HOME: join(home, "config"),
+    CADDY_ADMIN: "off",
+    ...extra,
+  };
+}
+
+async function startCaddy(opts: { domain: string; upstream: string; env?: Record<string, string> }) {
+  const caddy = requireCaddy();
+  const home = mkdtempSync(join(tmpdir(), "smstweet-caddy-"));
+  let stdout = "";
+  let stderr = "";
+  const child = Bun.spawn([caddy, "run", "--config", CADDYFILE, "--adapter", "caddyfile"], {
+    cwd: home,
+    env: caddyEnv(home, { DOMAIN: opts.domain, APP_UPSTREAM: opts.upstream, ...opts.env }),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const handle: Caddy = {
+    url: opts.domain,
+    process: child,
+    accessLog: () => stdout,
+    stderr: () => stderr,
+    home,
+  };
+  started.push(handle);
+  void (async () => {
+    for await (const chunk of child.stdout) stdout += new TextDecoder().decode(chunk);
+  })();
+  void (async () => {
+    for await (const chunk of child.stderr) stderr += new TextDecoder().decode(chunk);
+  })();
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`caddy exited ${child.exitCode}: ${stderr}`);
+      const res = await fetch(`${opts.domain}/.well-known/ready-probe`, {
+        tls: { rejectUnauthorized: false },
+      }).catch(() => null);
+      return res?.status === 404;
+    },
+    "Caddy to serve",
+    10_000,
+  );
+  return handle;
+}
+
+type Seen = { method: string; uri: string; headers: Headers; bodyBytes: number | "broken" };
+
+/** A stand-in app that records every request reaching it: what "never reaches the app" is checked against. */
+function startRecorder() {
+  const seen: Seen[] = [];
+  const server: Server<undefined> = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    async fetch(req) {
+      const url = new URL(req.url);
+      const entry: Seen = {
+        method: req.method,
+        uri: url.pathname + url.search,
+        headers: req.headers,
+        bodyBytes: 0,
+      };
+      seen.push(entry);
+      try {
+        entry.bodyBytes = (await req.arrayBuffer()).byteLength;
+      } catch {
+        entry.bodyBytes = "broken";
+      }
+      return new Response(`upstream saw ${entry.uri}`, {
+        status: url.pathname === "/auth/callback" ? 400 : 200,
+        headers: { "x-upstream": "recorder", server: "recorder/1.0", "referrer-policy": "same-origin" },
+      });
+    },
+  });
+  return {
+    upstream: `127.0.0.1:${server.port}`,
+    seen,
+    paths: () => seen.map((s) => s.uri),
+    stop: () => server.stop(true),
+  };
+}
+
+/** Sends bytes exactly as given (no URL normalisation, unlike fetch) and returns whatever comes back. */
+function rawRequest(port: number, request: string): Promise<string> {
+  return new Promise((resolve) => {
+    let answer = "";
+    const socket = connect(port, "127.0.0.1", () => socket.write(request));
+    socket.on("data", (chunk) => {
+      answer += chunk.toString("latin1");
+    });
+    socket.on("error", () => resolve(answer));
+    socket.on("close", () => resolve(answer));
+    socket.setTimeout(5_000, () => socket.destroy());
+  });
+}
+
+/** Status, or "aborted" when Caddy closed the connection without answering. */
+async function statusOf(url: string, init?: RequestInit): Promise<number | "aborted"> {
+  try {
+    const res = await fetch(url, { redirect: "manual", ...init });
+    await res.arrayBuffer();
+    return res.status;
+  } catch {
+    return "aborted";
+  }
+}
+
+function accessLines(caddy: Caddy): Record<string, unknown>[] {
+  return caddy
+    .accessLog()
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+function portOf(url: string): number {
+  return Number(new URL(url).port);
+}
+
+const SCANNER_PATHS = [
+  "/wordpress/",
+  "/wp-admin/install.php",
+  "/wp-login.php",
+  "/xmlrpc.php",
+  "/.env",
+  "/.git/config",
+  "/phpmyadmin/index.php",
+  "/cgi-bin/luci",
+  "/index.php",
+  "/auth/shell.php",
+  "/blog/wp-includes/wlwmanifest.xml",
+  "/backup.sql",
+  "/.aws/credentials",
+];
+
+afterAll(async () => {
+  for (const caddy of started) caddy.process.kill();
+  await Promise.all(started.map((caddy) => caddy.process.exited));
+  for (const caddy of started) rmSync(caddy.home, { recursive: true, force: true });
+});
+
+describe("the Caddyfile", () => {
+  it("should be valid for a real domain and for a local http:// address, and formatted", async () => {
+    const caddy = requireCaddy();
+    const home = mkdtempSync(join(tmpdir(), "smstweet-caddy-validate-"));
+    try {
+      for (const domain of ["smstweet.example.org", "http://127.0.0.1:8080"]) {
+        const run = Bun.spawnSync([caddy, "validate", "--config", CADDYFILE, "--adapter", "caddyfile"], {
+          cwd: home,
+          env: caddyEnv(home, { DOMAIN: domain }),
+        });
+        expect({
+          domain,
+          code: run.exitCode,
+          out: run.stdout.toString() + run.stderr.toString(),
+        }).toMatchObject({
+          code: 0,
+          out: expect.stringContaining("Valid configuration"),
+        });
+        if (!domain.startsWith("http://")) {
+          expect(run.stderr.toString()).toContain("enabling automatic HTTP->HTTPS redirects");
+        }
+      }
+      const fmt = Bun.spawnSync([caddy, "fmt", CADDYFILE], { cwd: home, env: caddyEnv(home, {}) });
+      expect(fmt.stdout.toString()).toBe(readFileSync(CADDYFILE, "utf8"));
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it("should get automatic HTTPS for a real domain: listen on 443 and redirect HTTP to it", () => {
+    const caddy = requireCaddy();
+    const home = mkdtempSync(join(tmpdir(), "smstweet-caddy-adapt-"));
+    try {
+      const run = Bun.spawnSync([caddy, "adapt", "--config", CADDYFILE, "--adapter", "caddyfile"], {
+        cwd: home,
+        env: caddyEnv(home, { DOMAIN: "smstweet.example.org" }),
+      });
+      expect(run.exitCode).toBe(0);
+      const config = JSON.parse(run.stdout.toString());
+      const servers = Object.values(config.apps.http.servers) as {
+        listen: string[];
+        automatic_https?: { disable?: boolean; disable_redirects?: boolean };
+      }[];
+      expect(servers.map((s) => s.listen)).toEqual([[":443"]]);
+      expect(servers[0]?.automatic_https?.disable).toBeUndefined();
+      expect(servers[0]?.automatic_https?.disable_redirects).toBeUndefined();
+      // The upstream defaults to the compose service.
+      expect(run.stdout.toString()).toContain('"dial":"app:3000"');
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("Caddy in front of a recording stand-in app", () => {
+  let recorder: ReturnType<typeof startRecorder>;
+  let caddy: Caddy;
+  beforeAll(async () => {
+    requireCaddy();
+    recorder = startRecorder();
+    caddy = await startCaddy({ domain: `http://127.0.0.1:${freePort()}`, upstream: recorder.upstream });
+  });
+  afterAll(() => recorder?.stop());
+
+  it("should forward the app's routes and answer with the app's status", async () => {
+    const routes: [string, string, number][] = [
+      ["POST", "/sms", 200],
+      ["GET", "/", 200],
+      ["GET", "/healthz", 200],
+      ["HEAD", "/healthz", 200],
+      ["GET", `/auth/${LINK_TOKEN}`, 200],
+      ["POST", `/auth/${LINK_TOKEN}`, 200],
+      ["GET", "/auth/callback?error=access_denied&state=x", 400],
+      ["GET", "/public/style.css", 200],
+      ["GET", "/robots.txt", 200],
+      ["GET", "/favicon.ico", 200],
+    ];
+    for (const [method, path, status] of routes) {
+      const body = method === "POST" ? "Body=hi" : undefined;
+      const res = await fetch(`${caddy.url}${path}`, { method, body, redirect: "manual" });
+      expect({ method, path, status: res.status, from: res.headers.get("x-upstream") }).toEqual({
+        method,
+        path,
+        status,
+        from: "recorder",
+      });
+    }
+    expect(recorder.paths()).toContain("/auth/callback?error=access_denied&state=x");
+  });
+
+  it("should answer 404 itself for anything else, including /sandbox, without reaching the app", async () => {
+    const before = recorder.seen.length;
+    const others: [string, string][] = [
+      ["GET", "/sandbox"],
+      ["GET", "/sandbox/phone"],
+      ["GET", "/sms"],
+      ["PUT", "/sms"],
+      ["POST", "/"],
+      ["DELETE", "/auth/abc"],
+      ["GET", "/settings"],
+      ["GET", "/api/v1/users"],
+      ["GET", "/sms/"],
+      ["GET", "/healthz/extra"],
+      ["GET", "/.well-known/security.txt"],
+    ];
+    for (const [method, path] of others) {
+      expect({ method, path, status: await statusOf(`${caddy.url}${path}`, { method }) }).toEqual({
+        method,
+        path,
+        status: 404,
+      });
+    }
+    expect(recorder.seen.slice(before)).toEqual([]);
+  });
+
+  it("should drop scanner traffic without it ever reaching the app", async () => {
+    const before = recorder.seen.length;
+    for (const path of SCANNER_PATHS) {
+      const status = await statusOf(`${caddy.url}${path}`);
+      expect({ path, status }).toEqual({ path, status: "aborted" });
+    }
+    // fetch would resolve the dots itself; a scanner sends them as they are.
+    const port = portOf(caddy.url);
+    for (const path of ["/public/../.env", "/public/../wp-login.php", "/%2e%2e/.git/config"]) {
+      const answer = await rawRequest(port, `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+      expect({ path, answer }).toEqual({ path, answer: "" }); // closed without a word
+    }
+    expect(recorder.seen.slice(before)).toEqual([]);
+  });
+
+  it("should answer 413 to a 2 MB POST /sms with Content-Length, and never pass it on", async () => {
+    const before = recorder.seen.length;
+    const body = `Body=${"x".repeat(2 * 1024 * 1024)}`;
+    const res = await fetch(`${caddy.url}/sms`, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(res.status).toBe(413);
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    // Just over the app's limit (64 KiB) is refused too; exactly at it goes through.
+    expect(await statusOf(`${caddy.url}/sms`, { method: "POST", body: "x".repeat(65_537) })).toBe(413);
+    expect(recorder.seen.slice(before)).toEqual([]);
+    expect(await statusOf(`${caddy.url}/sms`, { method: "POST", body: "x".repeat(65_536) })).toBe(200);
+    expect(recorder.seen.at(-1)?.bodyBytes).toBe(65_536);
+  });
+
+  it("should never deliver an oversized chunked body to the app intact", async () => {
+    const before = recorder.seen.length;
+    const chunk = new TextEncoder().encode("x".repeat(50_000));
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 40; i++) controller.enqueue(chunk); // 2 MB, no Content-Length
+        controller.close();
+      },
+    });
+    const res = await fetch(`${caddy.url}/sms`, { method: "POST", body: stream });
+    await res.arrayBuffer();
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.headers.get("x-upstream")).toBeNull();
+    expect(res.headers.get("x-frame-options")).toBe("DENY"); // Caddy's error path has the headers too
+    for (const seen of recorder.seen.slice(before)) expect(seen.bodyBytes).not.toBe(2_000_000);
+  });
+
+  it("should add security headers and remove Server, on the app's answers and on its own", async () => {
+    for (const path of ["/", "/nothing-here"]) {
+      const res = await fetch(`${caddy.url}${path}`);
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(res.headers.get("x-frame-options")).toBe("DENY");
+      expect(res.headers.get("referrer-policy")).toBeTruthy();
+      expect(res.headers.get("server")).toBeNull();
+      // Plain http:// (local tests): HSTS would be meaningless and is not sent.
+      expect(res.headers.get("strict-transport-security")).toBeNull();
+    }
+    // The app's own Referrer-Policy wins (it sends no-referrer on the one-time-link pages).
+    expect((await fetch(`${caddy.url}/`)).headers.get("referrer-policy")).toBe("same-origin");
+    expect((await fetch(`${caddy.url}/nothing-here`)).headers.get("referrer-policy")).toBe("no-referrer");
+  });
+
+  it("should keep X-Forwarded-* as Caddy's defaults", async () => {
+    await fetch(`${caddy.url}/healthz`);
+    const headers = recorder.seen.at(-1)?.headers;
+    expect(headers?.get("x-forwarded-for")).toBe("127.0.0.1");
+    expect(headers?.get("x-forwarded-proto")).toBe("http");
+    expect(headers?.get("x-forwarded-host")).toBe(new URL(caddy.url).host);
+  });
+
+  it("should write JSON access logs without OAuth codes, states, link tokens or the state cookie", async () => {
+    const referer = `${caddy.url}/auth/callback?code=${SECRET_CODE}&state=${SECRET_STATE}`;
+    const cookie = `smstweet_oauth=${SECRET_STATE}`;
+    await fetch(`${caddy.url}/auth/callback?code=${SECRET_CODE}&state=${SECRET_STATE}`, {
+      headers: { cookie },
+    });
+    await fetch(`${caddy.url}/auth/${LINK_TOKEN}`, { headers: { referer } });
+    await fetch(`${caddy.url}/public/style.css`, { headers: { referer, cookie } });
+
+    // The app itself still gets everything it needs, unaltered.
+    const forwarded = recorder.seen.slice(-3);
+    expect(forwarded.map((s) => s.uri)).toEqual([
+      `/auth/callback?code=${SECRET_CODE}&state=${SECRET_STATE}`,
+      `/auth/${LINK_TOKEN}`,
+      "/public/style.css",
+    ]);
+    expect(forwarded[0]?.headers.get("cookie")).toBe(cookie);
+    expect(forwarded[2]?.headers.get("referer")).toBe(referer);
+
+    const lines = await waitFor(() => {
+      const parsed = accessLines(caddy);
+      return parsed.some((l) => JSON.stringify(l).includes("/public/style.css")) && parsed;
+    }, "the access log lines");
+    const uris = lines.map((l) => (l.request as { uri: string }).uri);
+    expect(uris).toContain("/auth/callback?code=REDACTED&state=REDACTED");
+    expect(uris).toContain("/auth/REDACTED");
+    const log = caddy.accessLog();
+    for (const secret of [SECRET_CODE, SECRET_STATE, LINK_TOKEN]) expect(log).not.toContain(secret);
+    // Caddy's own log (stderr) holds no request data either.
+    for (const secret of [SECRET_CODE, SECRET_STATE, LINK_TOKEN])
+      expect(caddy.stderr()).not.toContain(secret);
+  });
+});
+
+describe("Caddy on https", () => {
+  it("should send HSTS on an https site", async () => {
+    requireCaddy();
+    const recorder = startRecorder();
+    try {
+      // An IP address gets a certificate from Caddy's own CA (skip_install_trust: the host is untouched).
+      const caddy = await startCaddy({
+        domain: `https://127.0.0.1:${freePort()}`,
+        upstream: recorder.upstream,
+        env: { CADDY_HTTP_PORT: String(freePort()) },
+      });
+      const res = await fetch(`${caddy.url}/healthz`, { tls: { rejectUnauthorized: false } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("strict-transport-security")).toMatch(/^max-age=\d{7,}/);
+      expect(res.headers.get("server")).toBeNull();
+    } finally {
+      recorder.stop();
+    }
+  });
+});
+
+describe("Caddy in front of the real app", () => {
+  let app: AppProcess | undefined;
+  let caddy: Caddy;
+  const authToken = "dummy-twilio-auth-token";
+  const dataDir = mkdtempSync(join(tmpdir(), "smstweet-deploy-"));
+  beforeAll(async () => {
+    requireCaddy();
+    const appPort = freePort();
+    const publicUrl = `http://127.0.0.1:${freePort()}`;
+    app = await startAppProcess({
+      PORT: String(appPort),
+      HOST: "127.0.0.1",
+      PUBLIC_URL: publicUrl,
+      DATABASE_PATH: join(dataDir, "app.db"),
+      TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64"),
+      TWILIO_ACCOUNT_SID: `AC${"0".repeat(32)}`,
+      TWILIO_AUTH_TOKEN: authToken,
+      TWILIO_PHONE_NUMBER: "+15005550006",
+      // Nothing here calls them except the welcome text, which fails and is retried in the background.
+      TWILIO_API_URL: "https://127.0.0.1:9",
+      X_CLIENT_ID: "dummy-client-id",
+      X_CLIENT_SECRET: "dummy-client-secret",
+      X_API_URL: "https://127.0.0.1:9",
+      X_AUTHORIZE_URL: "https://127.0.0.1:9/i/oauth2/authorize",
+      LOG_LEVEL: "warn",
+    });
+    caddy = await startCaddy({ domain: publicUrl, upstream: `127.0.0.1:${appPort}` });
+  });
+  afterAll(async () => {
+    app?.process.kill();
+    await app?.process.exited;
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("should pass the Dockerfile's HEALTHCHECK while the app runs, and fail it when nothing answers", () => {
+    expect(HEALTHCHECK[0]).toBe("bun");
+    const env = { PATH: process.env.PATH ?? "" };
+    const up = Bun.spawnSync(HEALTHCHECK, { env: { ...env, PORT: new URL(app?.url ?? "").port } });
+    expect(up.exitCode).toBe(0);
+    const down = Bun.spawnSync(HEALTHCHECK, { env: { ...env, PORT: String(freePort()) } });
+    expect(down.exitCode).not.toBe(0);
+  });
+
+  it("should serve the app's pages and health check through Caddy", async () => {
+    const health = await fetch(`${caddy.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.text()).toBe("ok");
+    const landing = await fetch(`${caddy.url}/`);
+    expect(landing.status).toBe(200);
+    expect(landing.headers.get("content-type")).toContain("text/html");
+    expect(landing.headers.get("content-security-policy")).toContain("default-src 'none'"); // the app's
+    expect(landing.headers.get("server")).toBeNull();
+    for (const path of ["/robots.txt", "/favicon.ico", "/public/style.css"]) {
+      expect({ path, status: (await fetch(`${caddy.url}${path}`)).status }).toEqual({ path, status: 200 });
+    }
+    expect((await fetch(`${caddy.url}/auth/${LINK_TOKEN}`)).status).toBe(410); // the app: unknown link
+    expect(await statusOf(`${caddy.url}/wp-login.php`)).toBe("aborted");
+    expect(await statusOf(`${caddy.url}/sandbox`)).toBe(404);
+  });
+
+  it("should let a Twilio-signed webhook through, checked against PUBLIC_URL, and refuse an unsigned one", async () => {
+    const unsigned = await fetch(`${caddy.url}/sms`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "From=%2B14155550100&Body=hi",
+    });
+    expect(unsigned.status).toBe(403);
+    const signed = await textApp(caddy.url, {
+      publicUrl: caddy.url,
+      authToken,
+      accountSid: `AC${"0".repeat(32)}`,
+      from: "+14155550100",
+      to: "+15005550006",
+      body: "hello",
+    });
+    expect(signed.status).toBe(200);
+    expect(await signed.text()).toContain("<Response");
+  });
+
+  it("should refuse oversized bodies before the app and keep the app healthy", async () => {
+    const res = await fetch(`${caddy.url}/sms`, { method: "POST", body: "x".repeat(2 * 1024 * 1024) });
+    expect(res.status).toBe(413);
+    const chunk = new TextEncoder().encode("x".repeat(50_000));
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 40; i++) controller.enqueue(chunk);
+        controller.close();
+      },
+    });
+    const chunked = await fetch(`${caddy.url}/sms`, { method: "POST", body: stream });
+    expect(chunked.status).toBeGreaterThanOrEqual(400);
+    expect((await fetch(`${caddy.url}/healthz`)).status).toBe(200);
+  });
+});
+
+describe("the container files", () => {
+  type Service = Record<string, unknown> & { volumes?: string[]; ports?: string[] };
+  const compose = Bun.YAML.parse(readFileSync(join(ROOT, "docker-compose.yml"), "utf8")) as {
+    services: Record<string, Service>;
+    volumes: Record<string, unknown>;
+  };
+
+  it("should describe app and caddy in docker-compose.yml, with only Caddy published", () => {
+    const app = compose.services.app ?? {};
+    const caddy = compose.services.caddy ?? {};
+    const appVolumes = [...(app.volumes ?? [])];
+    const caddyVolumes = [...(caddy.volumes ?? [])];
+    expect(app).toMatchObject({
+      build: ".",
+      env_file: ".env",
+      restart: "unless-stopped",
+      healthcheck: { test: ["CMD", ...HEALTHCHECK] },
+    });
+    expect(app.ports).toBeUndefined();
+    expect(appVolumes.map((v) => v.split(":")[1])).toEqual(["/app/data"]);
+    expect(caddy).toMatchObject({
+      image: "caddy:2.6",
+      ports: ["80:80", "443:443", "443:443/udp"],
+      environment: { APP_UPSTREAM: "app:3000" },
+      depends_on: { app: { condition: "service_healthy" } },
+    });
+    expect(String((caddy.environment as Record<string, unknown>).DOMAIN)).toContain("${DOMAIN");
+    expect(caddyVolumes.map((v) => v.split(":")[1])).toEqual(["/etc/caddy/Caddyfile", "/data", "/config"]);
+    // Named volumes (declared at the top level), so certificates and the database survive a rebuild.
+    for (const volume of [...appVolumes, ...caddyVolumes.slice(1)]) {
+      expect(Object.keys(compose.volumes)).toContain(volume.split(":")[0] ?? "");
+    }
+  });
+
+  it("should build a non-root Bun image whose COPY sources exist and are not ignored", () => {
+    expect(DOCKERFILE).toMatch(/^ARG BUN_IMAGE=oven\/bun:\d+\.\d+/m);
+    expect(DOCKERFILE).toContain("bun install --frozen-lockfile --production");
+    expect(DOCKERFILE).toMatch(/^USER bun$/m);
+    expect(DOCKERFILE).toMatch(/^VOLUME \["\/app\/data"\]$/m);
+    expect(DOCKERFILE).toMatch(/^EXPOSE 3000$/m);
+    expect(DOCKERFILE).toMatch(/^CMD \["bun", "run", "src\/index.ts"\]$/m);
+    const ignored = readFileSync(join(ROOT, ".dockerignore"), "utf8")
+      .split("\n")
+      .map((line) => line.trim().replace(/\/$/, ""))
+      .filter((line) => line !== "" && !line.startsWith("#"));
+    expect(ignored).toContain(".env");
+    const sources = [...DOCKERFILE.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap(
+      (m) => m[1]?.split(" ") ?? [],
+    );
+    expect(sources).toEqual(
+      expect.arrayContaining(["bun.lock", "src", "public", "drizzle", "tsconfig.json"]),
+    );
+    for (const source of sources) {
+      expect({ source, exists: existsSync(join(ROOT, source)) }).toEqual({ source, exists: true });
+      expect(ignored).not.toContain(source);
+    }
+  });
+});
