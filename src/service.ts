@@ -20,6 +20,7 @@ export type ServiceDeps = {
   logger: Logger;
   backoff?: BackoffPolicy;
   pollMs?: number;
+  housekeepingMs?: number;
   /** Sandbox mode only: the stand-ins the app serves, which `x` and `sms` are pointed at. */
   sandbox?: Sandbox;
 };

@@ -57,7 +57,7 @@ export function outboundSource(deps: OutboundDeps): JobSource<OutboundJob> {
       const now = clock.now();
       switch (outcome.kind) {
         case "sent":
-          finish(text.id, {
+          settle(text, {
             status: "sent",
             twilioSid: outcome.sid,
             secret: null,
@@ -66,13 +66,9 @@ export function outboundSource(deps: OutboundDeps): JobSource<OutboundJob> {
           logger.info("sms.sent", { to: maskPhone(text.phone), id: text.id });
           return;
         case "opted_out":
-          db.transaction((tx) => {
-            tx.update(texters).set({ optedOut: true }).where(eq(texters.phone, text.phone)).run();
-            tx.update(outboundMessages)
-              .set({ status: "suppressed", secret: null })
-              .where(eq(outboundMessages.id, text.id))
-              .run();
-          });
+          // Twilio knows better than our row: record the opt-out so nothing more is attempted.
+          db.update(texters).set({ optedOut: true }).where(eq(texters.phone, text.phone)).run();
+          settle(text, { status: "suppressed", secret: null });
           logger.info("sms.recipient_opted_out", { to: maskPhone(text.phone) });
           return;
         case "rejected":

@@ -85,13 +85,12 @@ describe("the sandbox, clicked through in Chromium", () => {
     TIMEOUT,
   );
 
-  // The UNDO command is being built separately; when a text "UNDO" no longer gets "Posted: ...", enable this.
-  it.todo(
+  it(
     "should delete the post on UNDO and show it gone from the fake timeline",
     async () => {
       await page.goto(`${sb.app.url}/sandbox?phone=${encodeURIComponent(PHONE)}`);
       await send("UNDO");
-      expect(await lastReply()).not.toStartWith("Posted:");
+      expect(await lastReply()).toBe("Deleted your last post from X.");
       await checkPage("09-undone");
       await page.goto(`${sb.app.url}/sandbox/timeline`);
       expect(await page.locator(".post", { hasText: "My first post by text" }).count()).toBe(0);

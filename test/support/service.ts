@@ -27,6 +27,8 @@ export type TestService = {
   service: Service;
   /** Texts the service from `from`, signed as Twilio would sign it. */
   text(from: string, body: string, messageSid?: string): Promise<Response>;
+  /** A picture message: each attachment is stored on the Twilio stand-in, which Twilio links to. */
+  mms(from: string, body: string, pictures: { bytes: Uint8Array; contentType: string }[]): Promise<Response>;
   /** The texts the service sent to `phone`, oldest first. */
   textsTo(phone: string): string[];
   /** Waits until `phone` has received `count` texts; returns the last one. */
@@ -85,6 +87,7 @@ export async function startTestService(
     logger: process.env.TEST_LOG ? createLogger("debug") : silentLogger,
     backoff: options.backoff ?? FAST_BACKOFF,
     pollMs: 50,
+    housekeepingMs: 50,
   });
   service.app.listen({ port: 0, hostname: "127.0.0.1" });
   service.delivery.start();
@@ -112,6 +115,19 @@ export async function startTestService(
         to: TWILIO_NUMBER,
         body,
         ...(messageSid ? { messageSid } : {}),
+      }),
+    mms: (from, body, pictures) =>
+      textApp(url, {
+        publicUrl: PUBLIC_URL,
+        authToken: twilio.authToken,
+        accountSid: twilio.accountSid,
+        from,
+        to: TWILIO_NUMBER,
+        body,
+        media: pictures.map((p) => ({
+          url: twilio.standIn.addMedia(p.bytes, p.contentType),
+          contentType: p.contentType,
+        })),
       }),
     async connect(phone, username) {
       const link = linkIn(textsTo(phone).at(-1) ?? "");

@@ -3,7 +3,9 @@ import type { FaultResponse, FaultRoute } from "./types";
 
 export type FaultQueue = {
   add(route: FaultRoute, response: FaultResponse, times: number): void;
-  take(route: FaultRoute): { response: Response; afterHandling: boolean } | null;
+  /** Lets `times` requests through untouched before the faults queued after them. */
+  pass(route: FaultRoute, times: number): void;
+  take(route: FaultRoute): { response: Response; afterHandling: boolean; delayMs: number } | null;
 };
 
 const TITLES: Record<number, string> = {
@@ -19,17 +21,23 @@ const TITLES: Record<number, string> = {
 };
 
 export function createFaultQueue(): FaultQueue {
-  const queued = new Map<FaultRoute, FaultResponse[]>();
+  const queued = new Map<FaultRoute, (FaultResponse | "pass")[]>();
+  const push = (route: FaultRoute, entry: FaultResponse | "pass", times: number): void => {
+    const list = queued.get(route) ?? [];
+    for (let i = 0; i < times; i++) list.push(entry);
+    queued.set(route, list);
+  };
   return {
-    add(route, response, times) {
-      const list = queued.get(route) ?? [];
-      for (let i = 0; i < times; i++) list.push(response);
-      queued.set(route, list);
-    },
+    add: (route, response, times) => push(route, response, times),
+    pass: (route, times) => push(route, "pass", times),
     take(route) {
       const next = queued.get(route)?.shift();
-      if (!next) return null;
-      return { response: toResponse(next), afterHandling: next.afterHandling === true };
+      if (!next || next === "pass") return null;
+      return {
+        response: toResponse(next),
+        afterHandling: next.afterHandling === true,
+        delayMs: next.delayMs ?? 0,
+      };
     },
   };
 }

@@ -49,6 +49,9 @@ export function createXStandIn(options: XStandInOptions): XStandIn {
     failNext(route, response, times = 1) {
       state.faults.add(route, response, times);
     },
+    passNext(route, times) {
+      state.faults.pass(route, times);
+    },
     expireAccessTokens(username) {
       state.tokens.expireAccess(username === undefined ? undefined : userIdOf(username));
     },

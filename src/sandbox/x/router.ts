@@ -24,9 +24,12 @@ export async function route(
   if (path.startsWith("/2/")) {
     const delay = options.delayMs();
     if (delay > 0) await Bun.sleep(delay);
+    // A client that hung up while the request waited never reached X: nothing is created.
+    if (request.signal.aborted) return new Response(null, { status: 499 });
   }
   const faultRoute = faultRouteOf(method, path);
   const fault = faultRoute ? state.faults.take(faultRoute) : null;
+  if (fault && fault.delayMs > 0) await Bun.sleep(fault.delayMs);
   if (fault && !fault.afterHandling) return fault.response;
   let response: Response;
   try {

@@ -29,6 +29,8 @@ export type FaultResponse = {
   headers?: Record<string, string>;
   /** Handle the request for real first, then answer with the fault: "X did it, but the answer was lost". */
   afterHandling?: boolean;
+  /** Hold the answer this long first: a request in flight when the caller dies. */
+  delayMs?: number;
 };
 
 export type RequestLogEntry = { method: string; path: string };
@@ -47,6 +49,8 @@ export interface XStandIn {
   /** Every access and refresh token ever issued to the user, e.g. to prove none is stored in plain text. */
   issuedTokens(username: string): string[];
   failNext(route: FaultRoute, response: FaultResponse, times?: number): void;
+  /** Lets the next `times` requests on `route` through before any fault queued after this call. */
+  passNext(route: FaultRoute, times: number): void;
   expireAccessTokens(username?: string): void;
   /** Kills every access and refresh token of the user, as if they revoked the app at X. */
   revokeTokens(username: string): void;

@@ -1,0 +1,213 @@
+import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { eq } from "drizzle-orm";
+import * as schema from "../../src/db/schema";
+import { startTestService, type TestService } from "../support/service";
+import { waitFor } from "../support/wait";
+
+// Each test starts the whole service and stand-ins; a 2-core CI machine needs headroom over 5 s.
+setDefaultTimeout(20_000);
+
+const PHONE = "+14155550161";
+let svc: TestService;
+afterEach(async () => svc?.stop());
+
+async function connected(username = "fern"): Promise<TestService> {
+  const service = await startTestService();
+  await service.text(PHONE, "hi");
+  await service.nthTextTo(PHONE, 1);
+  await service.connect(PHONE, username);
+  await service.nthTextTo(PHONE, 2);
+  return service;
+}
+
+/** Texts `body` and waits for the reply it causes. */
+async function ask(body: string): Promise<string> {
+  const before = svc.textsTo(PHONE).length;
+  await svc.text(PHONE, body);
+  return svc.nthTextTo(PHONE, before + 1);
+}
+
+const livePosts = (s: TestService) => s.x.standIn.posts().filter((p) => !p.deleted);
+
+describe("HELP and STATUS", () => {
+  it("should list the commands and say which account is connected", async () => {
+    svc = await connected();
+    const help = await ask("help");
+    for (const word of ["STATUS", "THREAD", "DONE", "DISCARD", "UNDO", "LOGOUT", "DELETE", "STOP"]) {
+      expect(help).toContain(word);
+    }
+    expect(await ask("STATUS")).toBe("Connected as @fern. No thread open. Text HELP for commands.");
+    expect(livePosts(svc)).toHaveLength(0);
+  });
+
+  it("should post a backslashed command word without the backslash", async () => {
+    svc = await connected();
+    expect(await ask("\\HELP")).toStartWith("Posted:");
+    expect(livePosts(svc).map((p) => p.text)).toEqual(["HELP"]);
+  });
+});
+
+describe("THREAD", () => {
+  it("should collect parts and post them on DONE as a reply chain, in order", async () => {
+    svc = await connected();
+    expect(await ask("THREAD")).toStartWith("Thread started.");
+    expect(await ask("one")).toStartWith("Part 1 saved.");
+    expect(await ask("two")).toStartWith("Part 2 saved.");
+    expect(await ask("three")).toStartWith("Part 3 saved.");
+    expect(await ask("status")).toContain("Thread open with 3 part(s)");
+    expect(livePosts(svc)).toHaveLength(0);
+
+    const reply = await ask("DONE");
+    const [first, second, third] = livePosts(svc);
+    expect(livePosts(svc).map((p) => p.text)).toEqual(["one", "two", "three"]);
+    expect(first?.replyTo).toBeNull();
+    expect(second?.replyTo).toBe(first?.id ?? "-");
+    expect(third?.replyTo).toBe(second?.id ?? "-");
+    expect(reply).toBe(`Thread posted (3 parts): https://x.com/fern/status/${first?.id}`);
+    expect(await ask("next one stands alone")).toStartWith("Posted:");
+    expect(livePosts(svc).at(-1)?.replyTo).toBeNull();
+  });
+
+  it("should check each part's length on arrival and number only the parts it keeps", async () => {
+    svc = await connected();
+    await ask("THREAD");
+    expect(await ask("a".repeat(290))).toContain("Part not saved: 10 over");
+    expect(await ask("short")).toStartWith("Part 1 saved.");
+  });
+
+  it("should drop the parts on DISCARD and post nothing", async () => {
+    svc = await connected();
+    await ask("THREAD");
+    await ask("draft");
+    expect(await ask("discard")).toBe("Thread discarded (1 part(s)). Nothing was posted.");
+    expect(await ask("DONE")).toBe("No thread is open. Text THREAD to start one.");
+    expect(livePosts(svc)).toHaveLength(0);
+  });
+
+  it("should resume a thread where it stopped when X fails part-way, never reposting a part", async () => {
+    svc = await connected();
+    await ask("THREAD");
+    for (const part of ["p1", "p2", "p3"]) await ask(part);
+    svc.x.standIn.passNext("tweets", 2);
+    svc.x.standIn.failNext("tweets", { status: 503 }, 2);
+    await svc.text(PHONE, "DONE");
+    const reply = await svc.nthTextTo(PHONE, 7);
+    const tweetCalls = svc.x.standIn.requests.filter((r) => r.method === "POST" && r.path === "/2/tweets");
+    expect(tweetCalls).toHaveLength(5); // p1, p2, two refused tries of p3, p3
+    expect(reply).toStartWith("Thread posted (3 parts)");
+    expect(livePosts(svc).map((p) => p.text)).toEqual(["p1", "p2", "p3"]);
+  });
+
+  it("should say which parts went up when X refuses one", async () => {
+    svc = await connected();
+    await ask("already there");
+    await ask("THREAD");
+    for (const part of ["fresh start", "already there", "never sent"]) await ask(part);
+    const reply = await ask("DONE");
+    const first = livePosts(svc).find((p) => p.text === "fresh start");
+    expect(reply).toBe(
+      `Thread stopped: X refused part 2 (duplicate). Parts 1-1 are up: https://x.com/fern/status/${first?.id}`,
+    );
+    expect(livePosts(svc).map((p) => p.text)).toEqual(["already there", "fresh start"]);
+    expect(await ask("status")).toContain("No thread open");
+  });
+});
+
+describe("a thread left open", () => {
+  it("should be discarded after 24 hours with a text saying so", async () => {
+    let offset = 0;
+    svc = await startTestService({ clock: { now: () => Date.now() + offset } });
+    await svc.text(PHONE, "hi");
+    await svc.nthTextTo(PHONE, 1);
+    await svc.connect(PHONE, "fern");
+    await svc.nthTextTo(PHONE, 2);
+    await ask("THREAD");
+    await ask("forgotten part");
+    offset = 23 * 60 * 60_000;
+    await Bun.sleep(200);
+    expect(svc.textsTo(PHONE)).toHaveLength(4);
+    offset = 25 * 60 * 60_000;
+    expect(await svc.nthTextTo(PHONE, 5)).toBe(
+      "Your thread was open for 24 hours, so it was discarded (1 part(s)). Nothing was posted.",
+    );
+    expect(await ask("standalone again")).toStartWith("Posted:");
+    expect(livePosts(svc).map((p) => p.text)).toEqual(["standalone again"]);
+  });
+});
+
+describe("UNDO", () => {
+  it("should delete the most recent post made by SMS, then the one before", async () => {
+    svc = await connected();
+    await ask("first");
+    await ask("second");
+    expect(await ask("UNDO")).toBe("Deleted your last post from X.");
+    expect(livePosts(svc).map((p) => p.text)).toEqual(["first"]);
+    await ask("undo");
+    expect(livePosts(svc)).toHaveLength(0);
+    expect(await ask("UNDO")).toBe("Nothing to undo: no post made by text was found.");
+  });
+});
+
+describe("LOGOUT", () => {
+  it("should revoke the tokens at X, forget them, and send a new link on the next text", async () => {
+    svc = await connected();
+    const revokesBefore = svc.x.standIn.requests.filter((r) => r.path === "/2/oauth2/revoke").length;
+    expect(await ask("LOGOUT")).toBe(
+      "Logged out: smstweet can no longer post as @fern. Text anything to connect again.",
+    );
+    expect(svc.x.standIn.requests.filter((r) => r.path === "/2/oauth2/revoke").length - revokesBefore).toBe(
+      2,
+    );
+    const row = svc.db.select().from(schema.texters).where(eq(schema.texters.phone, PHONE)).get();
+    expect(row?.accessToken).toBeNull();
+    expect(row?.refreshToken).toBeNull();
+    const next = await ask("are you there?");
+    expect(next).toContain("/auth/");
+    expect(livePosts(svc)).toHaveLength(0);
+  });
+});
+
+describe("DELETE", () => {
+  it("should ask for CONFIRM, then revoke at X and leave no row about the number", async () => {
+    svc = await connected();
+    await ask("a post");
+    await ask("THREAD");
+    await ask("a part");
+    expect(await ask("DELETE")).toContain("CONFIRM");
+    expect(await ask("confirm")).toStartWith("Erased:");
+    await svc.service.delivery.idle();
+    await waitFor(() => {
+      const rows = Object.values(schema)
+        .filter((table): table is typeof schema.texters => typeof table === "object" && "phone" in table)
+        .flatMap((table) => svc.db.select().from(table).where(eq(table.phone, PHONE)).all());
+      return rows.length === 0 || undefined;
+    }, "every row about the number to be gone");
+    expect(svc.x.standIn.requests.filter((r) => r.path === "/2/oauth2/revoke")).toHaveLength(2);
+    expect(svc.db.select().from(schema.oauthSessions).all()).toHaveLength(0);
+  });
+
+  it("should not erase anything on a CONFIRM without a recent DELETE", async () => {
+    svc = await connected();
+    expect(await ask("CONFIRM")).toBe("Nothing to confirm. Text DELETE to erase your data from smstweet.");
+    expect(await ask("status")).toStartWith("Connected as @fern");
+  });
+});
+
+describe("STOP and START", () => {
+  it("should send nothing after STOP, not even an attempt, while posts still go out; START resumes", async () => {
+    svc = await connected();
+    const sends = () =>
+      svc.twilio.standIn.requests.filter((r) => r.method === "POST" && r.path.endsWith("/Messages.json"));
+    await svc.text(PHONE, "STOP");
+    await svc.service.delivery.idle();
+    const sendsAtStop = sends().length;
+    await svc.text(PHONE, "quiet post");
+    await svc.text(PHONE, "HELP");
+    await waitFor(() => livePosts(svc).length === 1 || undefined, "the post");
+    await svc.service.delivery.idle();
+    await Bun.sleep(150);
+    expect(sends()).toHaveLength(sendsAtStop);
+    expect(await ask("START")).toStartWith("Welcome back");
+    expect(await ask("after start")).toStartWith("Posted:");
+  });
+});

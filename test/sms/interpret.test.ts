@@ -1,0 +1,90 @@
+import { describe, expect, it } from "bun:test";
+import { type Intent, interpret, type TexterState } from "../../src/sms/interpret";
+
+const connected: TexterState = { connected: true, threadOpen: false, deletePending: false };
+const inThread: TexterState = { ...connected, threadOpen: true };
+const stranger: TexterState = { connected: false, threadOpen: false, deletePending: false };
+
+const command = (name: string): Intent => ({ kind: "command", command: name }) as Intent;
+
+describe("interpret", () => {
+  it.each([
+    ["HELP", "help"],
+    ["info", "help"],
+    ["  Status \n", "status"],
+    ["THREAD", "thread_start"],
+    ["done", "thread_done"],
+    ["Discard", "thread_discard"],
+    ["UNDO", "undo"],
+    ["logout", "logout"],
+    ["DELETE", "delete_request"],
+    ["confirm", "delete_confirm"],
+    ["STOP", "opt_out"],
+    ["stopall", "opt_out"],
+    ["UNSUBSCRIBE", "opt_out"],
+    ["cancel", "opt_out"],
+    ["END", "opt_out"],
+    ["quit", "opt_out"],
+    ["REVOKE", "opt_out"],
+    ["optout", "opt_out"],
+    ["START", "opt_in"],
+    ["yes", "opt_in"],
+    ["UNSTOP", "opt_in"],
+  ])("should read %p as the %s command", (body, name) => {
+    expect(interpret(body, false, connected)).toEqual(command(name));
+  });
+
+  it("should treat a command word inside a longer text as a post", () => {
+    expect(interpret("help me", false, connected)).toEqual({ kind: "post", text: "help me" });
+    expect(interpret("STOP the presses", false, connected)).toEqual({
+      kind: "post",
+      text: "STOP the presses",
+    });
+  });
+
+  it("should post a backslashed command word literally, without the backslash", () => {
+    expect(interpret("\\HELP", false, connected)).toEqual({ kind: "post", text: "HELP" });
+    expect(interpret("\\\\o/", false, connected)).toEqual({ kind: "post", text: "\\o/" });
+  });
+
+  it("should send a link to a number that is not connected, but honour HELP, STOP, START and DELETE", () => {
+    expect(interpret("hello", false, stranger)).toEqual({ kind: "connect" });
+    expect(interpret("UNDO", false, stranger)).toEqual({ kind: "connect" });
+    expect(interpret("THREAD", false, stranger)).toEqual({ kind: "connect" });
+    for (const [body, name] of [
+      ["HELP", "help"],
+      ["STOP", "opt_out"],
+      ["START", "opt_in"],
+      ["DELETE", "delete_request"],
+      ["STATUS", "status"],
+    ]) {
+      expect(interpret(body ?? "", false, stranger)).toEqual(command(name ?? ""));
+    }
+  });
+
+  it("should make texts parts while a thread is open, and keep commands commands", () => {
+    expect(interpret("first part", false, inThread)).toEqual({ kind: "thread_part", text: "first part" });
+    expect(interpret("DONE", false, inThread)).toEqual(command("thread_done"));
+    expect(interpret("STOP", false, inThread)).toEqual(command("opt_out"));
+  });
+
+  it("should refuse a text over 280 weighted characters with how far over and what fits", () => {
+    expect(interpret("a".repeat(281), false, connected)).toEqual({
+      kind: "too_long",
+      over: 1,
+      fitting: "a".repeat(280),
+      inThread: false,
+    });
+    expect(interpret("😀".repeat(141), false, inThread)).toMatchObject({
+      kind: "too_long",
+      over: 2,
+      inThread: true,
+    });
+    expect(interpret("😀".repeat(140), false, connected)).toMatchObject({ kind: "post" });
+  });
+
+  it("should post a picture without text, and ignore an empty text", () => {
+    expect(interpret("", true, connected)).toEqual({ kind: "post", text: "" });
+    expect(interpret("  ", false, connected)).toEqual({ kind: "empty" });
+  });
+});
