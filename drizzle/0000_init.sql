@@ -9,6 +9,7 @@ CREATE TABLE `auth_links` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `auth_links_token_hash` ON `auth_links` (`token_hash`);--> statement-breakpoint
 CREATE INDEX `auth_links_phone` ON `auth_links` (`phone`);--> statement-breakpoint
+CREATE INDEX `auth_links_created` ON `auth_links` (`created_at`);--> statement-breakpoint
 CREATE TABLE `inbound_messages` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`sid` text NOT NULL,
@@ -44,10 +45,13 @@ CREATE TABLE `outbound_messages` (
 	`next_attempt_at` integer NOT NULL,
 	`twilio_sid` text,
 	`error` text,
-	`erase_when_done` integer DEFAULT false NOT NULL
+	`erase_when_done` integer DEFAULT false NOT NULL,
+	`sent_at` integer
 );
 --> statement-breakpoint
 CREATE INDEX `outbound_messages_queue` ON `outbound_messages` (`status`,`phone`,`id`);--> statement-breakpoint
+CREATE INDEX `outbound_messages_phone_sent` ON `outbound_messages` (`phone`,`sent_at`);--> statement-breakpoint
+CREATE INDEX `outbound_messages_sent` ON `outbound_messages` (`sent_at`);--> statement-breakpoint
 CREATE TABLE `posts` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`phone` text NOT NULL,

@@ -4,6 +4,7 @@ import type { Config } from "./config";
 import { type Cipher, createCipher } from "./crypto/cipher";
 import type { Database } from "./db/client";
 import type { BackoffPolicy } from "./delivery/backoff";
+import type { Limits } from "./delivery/limits";
 import { createDelivery, type Delivery } from "./delivery/worker";
 import type { Logger } from "./log";
 import type { Sandbox } from "./sandbox/sandbox";
@@ -19,6 +20,8 @@ export type ServiceDeps = {
   sms: SmsGateway;
   logger: Logger;
   backoff?: BackoffPolicy;
+  /** The cost guard on texts and links; defaults in delivery/limits. */
+  limits?: Partial<Limits>;
   pollMs?: number;
   housekeepingMs?: number;
   /** Sandbox mode only: the stand-ins the app serves, which `x` and `sms` are pointed at. */

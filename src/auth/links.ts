@@ -1,9 +1,10 @@
-import { and, desc, eq, gt, isNull } from "drizzle-orm";
+import { and, count, desc, eq, gt, isNull } from "drizzle-orm";
 import type { Cipher } from "../crypto/cipher";
 import { randomToken, sha256 } from "../crypto/random";
 import type { Database } from "../db/client";
 import { authLinks } from "../db/schema";
 import type { Writer } from "../db/transaction";
+import { LIMIT_WINDOW_MS } from "../delivery/limits";
 
 export const LINK_TTL_MS = 15 * 60_000;
 /** Spec: at most one new link per number per few minutes (each link costs an SMS). */
@@ -42,6 +43,19 @@ export function linkCoolingDown(db: Writer, phone: string, now: number): boolean
     .limit(1)
     .get();
   return last !== undefined && now - last.createdAt < LINK_COOLDOWN_MS;
+}
+
+/**
+ * True when `perHour` links were issued in the last hour, to anyone: the cooldown stops one number
+ * asking over and over, this stops many numbers (or many spoofed ones) asking once each.
+ */
+export function linkCapReached(db: Writer, now: number, perHour: number): boolean {
+  const row = db
+    .select({ n: count() })
+    .from(authLinks)
+    .where(gt(authLinks.createdAt, now - LIMIT_WINDOW_MS))
+    .get();
+  return (row?.n ?? 0) >= perHour;
 }
 
 /** The link a token opens, if it can still connect an account. Never changes anything. */

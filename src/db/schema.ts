@@ -28,7 +28,12 @@ export const authLinks = sqliteTable(
     expiresAt: integer("expires_at").notNull(),
     usedAt: integer("used_at"),
   },
-  (t) => [uniqueIndex("auth_links_token_hash").on(t.tokenHash), index("auth_links_phone").on(t.phone)],
+  (t) => [
+    uniqueIndex("auth_links_token_hash").on(t.tokenHash),
+    index("auth_links_phone").on(t.phone),
+    // The global link cap counts the last hour's links.
+    index("auth_links_created").on(t.createdAt),
+  ],
 );
 
 /** An OAuth attempt started from a link; `stateHash` is the SHA-256 of the state in the browser's cookie. */
@@ -85,8 +90,17 @@ export const outboundMessages = sqliteTable(
     error: text("error"),
     /** The goodbye after DELETE: the row itself goes once the text has been handled. */
     eraseWhenDone: integer("erase_when_done", { mode: "boolean" }).notNull().default(false),
+    /**
+     * When the text went to Twilio: what the cost guard counts. Set on a pending row while it is being
+     * sent (a claim), so that a crash mid-send still counts a text that may have gone out.
+     */
+    sentAt: integer("sent_at"),
   },
-  (t) => [index("outbound_messages_queue").on(t.status, t.phone, t.id)],
+  (t) => [
+    index("outbound_messages_queue").on(t.status, t.phone, t.id),
+    index("outbound_messages_phone_sent").on(t.phone, t.sentAt),
+    index("outbound_messages_sent").on(t.sentAt),
+  ],
 );
 
 /** The parts of a texter's open thread, in order; `postId` is set as each part is posted (resume point). */

@@ -43,12 +43,8 @@ const COMMANDS: Record<Command, (step: Step) => void | Promise<void>> = {
 export function inboundSource(deps: InboundDeps): JobSource<InboundJob> {
   const { db, clock } = deps;
   return {
-    due(now, busy, limit) {
-      return dueInbound(db, now, limit + busy.size)
-        .filter((message) => !busy.has(message.phone))
-        .slice(0, limit)
-        .map((message) => ({ id: message.id, lane: message.phone, message }));
-    },
+    due: (now, limit) =>
+      dueInbound(db, now, limit).map((message) => ({ id: message.id, lane: message.phone, message })),
 
     async run({ message }) {
       db.insert(texters).values({ phone: message.phone, createdAt: clock.now() }).onConflictDoNothing().run();

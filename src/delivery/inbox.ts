@@ -1,7 +1,8 @@
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { inboundMessages } from "../db/schema";
 import type { Writer } from "../db/transaction";
+import { dueHeadOfLane } from "./head-of-lane";
 
 export type InboundMessage = typeof inboundMessages.$inferSelect;
 
@@ -32,10 +33,7 @@ export function dueInbound(db: Database, now: number, limit: number): InboundMes
   return db
     .select()
     .from(inboundMessages)
-    .where(
-      sql`${inboundMessages.status} = 'pending' AND ${inboundMessages.nextAttemptAt} <= ${now} AND ${inboundMessages.id} = (
-        SELECT MIN(i.id) FROM ${inboundMessages} i WHERE i.phone = ${inboundMessages.phone} AND i.status = 'pending')`,
-    )
+    .where(dueHeadOfLane(inboundMessages, now))
     .orderBy(inboundMessages.id)
     .limit(limit)
     .all();

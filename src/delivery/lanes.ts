@@ -5,8 +5,8 @@ import type { Logger } from "../log";
 export type Job = { id: number; lane: string };
 
 export interface JobSource<J extends Job> {
-  /** Head-of-lane jobs whose time has come, skipping lanes in `busy`. */
-  due(now: number, busy: ReadonlySet<string>, limit: number): J[];
+  /** Head-of-lane jobs whose time has come (at most one per lane), oldest first. */
+  due(now: number, limit: number): J[];
   run(job: J): Promise<void>;
 }
 
@@ -50,7 +50,11 @@ export class Lanes<J extends Job> {
     if (room <= 0) return;
     let jobs: J[];
     try {
-      jobs = this.source.due(this.options.clock.now(), this.#busy, room);
+      // Busy lanes' heads come back too (their job is still pending): ask for enough to skip them.
+      jobs = this.source
+        .due(this.options.clock.now(), room + this.#busy.size)
+        .filter((job) => !this.#busy.has(job.lane))
+        .slice(0, room);
     } catch (error) {
       this.options.logger.error(`${this.options.name}.poll_failed`, { error: String(error) });
       return;

@@ -8,7 +8,8 @@ import { type Logger, maskPhone } from "../log";
 import type { SmsGateway } from "../sms/gateway";
 import { type BackoffPolicy, retryDelay } from "./backoff";
 import type { Job, JobSource } from "./lanes";
-import { dueTexts, type OutboundText } from "./outbox";
+import type { Limits } from "./limits";
+import { claimSend, dueTexts, type OutboundText } from "./outbox";
 
 type OutboundJob = Job & { text: OutboundText };
 
@@ -20,9 +21,13 @@ export type OutboundDeps = {
   logger: Logger;
   publicUrl: string;
   backoff: BackoffPolicy;
+  limits: Limits;
 };
 
-/** Sends queued texts through Twilio, one number at a time in order, never to an opted-out number. */
+/**
+ * Sends queued texts through Twilio, one number at a time in order, never to an opted-out number,
+ * and never past the cost guard (every text goes through here, so this is where it is enforced).
+ */
 export function outboundSource(deps: OutboundDeps): JobSource<OutboundJob> {
   const { db, clock, logger } = deps;
   const finish = (id: number, set: Partial<OutboundText>): void => {
@@ -37,13 +42,33 @@ export function outboundSource(deps: OutboundDeps): JobSource<OutboundJob> {
     }
   };
 
+  /** Claims a send slot, or settles the text when the cost guard says no; true when it may be sent. */
+  const withinLimits = (text: OutboundText): boolean => {
+    const now = clock.now();
+    const claim = claimSend(db, text, now, deps.limits);
+    switch (claim.kind) {
+      case "claimed":
+        return true;
+      case "number_limit":
+        // That many texts an hour to one person means a loop or an attack: dropping, not delaying, is the point.
+        settle(text, { status: "suppressed", secret: null, error: "limit:number" });
+        logger.warn("sms.limit_number", { to: maskPhone(text.phone), id: text.id });
+        return false;
+      case "global_limit":
+        if (now - text.createdAt > deps.backoff.giveUpAfterMs) {
+          settle(text, { status: "failed", secret: null, error: "limit:global" });
+          logger.error("sms.gave_up", { to: maskPhone(text.phone), id: text.id, reason: "limit:global" });
+          return false;
+        }
+        // Legitimate replies are only late, not lost: wait for the oldest counted send to leave the window.
+        finish(text.id, { nextAttemptAt: claim.reopensAt, sentAt: null });
+        logger.warn("sms.limit_global", { to: maskPhone(text.phone), id: text.id, retryAt: claim.reopensAt });
+        return false;
+    }
+  };
+
   return {
-    due(now, busy, limit) {
-      return dueTexts(db, now, limit + busy.size)
-        .filter((text) => !busy.has(text.phone))
-        .slice(0, limit)
-        .map((text) => ({ id: text.id, lane: text.phone, text }));
-    },
+    due: (now, limit) => dueTexts(db, now, limit).map((text) => ({ id: text.id, lane: text.phone, text })),
 
     async run({ text }) {
       const texter = db.select().from(texters).where(eq(texters.phone, text.phone)).get();
@@ -52,6 +77,7 @@ export function outboundSource(deps: OutboundDeps): JobSource<OutboundJob> {
         logger.info("sms.suppressed", { to: maskPhone(text.phone) });
         return;
       }
+      if (!withinLimits(text)) return;
       const body = await render(deps, text);
       const outcome = await deps.sms.send(text.phone, body);
       const now = clock.now();
@@ -62,27 +88,44 @@ export function outboundSource(deps: OutboundDeps): JobSource<OutboundJob> {
             twilioSid: outcome.sid,
             secret: null,
             attempts: text.attempts + 1,
+            // `sentAt` stays the claim's time: when the text was handed to Twilio.
           });
           logger.info("sms.sent", { to: maskPhone(text.phone), id: text.id });
           return;
         case "opted_out":
           // Twilio knows better than our row: record the opt-out so nothing more is attempted.
           db.update(texters).set({ optedOut: true }).where(eq(texters.phone, text.phone)).run();
-          settle(text, { status: "suppressed", secret: null });
+          settle(text, { status: "suppressed", secret: null, sentAt: null });
           logger.info("sms.recipient_opted_out", { to: maskPhone(text.phone) });
           return;
         case "rejected":
-          settle(text, { status: "failed", secret: null, error: `twilio ${outcome.code ?? ""}`.trim() });
+          settle(text, {
+            status: "failed",
+            secret: null,
+            sentAt: null,
+            error: `twilio ${outcome.code ?? ""}`.trim(),
+          });
           logger.warn("sms.rejected", { to: maskPhone(text.phone), code: outcome.code });
           return;
         case "unavailable": {
           const attempts = text.attempts + 1;
           if (now - text.createdAt > deps.backoff.giveUpAfterMs) {
-            settle(text, { status: "failed", secret: null, attempts, error: "twilio unavailable" });
+            settle(text, {
+              status: "failed",
+              secret: null,
+              sentAt: null,
+              attempts,
+              error: "twilio unavailable",
+            });
             logger.error("sms.gave_up", { to: maskPhone(text.phone), attempts });
             return;
           }
-          finish(text.id, { attempts, nextAttemptAt: now + retryDelay(attempts, deps.backoff) });
+          // Not sent: the claim must not count against the limits while it waits.
+          finish(text.id, {
+            attempts,
+            sentAt: null,
+            nextAttemptAt: now + retryDelay(attempts, deps.backoff),
+          });
           logger.warn("sms.retry", { to: maskPhone(text.phone), attempts });
           return;
         }

@@ -1,7 +1,9 @@
-import { sql } from "drizzle-orm";
+import { count, eq, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { outboundMessages } from "../db/schema";
 import type { Writer } from "../db/transaction";
+import { dueHeadOfLane } from "./head-of-lane";
+import { LIMIT_WINDOW_MS, type Limits } from "./limits";
 
 export type OutboundText = typeof outboundMessages.$inferSelect;
 
@@ -27,11 +29,68 @@ export function dueTexts(db: Database, now: number, limit: number): OutboundText
   return db
     .select()
     .from(outboundMessages)
-    .where(
-      sql`${outboundMessages.status} = 'pending' AND ${outboundMessages.nextAttemptAt} <= ${now} AND ${outboundMessages.id} = (
-        SELECT MIN(o.id) FROM ${outboundMessages} o WHERE o.phone = ${outboundMessages.phone} AND o.status = 'pending')`,
-    )
+    .where(dueHeadOfLane(outboundMessages, now))
     .orderBy(outboundMessages.id)
     .limit(limit)
     .all();
+}
+
+export type SendClaim =
+  | { kind: "claimed" }
+  /** The number has had its texts for this hour: drop this one. */
+  | { kind: "number_limit" }
+  /** Everyone's texts for this hour are used up: try again when the window has room. */
+  | { kind: "global_limit"; reopensAt: number };
+
+/**
+ * The cost guard, counted from the rows so it survives restarts. With room, the text is claimed
+ * (`sentAt` set while still pending) in the same synchronous transaction as the count, so lanes
+ * running side by side cannot all take the last slot; a claim left by a crash mid-send keeps counting,
+ * because that text may well have reached Twilio.
+ */
+export function claimSend(db: Database, text: OutboundText, now: number, limits: Limits): SendClaim {
+  return db.transaction((tx): SendClaim => {
+    const since = now - LIMIT_WINDOW_MS;
+    if (countSends(tx, text.id, since, text.phone) >= limits.perNumberPerHour) {
+      return { kind: "number_limit" };
+    }
+    const total = countSends(tx, text.id, since);
+    if (total >= limits.globalPerHour) {
+      const oldest = oldestCounted(tx, text.id, since, total - limits.globalPerHour);
+      // Nothing to wait for means a limit of zero: look again in a window rather than in a hot loop.
+      return { kind: "global_limit", reopensAt: (oldest ?? now) + LIMIT_WINDOW_MS };
+    }
+    tx.update(outboundMessages).set({ sentAt: now }).where(eq(outboundMessages.id, text.id)).run();
+    return { kind: "claimed" };
+  });
+}
+
+/** Sent since `since`, or being sent right now; `self` is left out so a resumed claim is not counted twice. */
+function counted(self: number, since: number, phone?: string): SQL {
+  // The unary + keeps SQLite off the queue index (status first), which would scan every text ever sent;
+  // the sent_at indexes only read the last hour.
+  const base = sql`${outboundMessages.sentAt} > ${since} AND +${outboundMessages.status} IN ('sent', 'pending') AND ${outboundMessages.id} <> ${self}`;
+  return phone === undefined ? base : sql`${outboundMessages.phone} = ${phone} AND ${base}`;
+}
+
+function countSends(tx: Writer, self: number, since: number, phone?: string): number {
+  const row = tx
+    .select({ n: count() })
+    .from(outboundMessages)
+    .where(counted(self, since, phone))
+    .get();
+  return row?.n ?? 0;
+}
+
+/** The send whose leaving the window makes room for one more: past the `excess` oldest. */
+function oldestCounted(tx: Writer, self: number, since: number, excess: number): number | undefined {
+  const row = tx
+    .select({ sentAt: outboundMessages.sentAt })
+    .from(outboundMessages)
+    .where(counted(self, since))
+    .orderBy(outboundMessages.sentAt)
+    .limit(1)
+    .offset(excess)
+    .get();
+  return row?.sentAt ?? undefined;
 }

@@ -1,29 +1,19 @@
-import type { Clock } from "../clock";
-import type { Cipher } from "../crypto/cipher";
-import type { Database } from "../db/client";
-import type { Logger } from "../log";
+import type { StepDeps } from "../sms/commands/step";
 import { expireThreads } from "../sms/commands/thread";
-import type { SmsGateway } from "../sms/gateway";
-import type { XGateway } from "../x/gateway";
-import type { TokenKeeper } from "../x/tokens";
 import { type BackoffPolicy, DEFAULT_BACKOFF } from "./backoff";
 import { inboundSource } from "./inbound-job";
 import { Lanes } from "./lanes";
+import { type Limits, resolveLimits } from "./limits";
 import { outboundSource } from "./outbound-job";
 
 /** How often open threads are checked for the 24-hour limit. */
 const HOUSEKEEPING_MS = 60_000;
 
-export type DeliveryDeps = {
-  db: Database;
-  x: XGateway;
-  sms: SmsGateway;
-  keeper: TokenKeeper;
-  cipher: Cipher;
-  clock: Clock;
-  logger: Logger;
+export type DeliveryDeps = Omit<StepDeps, "backoff" | "limits" | "textsQueued"> & {
   publicUrl: string;
   backoff?: BackoffPolicy;
+  /** The cost guard; anything left out takes its default. */
+  limits?: Partial<Limits>;
   pollMs?: number;
   /** Numbers worked at once; X answers in hundreds of milliseconds, so a few keep up with a lot. */
   concurrency?: number;
@@ -45,13 +35,15 @@ export type Delivery = {
 /** The background worker: inbound texts → X, queued replies → Twilio. The database is the queue. */
 export function createDelivery(deps: DeliveryDeps): Delivery {
   const backoff = deps.backoff ?? DEFAULT_BACKOFF;
+  const limits = resolveLimits(deps.limits);
   const lanes = { clock: deps.clock, logger: deps.logger, pollMs: deps.pollMs ?? 500 };
-  const outbound = new Lanes(outboundSource({ ...deps, backoff }), {
+  const outbound = new Lanes(outboundSource({ ...deps, backoff, limits }), {
     ...lanes,
     name: "outbound",
     concurrency: deps.concurrency ?? 8,
   });
-  const inbound = new Lanes(inboundSource({ ...deps, backoff, textsQueued: () => outbound.wake() }), {
+  const stepDeps: StepDeps = { ...deps, backoff, limits, textsQueued: (): void => outbound.wake() };
+  const inbound = new Lanes(inboundSource(stepDeps), {
     ...lanes,
     name: "inbound",
     concurrency: deps.concurrency ?? 8,

@@ -5,7 +5,8 @@ import { type Clock, systemClock } from "../../src/clock";
 import type { Config } from "../../src/config";
 import { type Database, openDatabase } from "../../src/db/client";
 import type { BackoffPolicy } from "../../src/delivery/backoff";
-import { createLogger, silentLogger } from "../../src/log";
+import type { Limits } from "../../src/delivery/limits";
+import { createLogger, type Logger, silentLogger } from "../../src/log";
 import { textApp } from "../../src/sandbox/phone";
 import { createService, type Service } from "../../src/service";
 import { startTwilio, TWILIO_NUMBER, type TwilioFixture } from "./twilio";
@@ -71,6 +72,12 @@ export async function startTestService(
     x?: XHarness;
     twilio?: TwilioFixture;
     dbPath?: string;
+    /** The cost guard, tightened so a test can reach it; defaults otherwise. */
+    limits?: Partial<Limits>;
+    /** Worker poll and housekeeping intervals; tests poll fast (50 ms), benchmarks use production's. */
+    pollMs?: number;
+    housekeepingMs?: number;
+    logger?: Logger;
   } = {},
 ): Promise<TestService> {
   const x = options.x ?? (await startX(options.clock ? { clock: options.clock } : {}));
@@ -84,10 +91,11 @@ export async function startTestService(
     clock: options.clock ?? systemClock,
     x: x.gateway,
     sms: twilio.sms,
-    logger: process.env.TEST_LOG ? createLogger("debug") : silentLogger,
+    logger: options.logger ?? (process.env.TEST_LOG ? createLogger("debug") : silentLogger),
     backoff: options.backoff ?? FAST_BACKOFF,
-    pollMs: 50,
-    housekeepingMs: 50,
+    limits: options.limits,
+    pollMs: options.pollMs ?? 50,
+    housekeepingMs: options.housekeepingMs ?? 50,
   });
   service.app.listen({ port: 0, hostname: "127.0.0.1" });
   service.delivery.start();

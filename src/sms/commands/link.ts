@@ -1,4 +1,4 @@
-import { insertLink, linkCoolingDown, prepareLink } from "../../auth/links";
+import { insertLink, linkCapReached, linkCoolingDown, prepareLink } from "../../auth/links";
 import { completeInbound } from "../../delivery/inbox";
 import { enqueueText } from "../../delivery/outbox";
 import { maskPhone } from "../../log";
@@ -11,7 +11,7 @@ import { finish, type Step } from "./step";
  * they are forgotten in the same transaction and the texter is told this text was not posted.
  */
 export async function sendLink(step: Step, reconnect: boolean): Promise<void> {
-  const { db, clock, cipher, logger } = step.deps;
+  const { db, clock, cipher, logger, limits } = step.deps;
   const { phone } = step.message;
   const now = clock.now();
   if (linkCoolingDown(db, phone, now)) {
@@ -22,13 +22,25 @@ export async function sendLink(step: Step, reconnect: boolean): Promise<void> {
     return;
   }
   const link = await prepareLink(cipher, phone);
-  db.transaction((tx) => {
+  // The cap is checked in the transaction that issues the link, so lanes working side by side
+  // cannot all take the last one.
+  const issued = db.transaction((tx): boolean => {
     if (reconnect) forgetTokens(tx, phone);
+    if (linkCapReached(tx, now, limits.linksPerHour)) {
+      // Each link is a text: past the cap nothing is sent, not even a "try later" (that would cost too).
+      completeInbound(tx, step.message.id, "link_limited");
+      return false;
+    }
     insertLink(tx, phone, link, now);
     const body = reconnect ? replies.reconnect() : replies.welcome();
     enqueueText(tx, { phone, body, secret: link.sealedToken }, now);
     completeInbound(tx, step.message.id, reconnect ? "reconnect_link_sent" : "link_sent");
+    return true;
   });
+  if (!issued) {
+    logger.warn("inbound.link_limited", { phone: maskPhone(phone), id: step.message.id });
+    return;
+  }
   step.deps.textsQueued();
   logger.info("inbound.link_sent", { phone: maskPhone(phone), id: step.message.id });
 }

@@ -6,6 +6,7 @@ import type { Tx } from "../../db/transaction";
 import type { BackoffPolicy } from "../../delivery/backoff";
 import { retryDelay } from "../../delivery/backoff";
 import { completeInbound, type InboundMessage, rescheduleInbound } from "../../delivery/inbox";
+import type { Limits } from "../../delivery/limits";
 import { enqueueText } from "../../delivery/outbox";
 import { type Logger, maskPhone } from "../../log";
 import type { XGateway } from "../../x/gateway";
@@ -22,6 +23,8 @@ export type StepDeps = {
   clock: Clock;
   logger: Logger;
   backoff: BackoffPolicy;
+  /** The cost guard; steps read the cap on new links (see link.ts). */
+  limits: Limits;
   /** Called after a step queued a text, so it goes out without waiting for a poll. */
   textsQueued: () => void;
 };

@@ -1,0 +1,74 @@
+import { isValidPhoneNumber } from "libphonenumber-js";
+import type { TwilioSender } from "./config";
+
+/*
+ * Parsers for single configuration values. Each returns a usable value and appends a sentence to
+ * `problems` when the input is wrong, so that `parseConfig` can report every problem at once.
+ */
+
+export function isLoopback(origin: string): boolean {
+  const { hostname } = new URL(origin);
+  return hostname === "localhost" || hostname === "[::1]" || hostname.startsWith("127.");
+}
+
+export function parsePort(raw: string, problems: string[]): number {
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    problems.push(`PORT must be a whole number from 0 to 65535, not "${raw}"`);
+    return 0;
+  }
+  return port;
+}
+
+export function parseUrl(name: string, raw: string, problems: string[]): string {
+  if (!URL.canParse(raw)) {
+    problems.push(`${name} must be an absolute URL`);
+    return raw;
+  }
+  const url = new URL(raw);
+  if (url.protocol !== "https:" && url.protocol !== "http:") problems.push(`${name} must be http(s)`);
+  return url.href.replace(/\/$/, "");
+}
+
+export function parseOrigin(name: string, raw: string, problems: string[]): string {
+  if (raw === "") return raw;
+  if (!URL.canParse(raw)) {
+    problems.push(`${name} must be an absolute URL like https://example.org`);
+    return raw;
+  }
+  const url = new URL(raw);
+  if (url.protocol !== "https:" && url.protocol !== "http:") problems.push(`${name} must be http(s)`);
+  if (url.pathname !== "/" || url.search || url.hash)
+    problems.push(`${name} must be an origin, without a path`);
+  return url.origin;
+}
+
+export function parseKey(raw: string, problems: string[]): Uint8Array {
+  if (raw === "") return new Uint8Array();
+  const bytes = Buffer.from(raw, "base64");
+  if (bytes.length !== 32 || !/^[A-Za-z0-9+/=_-]+$/.test(raw)) {
+    problems.push("TOKEN_ENCRYPTION_KEY must be 32 random bytes, base64 (openssl rand -base64 32)");
+  }
+  return new Uint8Array(bytes);
+}
+
+export function parseSender(
+  phoneNumber: string | undefined,
+  messagingServiceSid: string | undefined,
+  problems: string[],
+): TwilioSender {
+  if (messagingServiceSid !== undefined) {
+    if (!/^MG[0-9a-fA-F]{32}$/.test(messagingServiceSid)) {
+      problems.push("TWILIO_MESSAGING_SERVICE_SID must look like MG followed by 32 hex digits");
+    }
+    return { messagingServiceSid };
+  }
+  if (phoneNumber === undefined) {
+    problems.push("TWILIO_PHONE_NUMBER (or TWILIO_MESSAGING_SERVICE_SID) is required");
+    return { phoneNumber: "" };
+  }
+  if (!isValidPhoneNumber(phoneNumber)) {
+    problems.push("TWILIO_PHONE_NUMBER must be a phone number in E.164 form, like +15005550006");
+  }
+  return { phoneNumber };
+}

@@ -1,0 +1,197 @@
+import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { and, eq } from "drizzle-orm";
+import { authLinks, inboundMessages, outboundMessages } from "../../src/db/schema";
+import { FAST_BACKOFF, startTestService, type TestService } from "../support/service";
+import { startTwilio } from "../support/twilio";
+import { waitFor } from "../support/wait";
+import { startX } from "../support/x";
+
+// Each test starts the whole service and stand-ins; a 2-core CI machine needs headroom over 5 s.
+setDefaultTimeout(20_000);
+
+const HOUR = 60 * 60_000;
+const PHONE = "+14155550171";
+const OTHER = "+14155550172";
+
+let svc: TestService;
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  await svc?.stop();
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+/** A clock the test moves forward, instead of sleeping through an hour-long window. */
+function movableClock(): { now: () => number; advance: (ms: number) => void } {
+  let offset = 0;
+  return { now: () => Date.now() + offset, advance: (ms) => (offset += ms) };
+}
+
+const twilioSends = (s: TestService): number =>
+  s.twilio.standIn.requests.filter((r) => r.method === "POST" && r.path.endsWith("/Messages.json")).length;
+
+const outbound = (s: TestService, phone: string) =>
+  s.db
+    .select()
+    .from(outboundMessages)
+    .where(eq(outboundMessages.phone, phone))
+    .orderBy(outboundMessages.id)
+    .all();
+
+async function connect(s: TestService, phone: string, username: string): Promise<void> {
+  await s.text(phone, "hi");
+  await s.nthTextTo(phone, 1);
+  await s.connect(phone, username);
+  await s.nthTextTo(phone, 2);
+}
+
+/** Waits until the worker has settled every text it queued, `count` of them in all for `phone`. */
+async function settled(s: TestService, phone: string, count: number): Promise<void> {
+  await waitFor(() => {
+    const rows = outbound(s, phone);
+    return rows.length === count && rows.every((row) => row.status !== "pending");
+  }, `${count} settled texts to ${phone}`);
+}
+
+describe("the per-number limit on texts", () => {
+  it("should send a number no more texts an hour than the limit, and drop the rest unsent", async () => {
+    const clock = movableClock();
+    svc = await startTestService({ clock, limits: { perNumberPerHour: 3 } });
+    await connect(svc, PHONE, "erin");
+    // The welcome link and the confirmation leave the window: the hour below starts empty.
+    clock.advance(HOUR + 1_000);
+    for (let i = 1; i <= 6; i++) await svc.text(PHONE, `post ${i}`);
+
+    await waitFor(() => svc.x.standIn.posts().length === 6, "all six posts at X");
+    await settled(svc, PHONE, 8);
+    expect(svc.x.standIn.posts().map((p) => p.text)).toEqual([1, 2, 3, 4, 5, 6].map((i) => `post ${i}`));
+    const confirmations = svc.textsTo(PHONE).slice(2);
+    expect(confirmations).toHaveLength(3);
+    for (const text of confirmations) expect(text).toStartWith("Posted:");
+    // 2 before the window + 3 in it; the other 3 never reached Twilio.
+    expect(twilioSends(svc)).toBe(5);
+    const dropped = outbound(svc, PHONE).filter((row) => row.status === "suppressed");
+    expect(dropped.map((row) => row.error)).toEqual(["limit:number", "limit:number", "limit:number"]);
+    expect(dropped.every((row) => row.sentAt === null && row.secret === null)).toBe(true);
+  });
+
+  it("should keep counting after a restart, because the counts come from the database", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "smstweet-limits-"));
+    const x = await startX();
+    const twilio = startTwilio();
+    cleanups.push(
+      () => x.stop(),
+      () => twilio.stop(),
+      () => rmSync(dir, { recursive: true, force: true }),
+    );
+    const options = { dbPath: join(dir, "app.db"), x, twilio, limits: { perNumberPerHour: 3 } };
+
+    svc = await startTestService(options);
+    await connect(svc, PHONE, "erin");
+    await svc.text(PHONE, "before the restart");
+    expect(await svc.nthTextTo(PHONE, 3)).toStartWith("Posted:");
+    await svc.stop({ cleanup: false });
+
+    svc = await startTestService(options);
+    await svc.text(PHONE, "after the restart");
+    await waitFor(() => x.standIn.posts().length === 2, "the second post at X");
+    await settled(svc, PHONE, 4);
+    expect(outbound(svc, PHONE).at(-1)).toMatchObject({ status: "suppressed", error: "limit:number" });
+    expect(twilioSends(svc)).toBe(3);
+    expect(svc.textsTo(PHONE)).toHaveLength(3);
+  });
+});
+
+describe("the global limit on texts", () => {
+  it("should hold a text back until the rolling hour has room, then send it", async () => {
+    const clock = movableClock();
+    svc = await startTestService({
+      clock,
+      limits: { globalPerHour: 2 },
+      backoff: { ...FAST_BACKOFF, giveUpAfterMs: 2 * HOUR },
+    });
+    await svc.text(PHONE, "hi");
+    await svc.nthTextTo(PHONE, 1);
+    await svc.text(OTHER, "hi");
+    await svc.nthTextTo(OTHER, 1);
+    await svc.text(OTHER, "HELP");
+
+    const held = await waitFor(() => {
+      const last = outbound(svc, OTHER).at(-1);
+      return outbound(svc, OTHER).length === 2 && last && last.nextAttemptAt > clock.now() && last;
+    }, "the HELP reply to be held back");
+    const [firstSend] = outbound(svc, PHONE);
+    expect(held.status).toBe("pending");
+    // It waits for the oldest counted send to leave the window, not for a fixed backoff.
+    expect(held.nextAttemptAt).toBe((firstSend?.sentAt ?? 0) + HOUR);
+    await Bun.sleep(300);
+    expect(twilioSends(svc)).toBe(2);
+    expect(svc.textsTo(OTHER)).toHaveLength(1);
+
+    clock.advance(HOUR);
+    expect(await svc.nthTextTo(OTHER, 2)).toContain("Commands:");
+    expect(twilioSends(svc)).toBe(3);
+  });
+
+  it("should give up on a held-back text once it is older than the give-up time", async () => {
+    const clock = movableClock();
+    svc = await startTestService({
+      clock,
+      limits: { globalPerHour: 1 },
+      backoff: { ...FAST_BACKOFF, giveUpAfterMs: 20 * 60_000 },
+    });
+    await svc.text(PHONE, "hi");
+    await svc.nthTextTo(PHONE, 1);
+    await svc.text(OTHER, "hi");
+    await waitFor(
+      () => (outbound(svc, OTHER)[0]?.nextAttemptAt ?? 0) > clock.now(),
+      "OTHER's link held back",
+    );
+    // Half an hour on, PHONE's link has expired, so texting again queues a fresh one: also held back.
+    clock.advance(30 * 60_000);
+    await svc.text(PHONE, "hi again");
+    await waitFor(() => {
+      const again = outbound(svc, PHONE)[1];
+      return again !== undefined && again.nextAttemptAt > clock.now();
+    }, "PHONE's second link held back");
+
+    // The window reopens for one text: the older one takes it, the other is now past giving up.
+    clock.advance(31 * 60_000);
+    await svc.nthTextTo(OTHER, 1);
+    await settled(svc, PHONE, 2);
+    expect(outbound(svc, PHONE)[1]).toMatchObject({ status: "failed", error: "limit:global", secret: null });
+    expect(svc.textsTo(PHONE)).toHaveLength(1);
+    expect(twilioSends(svc)).toBe(2);
+  });
+});
+
+describe("the global limit on auth links", () => {
+  it("should issue no link and send no text past the cap, and issue one again an hour later", async () => {
+    const clock = movableClock();
+    svc = await startTestService({ clock, limits: { linksPerHour: 1 } });
+    await svc.text(PHONE, "hi");
+    await svc.nthTextTo(PHONE, 1);
+    await svc.text(OTHER, "hi");
+
+    const limited = await waitFor(
+      () =>
+        svc.db
+          .select()
+          .from(inboundMessages)
+          .where(and(eq(inboundMessages.phone, OTHER), eq(inboundMessages.status, "done")))
+          .get(),
+      "OTHER's text worked",
+    );
+    expect(limited.outcome).toBe("link_limited");
+    await svc.service.delivery.idle();
+    expect(outbound(svc, OTHER)).toHaveLength(0);
+    expect(svc.db.select().from(authLinks).where(eq(authLinks.phone, OTHER)).all()).toHaveLength(0);
+    expect(twilioSends(svc)).toBe(1);
+
+    clock.advance(HOUR + 1_000);
+    await svc.text(OTHER, "hi again");
+    expect(await svc.nthTextTo(OTHER, 1)).toContain("/auth/");
+  });
+});
