@@ -1,14 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { Page } from "playwright-core";
-import {
-  accessibilityViolations,
-  type SandboxBrowser,
-  screenshot,
-  startSandboxBrowser,
-} from "../support/browser";
+import { checkPage as checkSandboxPage, type SandboxBrowser, startSandboxBrowser } from "../support/browser";
 
 const XSS = `<img src=x onerror="window.__xss=1;alert(1)"><script>window.__xss=1;alert(1)</script>`;
-// Explicit: a browser journey outlives bun's default, and the preload's default did not always reach here.
+// A browser journey outlives bun's 5-second default.
 const TIMEOUT = 60_000;
 let sb: SandboxBrowser;
 let page: Page;
@@ -19,11 +14,7 @@ beforeAll(async () => {
 }, TIMEOUT);
 afterAll(async () => sb?.stop());
 
-async function checkPage(name: string): Promise<void> {
-  expect(await accessibilityViolations(page)).toEqual([]);
-  expect(sb.consoleErrors).toEqual([]);
-  await screenshot(page, name);
-}
+const checkPage = (name: string): Promise<void> => checkSandboxPage(sb, name);
 
 async function textFrom(phone: string, text: string): Promise<string> {
   await page.goto(`${sb.app.url}/sandbox?phone=${encodeURIComponent(phone)}`);

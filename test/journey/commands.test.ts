@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { eq } from "drizzle-orm";
 import * as schema from "../../src/db/schema";
-import { startTestService, type TestService } from "../support/service";
+import { livePosts, startConnected, startTestService, type TestService } from "../support/service";
 import { waitFor } from "../support/wait";
 
 // Each test starts the whole service and stand-ins; a 2-core CI machine needs headroom over 5 s.
@@ -11,15 +11,6 @@ const PHONE = "+14155550161";
 let svc: TestService;
 afterEach(async () => svc?.stop());
 
-async function connected(username = "fern"): Promise<TestService> {
-  const service = await startTestService();
-  await service.text(PHONE, "hi");
-  await service.nthTextTo(PHONE, 1);
-  await service.connect(PHONE, username);
-  await service.nthTextTo(PHONE, 2);
-  return service;
-}
-
 /** Texts `body` and waits for the reply it causes. */
 async function ask(body: string): Promise<string> {
   const before = svc.textsTo(PHONE).length;
@@ -27,11 +18,9 @@ async function ask(body: string): Promise<string> {
   return svc.nthTextTo(PHONE, before + 1);
 }
 
-const livePosts = (s: TestService) => s.x.standIn.posts().filter((p) => !p.deleted);
-
 describe("HELP and STATUS", () => {
   it("should list the commands and say which account is connected", async () => {
-    svc = await connected();
+    svc = await startConnected(PHONE, "fern");
     const help = await ask("help");
     for (const word of ["STATUS", "THREAD", "DONE", "DISCARD", "UNDO", "LOGOUT", "DELETE", "STOP"]) {
       expect(help).toContain(word);
@@ -41,7 +30,7 @@ describe("HELP and STATUS", () => {
   });
 
   it("should post a backslashed command word without the backslash", async () => {
-    svc = await connected();
+    svc = await startConnected(PHONE, "fern");
     expect(await ask("\\HELP")).toStartWith("Posted:");
     expect(livePosts(svc).map((p) => p.text)).toEqual(["HELP"]);
   });
@@ -49,7 +38,7 @@ describe("HELP and STATUS", () => {
 
 describe("THREAD", () => {
   it("should collect parts and post them on DONE as a reply chain, in order", async () => {
-    svc = await connected();
+    svc = await startConnected(PHONE, "fern");
     expect(await ask("THREAD")).toStartWith("Thread started.");
     expect(await ask("one")).toStartWith("Part 1 saved.");
     expect(await ask("two")).toStartWith("Part 2 saved.");
@@ -69,14 +58,14 @@ describe("THREAD", () => {
   });
 
   it("should check each part's length on arrival and number only the parts it keeps", async () => {
-    svc = await connected();
+    svc = await startConnected(PHONE, "fern");
     await ask("THREAD");
     expect(await ask("a".repeat(290))).toContain("Part not saved: 10 over");
     expect(await ask("short")).toStartWith("Part 1 saved.");
   });
 
   it("should drop the parts on DISCARD and post nothing", async () => {
-    svc = await connected();
+    svc = await startConnected(PHONE, "fern");
     await ask("THREAD");
     await ask("draft");
     expect(await ask("discard")).toBe("Thread discarded (1 part(s)). Nothing was posted.");
@@ -85,7 +74,7 @@ describe("THREAD", () => {
   });
 
   it("should resume a thread where it stopped when X fails part-way, never reposting a part", async () => {
-    svc = await connected();
+    svc = await startConnected(PHONE, "fern");
     await ask("THREAD");
     for (const part of ["p1", "p2", "p3"]) await ask(part);
     svc.x.standIn.passNext("tweets", 2);
@@ -99,7 +88,7 @@ describe("THREAD", () => {
   });
 
   it("should say which parts went up when X refuses one", async () => {
-    svc = await connected();
+    svc = await startConnected(PHONE, "fern");
     await ask("already there");
     await ask("THREAD");
     for (const part of ["fresh start", "already there", "never sent"]) await ask(part);
@@ -137,7 +126,7 @@ describe("a thread left open", () => {
 
 describe("UNDO", () => {
   it("should delete the most recent post made by SMS, then the one before", async () => {
-    svc = await connected();
+    svc = await startConnected(PHONE, "fern");
     await ask("first");
     await ask("second");
     expect(await ask("UNDO")).toBe("Deleted your last post from X.");
@@ -150,7 +139,7 @@ describe("UNDO", () => {
 
 describe("LOGOUT", () => {
   it("should revoke the tokens at X, forget them, and send a new link on the next text", async () => {
-    svc = await connected();
+    svc = await startConnected(PHONE, "fern");
     const revokesBefore = svc.x.standIn.requests.filter((r) => r.path === "/2/oauth2/revoke").length;
     expect(await ask("LOGOUT")).toBe(
       "Logged out: smstweet can no longer post as @fern. Text anything to connect again.",
@@ -169,7 +158,7 @@ describe("LOGOUT", () => {
 
 describe("DELETE", () => {
   it("should ask for CONFIRM, then revoke at X and leave no row about the number", async () => {
-    svc = await connected();
+    svc = await startConnected(PHONE, "fern");
     await ask("a post");
     await ask("THREAD");
     await ask("a part");
@@ -187,7 +176,7 @@ describe("DELETE", () => {
   });
 
   it("should not erase anything on a CONFIRM without a recent DELETE", async () => {
-    svc = await connected();
+    svc = await startConnected(PHONE, "fern");
     expect(await ask("CONFIRM")).toBe("Nothing to confirm. Text DELETE to erase your data from smstweet.");
     expect(await ask("status")).toStartWith("Connected as @fern");
   });
@@ -195,7 +184,7 @@ describe("DELETE", () => {
 
 describe("STOP and START", () => {
   it("should send nothing after STOP, not even an attempt, while posts still go out; START resumes", async () => {
-    svc = await connected();
+    svc = await startConnected(PHONE, "fern");
     const sends = () =>
       svc.twilio.standIn.requests.filter((r) => r.method === "POST" && r.path.endsWith("/Messages.json"));
     await svc.text(PHONE, "STOP");

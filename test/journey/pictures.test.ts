@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { startTestService, type TestService } from "../support/service";
+import { startConnected, type TestService } from "../support/service";
 
 // Each test starts the whole service and stand-ins; a 2-core CI machine needs headroom over 5 s.
 setDefaultTimeout(20_000);
@@ -7,15 +7,6 @@ setDefaultTimeout(20_000);
 const PHONE = "+14155550171";
 let svc: TestService;
 afterEach(async () => svc?.stop());
-
-async function connected(): Promise<TestService> {
-  const service = await startTestService();
-  await service.text(PHONE, "hi");
-  await service.nthTextTo(PHONE, 1);
-  await service.connect(PHONE, "gus");
-  await service.nthTextTo(PHONE, 2);
-  return service;
-}
 
 // A real 1x1 PNG: what a phone would attach, byte for byte.
 const PNG = Uint8Array.from(
@@ -28,7 +19,7 @@ const JPEG = Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, ...new Array(64).fill(7), 
 
 describe("picture messages", () => {
   it("should upload the picture to X and attach it to the post", async () => {
-    svc = await connected();
+    svc = await startConnected(PHONE, "gus");
     await svc.mms(PHONE, "look at this", [{ bytes: PNG, contentType: "image/png" }]);
     const reply = await svc.nthTextTo(PHONE, 3);
     const [post] = svc.x.standIn.posts();
@@ -41,7 +32,7 @@ describe("picture messages", () => {
   });
 
   it("should post pictures without text on their own, up to four", async () => {
-    svc = await connected();
+    svc = await startConnected(PHONE, "gus");
     const four = [1, 2, 3, 4].map(() => ({ bytes: JPEG, contentType: "image/jpeg" }));
     await svc.mms(PHONE, "", four);
     expect(await svc.nthTextTo(PHONE, 3)).toStartWith("Posted:");
@@ -51,7 +42,7 @@ describe("picture messages", () => {
   });
 
   it("should refuse other media, or too many pictures, and say what is supported", async () => {
-    svc = await connected();
+    svc = await startConnected(PHONE, "gus");
     await svc.mms(PHONE, "my video", [{ bytes: JPEG, contentType: "video/mp4" }]);
     expect(await svc.nthTextTo(PHONE, 3)).toContain("JPEG, PNG, GIF or WebP");
     const five = [1, 2, 3, 4, 5].map(() => ({ bytes: JPEG, contentType: "image/jpeg" }));

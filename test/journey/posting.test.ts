@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { inboundMessages } from "../../src/db/schema";
-import { startTestService, type TestService } from "../support/service";
+import { livePosts, startConnected, type TestService } from "../support/service";
 import { waitFor } from "../support/wait";
 
 // Each test starts the whole service and stand-ins; a 2-core CI machine needs headroom over 5 s.
@@ -10,20 +10,9 @@ const PHONE = "+14155550111";
 let svc: TestService;
 afterEach(async () => svc?.stop());
 
-async function connected(username = "bob"): Promise<TestService> {
-  const service = await startTestService();
-  await service.text(PHONE, "hi");
-  await service.nthTextTo(PHONE, 1);
-  await service.connect(PHONE, username);
-  await service.nthTextTo(PHONE, 2);
-  return service;
-}
-
-const livePosts = (s: TestService) => s.x.standIn.posts().filter((p) => !p.deleted);
-
 describe("posting a text", () => {
   it("should post a connected number's text exactly as sent and reply with its link", async () => {
-    svc = await connected("bob");
+    svc = await startConnected(PHONE, "bob");
     const body = "  Hello from a flip phone! <b>&amp; 'quotes' \"too\"  ";
     await svc.text(PHONE, body);
     const reply = await svc.nthTextTo(PHONE, 3);
@@ -34,7 +23,7 @@ describe("posting a text", () => {
   });
 
   it("should post once when Twilio delivers the same MessageSid twice", async () => {
-    svc = await connected();
+    svc = await startConnected(PHONE, "bob");
     const sid = `SM${"1".repeat(32)}`;
     const first = await svc.text(PHONE, "only once", sid);
     const second = await svc.text(PHONE, "only once", sid);
@@ -54,7 +43,7 @@ describe("posting a text", () => {
   });
 
   it("should refuse 281 letters and say by how much, but post 140 emoji and a long URL", async () => {
-    svc = await connected();
+    svc = await startConnected(PHONE, "bob");
     await svc.text(PHONE, "a".repeat(281));
     const refusal = await svc.nthTextTo(PHONE, 3);
     expect(refusal).toContain("1 over");
@@ -71,7 +60,7 @@ describe("posting a text", () => {
   });
 
   it("should keep each number's texts in order while serving numbers side by side", async () => {
-    svc = await connected("bob");
+    svc = await startConnected(PHONE, "bob");
     const other = "+14155550112";
     await svc.text(other, "hi");
     await svc.nthTextTo(other, 1);
@@ -91,7 +80,7 @@ describe("posting a text", () => {
   });
 
   it("should tell the texter in plain words when X refuses a duplicate", async () => {
-    svc = await connected();
+    svc = await startConnected(PHONE, "bob");
     await svc.text(PHONE, "same words");
     await svc.nthTextTo(PHONE, 3);
     await svc.text(PHONE, "same words");

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { startTestService, type TestService } from "../support/service";
+import { startConnected, type TestService } from "../support/service";
 import { waitFor } from "../support/wait";
 
 // Each test starts the whole service and stand-ins; a 2-core CI machine needs headroom over 5 s.
@@ -9,21 +9,12 @@ const PHONE = "+14155550131";
 let svc: TestService;
 afterEach(async () => svc?.stop());
 
-async function connected(options: Parameters<typeof startTestService>[0] = {}): Promise<TestService> {
-  const service = await startTestService(options);
-  await service.text(PHONE, "hi");
-  await service.nthTextTo(PHONE, 1);
-  await service.connect(PHONE, "erin");
-  await service.nthTextTo(PHONE, 2);
-  return service;
-}
-
 const tweetCalls = (s: TestService) =>
   s.x.standIn.requests.filter((r) => r.method === "POST" && r.path === "/2/tweets").length;
 
 describe("when X is down or rate-limited", () => {
   it("should retry 503s and a 429 until the post lands exactly once", async () => {
-    svc = await connected();
+    svc = await startConnected(PHONE, "erin");
     svc.x.standIn.failNext("tweets", { status: 503, body: { title: "Service Unavailable" } }, 2);
     const reset = Math.ceil(Date.now() / 1000) + 1;
     svc.x.standIn.failNext("tweets", {
@@ -40,7 +31,7 @@ describe("when X is down or rate-limited", () => {
   });
 
   it("should treat X's duplicate answer to a retry as posted, and find the post to link it", async () => {
-    svc = await connected();
+    svc = await startConnected(PHONE, "erin");
     // X accepted the post but the answer was lost: the stand-in stores it, then the client sees a 503.
     svc.x.standIn.failNext("tweets", {
       status: 503,
@@ -55,7 +46,7 @@ describe("when X is down or rate-limited", () => {
   });
 
   it("should hold a number's later texts behind one that is waiting to retry", async () => {
-    svc = await connected();
+    svc = await startConnected(PHONE, "erin");
     svc.x.standIn.failNext("tweets", { status: 503 }, 2);
     await svc.text(PHONE, "first");
     await svc.text(PHONE, "second");
@@ -64,7 +55,7 @@ describe("when X is down or rate-limited", () => {
   });
 
   it("should retry texts to the texter while Twilio fails", async () => {
-    svc = await connected();
+    svc = await startConnected(PHONE, "erin");
     svc.twilio.standIn.failNext({ status: 500, body: { code: 20500, message: "Internal Server Error" } }, 2);
     await svc.text(PHONE, "reply will be late");
     expect(await svc.nthTextTo(PHONE, 3)).toStartWith("Posted:");
@@ -75,7 +66,7 @@ describe("when X is down or rate-limited", () => {
 describe("when X stays down", () => {
   it("should give up after an hour and tell the texter the text was not posted", async () => {
     let offset = 0;
-    svc = await connected({ clock: { now: () => Date.now() + offset } });
+    svc = await startConnected(PHONE, "erin", { clock: { now: () => Date.now() + offset } });
     svc.x.standIn.failNext("tweets", { status: 503 }, 1000);
     await svc.text(PHONE, "doomed");
     await Bun.sleep(300);
@@ -89,7 +80,7 @@ describe("when X stays down", () => {
 
 describe("a texter who opted out at Twilio", () => {
   it("should stop texting them once Twilio answers 21610, while their posts still go out", async () => {
-    svc = await connected();
+    svc = await startConnected(PHONE, "erin");
     svc.twilio.standIn.optOut(PHONE);
     await svc.text(PHONE, "posted quietly");
     await svc.text(PHONE, "and again");

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { eq } from "drizzle-orm";
 import { texters } from "../../src/db/schema";
-import { linkIn, startTestService, type TestService } from "../support/service";
+import { linkIn, livePosts, startConnected, type TestService } from "../support/service";
 import { waitFor } from "../support/wait";
 
 // Each test starts the whole service and stand-ins; a 2-core CI machine needs headroom over 5 s.
@@ -11,22 +11,11 @@ const PHONE = "+14155550121";
 let svc: TestService;
 afterEach(async () => svc?.stop());
 
-async function connected(options: Parameters<typeof startTestService>[0] = {}): Promise<TestService> {
-  const service = await startTestService(options);
-  await service.text(PHONE, "hi");
-  await service.nthTextTo(PHONE, 1);
-  await service.connect(PHONE, "dana");
-  await service.nthTextTo(PHONE, 2);
-  return service;
-}
-
 const refreshes = (s: TestService) =>
   s.x.standIn.requests.filter((r) => r.path === "/2/oauth2/token").length - 1; // minus the code exchange
-const livePosts = (s: TestService) => s.x.standIn.posts().filter((p) => !p.deleted);
-
 describe("X tokens", () => {
   it("should refresh a rejected access token and keep the rotated refresh token for the next refresh", async () => {
-    svc = await connected();
+    svc = await startConnected(PHONE, "dana");
     const before = svc.db.select().from(texters).where(eq(texters.phone, PHONE)).get();
     svc.x.standIn.expireAccessTokens("dana");
     await svc.text(PHONE, "after first expiry");
@@ -43,7 +32,7 @@ describe("X tokens", () => {
 
   it("should refresh before expiry by its own clock, once, when five texts arrive together", async () => {
     let offset = 0;
-    svc = await connected({ clock: { now: () => Date.now() + offset } });
+    svc = await startConnected(PHONE, "dana", { clock: { now: () => Date.now() + offset } });
     offset = 3 * 60 * 60_000; // past the two-hour access token
     svc.x.standIn.delayMs = 30;
     await Promise.all([1, 2, 3, 4, 5].map((n) => svc.text(PHONE, `part ${n}`)));
@@ -57,7 +46,7 @@ describe("X tokens", () => {
   });
 
   it("should send a new link when the refresh token is dead, and reconnecting should work", async () => {
-    svc = await connected();
+    svc = await startConnected(PHONE, "dana");
     svc.x.standIn.revokeTokens("dana");
     await svc.text(PHONE, "will not be posted");
     const notice = await svc.nthTextTo(PHONE, 3);

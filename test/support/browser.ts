@@ -1,3 +1,4 @@
+import { expect } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -89,3 +90,10 @@ export async function accessibilityViolations(page: Page): Promise<string[]> {
 }
 
 type AxeResults = { violations: { id: string; nodes: { target: string[] }[] }[] };
+
+/** The page as it stands must be accessible and free of CSP violations or stray script; then a screenshot. */
+export async function checkPage(sb: SandboxBrowser, name: string): Promise<void> {
+  expect(await accessibilityViolations(sb.page)).toEqual([]);
+  expect(sb.consoleErrors).toEqual([]);
+  await screenshot(sb.page, name);
+}

@@ -8,6 +8,7 @@ import type { BackoffPolicy } from "../../src/delivery/backoff";
 import type { Limits } from "../../src/delivery/limits";
 import { createLogger, type Logger, silentLogger } from "../../src/log";
 import { textApp } from "../../src/sandbox/phone";
+import type { StoredPost } from "../../src/sandbox/x";
 import { createService, type Service } from "../../src/service";
 import { startTwilio, TWILIO_NUMBER, type TwilioFixture } from "./twilio";
 import { waitFor } from "./wait";
@@ -101,6 +102,21 @@ export async function startTestService(
   service.delivery.start();
   const url = `http://127.0.0.1:${service.app.server?.port}`;
 
+  /** Twilio calling the webhook for a text from `from`, signed against the public URL. */
+  const phone = (
+    from: string,
+    body: string,
+    extra: Pick<Parameters<typeof textApp>[1], "messageSid" | "media">,
+  ): Promise<Response> =>
+    textApp(url, {
+      publicUrl: PUBLIC_URL,
+      authToken: twilio.authToken,
+      accountSid: twilio.accountSid,
+      from,
+      to: TWILIO_NUMBER,
+      body,
+      ...extra,
+    });
   const textsTo = (phone: string): string[] => twilio.standIn.messagesTo(phone).map((m) => m.body);
   const nthTextTo = (phone: string, count: number): Promise<string> =>
     waitFor(() => textsTo(phone)[count - 1], `text #${count} to ${phone}`);
@@ -114,24 +130,9 @@ export async function startTestService(
     service,
     textsTo,
     nthTextTo,
-    text: (from, body, messageSid) =>
-      textApp(url, {
-        publicUrl: PUBLIC_URL,
-        authToken: twilio.authToken,
-        accountSid: twilio.accountSid,
-        from,
-        to: TWILIO_NUMBER,
-        body,
-        ...(messageSid ? { messageSid } : {}),
-      }),
+    text: (from, body, messageSid) => phone(from, body, messageSid ? { messageSid } : {}),
     mms: (from, body, pictures) =>
-      textApp(url, {
-        publicUrl: PUBLIC_URL,
-        authToken: twilio.authToken,
-        accountSid: twilio.accountSid,
-        from,
-        to: TWILIO_NUMBER,
-        body,
+      phone(from, body, {
         media: pictures.map((p) => ({
           url: twilio.standIn.addMedia(p.bytes, p.contentType),
           contentType: p.contentType,
@@ -150,6 +151,25 @@ export async function startTestService(
       if (cleanup && !options.dbPath) rmSync(join(dbPath, ".."), { recursive: true, force: true });
     },
   };
+}
+
+/** A service on which `phone` is already connected as `username`: link texted, consent given, "Connected" received. */
+export async function startConnected(
+  phone: string,
+  username: string,
+  options: Parameters<typeof startTestService>[0] = {},
+): Promise<TestService> {
+  const service = await startTestService(options);
+  await service.text(phone, "hi");
+  await service.nthTextTo(phone, 1);
+  await service.connect(phone, username);
+  await service.nthTextTo(phone, 2);
+  return service;
+}
+
+/** What X shows: the posts that were not deleted, oldest first. */
+export function livePosts(service: TestService): StoredPost[] {
+  return service.x.standIn.posts().filter((post) => !post.deleted);
 }
 
 /** The one-time link in a text, moved to the app's loopback origin. */
