@@ -33,6 +33,7 @@ const stateMismatch = (chrome: PageChrome): JSX.Element =>
 export function authController(deps: AuthDeps) {
   const { db, cipher, clock } = deps;
   const chrome: PageChrome = { sandbox: deps.sandbox ?? false };
+  const ownOrigin = new URL(deps.redirectUri).origin;
   const LINK_GONE = linkGone(chrome);
   const STATE_MISMATCH = stateMismatch(chrome);
   return new Elysia({ name: "auth" })
@@ -103,7 +104,17 @@ export function authController(deps: AuthDeps) {
     })
     .post(
       "/auth/:token",
-      async ({ params, set, redirect }) => {
+      async ({ params, request, set, redirect }) => {
+        if (crossSite(request, ownOrigin)) {
+          // Another site posting the button would start a consent that ties the visitor's X account
+          // to someone else's number: only our own page may press it.
+          set.status = 403;
+          return MessagePage({
+            ...chrome,
+            title: "This link must be opened directly",
+            lines: ["Open the link from your text message, then press Connect with X on that page."],
+          });
+        }
         const link = TOKEN.test(params.token) ? findUsableLink(db, params.token, clock.now()) : undefined;
         if (!link) {
           set.status = 410;
@@ -117,6 +128,17 @@ export function authController(deps: AuthDeps) {
       // The button posts no fields; whatever arrives is not read.
       { parse: "none" },
     );
+}
+
+/**
+ * Browsers say where a form post comes from: Sec-Fetch-Site in current ones, Origin in most. Our pages
+ * send no referrer, which makes Chromium's Origin "null" on our own form: that says nothing either way.
+ */
+function crossSite(request: Request, ownOrigin: string): boolean {
+  const origin = request.headers.get("origin");
+  if (origin !== null && origin !== "null" && origin !== ownOrigin) return true;
+  const site = request.headers.get("sec-fetch-site");
+  return site === "cross-site" || site === "same-site";
 }
 
 function sameSecret(a: string, b: string): boolean {

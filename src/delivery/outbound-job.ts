@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { LINK_PLACEHOLDER, linkContext, linkUrl } from "../auth/links";
+import { findUsableLink, LINK_PLACEHOLDER, linkContext, linkUrl } from "../auth/links";
 import type { Clock } from "../clock";
 import type { Cipher } from "../crypto/cipher";
 import type { Database } from "../db/client";
@@ -77,8 +77,15 @@ export function outboundSource(deps: OutboundDeps): JobSource<OutboundJob> {
         logger.info("sms.suppressed", { to: maskPhone(text.phone) });
         return;
       }
-      if (!withinLimits(text)) return;
       const body = await render(deps, text);
+      if (body === null) {
+        // A link that can no longer connect (expired while Twilio was down, or replaced) is worth no SMS;
+        // the texter's next text gets a fresh one.
+        settle(text, { status: "failed", secret: null, error: "link expired" });
+        logger.warn("sms.link_expired", { to: maskPhone(text.phone), id: text.id });
+        return;
+      }
+      if (!withinLimits(text)) return;
       const outcome = await deps.sms.send(text.phone, body);
       const now = clock.now();
       switch (outcome.kind) {
@@ -134,8 +141,10 @@ export function outboundSource(deps: OutboundDeps): JobSource<OutboundJob> {
   };
 }
 
-async function render(deps: OutboundDeps, text: OutboundText): Promise<string> {
+/** The text as it goes out, with its one-time link filled in; null when that link no longer works. */
+async function render(deps: OutboundDeps, text: OutboundText): Promise<string | null> {
   if (text.secret === null) return text.body;
   const token = await deps.cipher.decrypt(text.secret, linkContext(text.phone));
+  if (!findUsableLink(deps.db, token, deps.clock.now())) return null;
   return text.body.replace(LINK_PLACEHOLDER, linkUrl(deps.publicUrl, token));
 }

@@ -2,7 +2,15 @@ import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { readFileSync } from "node:fs";
 import { eq } from "drizzle-orm";
 import { authLinks, texters } from "../../src/db/schema";
-import { connectThroughBrowser, linkIn, onApp, startTestService, type TestService } from "../support/service";
+import {
+  connectThroughBrowser,
+  linkIn,
+  onApp,
+  PUBLIC_URL,
+  startTestService,
+  type TestService,
+} from "../support/service";
+import { waitFor } from "../support/wait";
 
 // Each test starts the whole service and stand-ins; a 2-core CI machine needs headroom over 5 s.
 setDefaultTimeout(20_000);
@@ -113,5 +121,49 @@ describe("connecting an X account", () => {
     const page = await fetch(onApp(svc.url, denied), { headers: { cookie } });
     expect(await page.text()).toContain("was not connected");
     expect((await fetch(onApp(svc.url, link))).status).toBe(200);
+  });
+
+  it("should not text a link that expired while Twilio was down, and send a fresh one on the next text", async () => {
+    let offset = 0;
+    svc = await startTestService({ clock: { now: () => Date.now() + offset } });
+    svc.twilio.standIn.failNext({ status: 503 }, 1000);
+    await svc.text(PHONE, "hi");
+    await waitFor(() => svc.twilio.standIn.requests.length > 0 || undefined, "a first attempt at Twilio");
+    offset = 16 * 60_000;
+    svc.twilio.standIn.recover();
+    await svc.service.delivery.idle();
+    await Bun.sleep(300);
+    expect(svc.textsTo(PHONE)).toHaveLength(0);
+    await svc.text(PHONE, "hello again");
+    expect(linkIn(await svc.nthTextTo(PHONE, 1))).toContain("/auth/");
+    expect((await svc.connect(PHONE, "alice")).status).toBe(200);
+  });
+
+  it("should refuse a Connect button pressed from another site", async () => {
+    svc = await startTestService();
+    await svc.text(PHONE, "hi");
+    const link = onApp(svc.url, linkIn(await svc.nthTextTo(PHONE, 1)));
+    const forged = await fetch(link, {
+      method: "POST",
+      redirect: "manual",
+      headers: { origin: "https://evil.example" },
+    });
+    expect(forged.status).toBe(403);
+    expect(forged.headers.get("set-cookie")).toBeNull();
+    const hidden = await fetch(link, {
+      method: "POST",
+      redirect: "manual",
+      headers: { origin: "null", "sec-fetch-site": "cross-site" },
+    });
+    expect(hidden.status).toBe(403);
+    const fromUs = await fetch(link, { method: "POST", redirect: "manual", headers: { origin: PUBLIC_URL } });
+    expect(fromUs.status).toBe(303);
+    // Our own page sends no referrer, so Chromium's Origin is "null" there; Sec-Fetch-Site vouches for it.
+    const fromOurPage = await fetch(link, {
+      method: "POST",
+      redirect: "manual",
+      headers: { origin: "null", "sec-fetch-site": "same-origin" },
+    });
+    expect(fromOurPage.status).toBe(303);
   });
 });

@@ -59,6 +59,9 @@ export function createTwilioStandIn(options: TwilioStandInOptions): TwilioStandI
     failNext(response, times = 1) {
       for (let i = 0; i < times; i++) injected.push(response);
     },
+    recover() {
+      injected.length = 0;
+    },
   };
 
   async function postMessage(request: Request, pathAccountSid: string, path: string): Promise<Response> {

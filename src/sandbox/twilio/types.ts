@@ -43,4 +43,6 @@ export interface TwilioStandIn {
   optIn(phone: string): void;
   isOptedOut(phone: string): boolean;
   failNext(response: InjectedResponse, times?: number): void;
+  /** Drops every failure still queued: the outage is over. */
+  recover(): void;
 }
