@@ -10,10 +10,9 @@ import { createSandbox } from "../../src/sandbox/sandbox";
 import { createService } from "../../src/service";
 import { createTwilioSms } from "../../src/sms/send";
 import { createXGateway } from "../../src/x/client";
-import { type AppProcess, freePort, startAppProcess } from "../support/process";
+import { type AppProcess, freePort, runAppToExit, startAppProcess } from "../support/process";
 import { startTestService, type TestService, testConfig } from "../support/service";
 
-const ROOT = join(import.meta.dir, "../..");
 const SANDBOX_PATHS = [
   "/sandbox",
   "/sandbox/timeline",
@@ -56,19 +55,12 @@ describe("starting in sandbox mode", () => {
 
   it("should refuse to start when sandbox mode is asked for alongside a real credential", async () => {
     const dir = tempDir();
-    const child = Bun.spawn(["bun", "run", "src/index.ts"], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? "",
-        SMSTWEET_SANDBOX: "1",
-        TWILIO_AUTH_TOKEN: "a-real-looking-token",
-        DATABASE_PATH: join(dir, "sandbox.db"),
-        PORT: String(freePort()),
-      },
-      stdout: "pipe",
-      stderr: "pipe",
+    const { code, stderr } = await runAppToExit({
+      SMSTWEET_SANDBOX: "1",
+      TWILIO_AUTH_TOKEN: "a-real-looking-token",
+      DATABASE_PATH: join(dir, "sandbox.db"),
+      PORT: String(freePort()),
     });
-    const [code, stderr] = await Promise.all([child.exited, new Response(child.stderr).text()]);
     expect(code).toBe(1);
     expect(stderr).toContain("SMSTWEET_SANDBOX");
     expect(stderr).toContain("TWILIO_AUTH_TOKEN");

@@ -41,3 +41,15 @@ export async function startAppProcess(env: Record<string, string>): Promise<AppP
   );
   return { url, process: child, output: () => output };
 }
+
+/** Runs the app with `env` (and nothing else from this process but PATH) until it exits by itself. */
+export async function runAppToExit(env: Record<string, string>): Promise<{ code: number; stderr: string }> {
+  const child = Bun.spawn(["bun", "run", "src/index.ts"], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [code, stderr] = await Promise.all([child.exited, new Response(child.stderr).text()]);
+  return { code, stderr };
+}

@@ -1,19 +1,17 @@
 import { posts } from "../../db/schema";
 import type { Writer } from "../../db/transaction";
-import { type MediaItem, recordAttempt } from "../../delivery/inbox";
+import type { MediaItem } from "../../delivery/inbox";
 import { fetchPictures, type Picture } from "../../x/media";
 import { replies } from "../replies";
 import { sendLink } from "./link";
 import { publish } from "./publish";
-import { finish, retryLater, type Step } from "./step";
+import { beginAttempt, finish, retryLater, type Step } from "./step";
 
 /** A text (and its pictures) posted to X as sent. */
 export async function postText(step: Step, text: string): Promise<void> {
   const pictures = await picturesOf(step, JSON.parse(step.message.media) as MediaItem[]);
   if (pictures === null) return;
-  // Counted before calling X: if X later says "duplicate", an earlier attempt of ours landed.
-  const mayBeRepeat = step.message.attempts > 0;
-  recordAttempt(step.deps.db, step.message.id, step.message.attempts + 1);
+  const mayBeRepeat = beginAttempt(step);
   const result = await publish(step.deps, step.message.phone, { text, pictures }, mayBeRepeat);
   switch (result.kind) {
     case "posted":

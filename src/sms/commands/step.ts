@@ -5,7 +5,7 @@ import type { texters } from "../../db/schema";
 import type { Tx } from "../../db/transaction";
 import type { BackoffPolicy } from "../../delivery/backoff";
 import { retryDelay } from "../../delivery/backoff";
-import { completeInbound, type InboundMessage, rescheduleInbound } from "../../delivery/inbox";
+import { completeInbound, type InboundMessage, recordAttempt, rescheduleInbound } from "../../delivery/inbox";
 import type { Limits } from "../../delivery/limits";
 import { enqueueText } from "../../delivery/outbox";
 import { type Logger, maskPhone } from "../../log";
@@ -53,6 +53,15 @@ export function finish(step: Step, outcome: string, options: Finish = {}): void 
   });
   if (reply !== null) step.deps.textsQueued();
   logger.info("inbound.done", { phone: maskPhone(message.phone), id: message.id, outcome });
+}
+
+/**
+ * Records an attempt before X is called, and says whether an earlier one may have reached X: then a
+ * "duplicate content" answer means our own post landed, not that the texter repeated themselves.
+ */
+export function beginAttempt(step: Step): boolean {
+  recordAttempt(step.deps.db, step.message.id, step.message.attempts + 1);
+  return step.message.attempts > 0;
 }
 
 /** X or Twilio is not answering: try this text again later, or give up after an hour and say so. */

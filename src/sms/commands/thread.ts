@@ -8,7 +8,7 @@ import { replies } from "../replies";
 import { sendLink } from "./link";
 import { picturesOf, recordPost } from "./post";
 import { publish } from "./publish";
-import { finish, retryLater, type Step, type StepDeps } from "./step";
+import { beginAttempt, finish, retryLater, type Step, type StepDeps } from "./step";
 
 /** Spec: a thread left open this long is discarded, with a text saying so. */
 export const THREAD_TTL_MS = 24 * 60 * 60_000;
@@ -78,11 +78,7 @@ export async function postThread(step: Step): Promise<void> {
     .orderBy(asc(threadParts.position))
     .all();
   if (parts.length === 0) return finish(step, "thread_empty", { reply: replies.threadEmpty() });
-  const mayBeRepeat = step.message.attempts > 0;
-  db.update(inboundMessages)
-    .set({ attempts: step.message.attempts + 1 })
-    .where(eq(inboundMessages.id, step.message.id))
-    .run();
+  const mayBeRepeat = beginAttempt(step);
   let previous = parts.findLast((part) => part.postId !== null)?.postId ?? undefined;
   let handle = step.texter.xHandle ?? "";
   for (const part of parts) {
