@@ -5,7 +5,8 @@ import type { Clock } from "./clock";
 import type { Config } from "./config";
 import type { Cipher } from "./crypto/cipher";
 import { type Database, databaseIsReachable } from "./db/client";
-import type { Delivery } from "./delivery/worker";
+import type { Delivery } from "./delivery";
+import { InboxWriter } from "./db/inbound";
 import { MAX_BODY_BYTES } from "./http/body";
 import { HttpError } from "./http/errors";
 import { securityHeaders } from "./http/security-headers";
@@ -26,7 +27,7 @@ export type AppDeps = {
   sms: SmsGateway;
   cipher: Cipher;
   logger: Logger;
-  delivery: Pick<Delivery, "inboundArrived" | "textsQueued">;
+  delivery: Pick<Delivery, "wake">;
   /** The built-in stand-ins; only ever mounted when `config.mode` is "sandbox". */
   sandbox?: Sandbox;
 };
@@ -78,12 +79,10 @@ export function createApp(deps: AppDeps) {
     })
     .use(
       webhookController({
-        db: deps.db,
-        clock: deps.clock,
+        inbox: new InboxWriter(deps.db, () => deps.clock.now(), () => deps.delivery.wake()),
         logger,
         publicUrl: config.publicUrl,
         twilio: config.twilio,
-        inboundArrived: () => deps.delivery.inboundArrived(),
       }),
     )
     .use(
@@ -94,7 +93,7 @@ export function createApp(deps: AppDeps) {
         clock: deps.clock,
         logger,
         redirectUri: `${config.publicUrl}/auth/callback`,
-        textsQueued: () => deps.delivery.textsQueued(),
+        wake: () => deps.delivery.wake(),
         ...chrome,
       }),
     );

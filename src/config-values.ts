@@ -20,6 +20,17 @@ export function parsePort(raw: string, problems: string[]): number {
   return port;
 }
 
+/** A whole number of at least 1, e.g. WORKER_CONCURRENCY; `fallback` when unset. */
+export function parseCount(name: string, raw: string | undefined, fallback: number, problems: string[]): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 10_000) {
+    problems.push(`${name} must be a whole number from 1 to 10000, not "${raw}"`);
+    return fallback;
+  }
+  return value;
+}
+
 export function parseUrl(name: string, raw: string, problems: string[]): string {
   if (!URL.canParse(raw)) {
     problems.push(`${name} must be an absolute URL`);

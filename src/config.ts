@@ -1,4 +1,4 @@
-import { isLoopback, parseKey, parseOrigin, parsePort, parseSender, parseUrl } from "./config-values";
+import { isLoopback, parseCount, parseKey, parseOrigin, parsePort, parseSender, parseUrl } from "./config-values";
 import { PRODUCTION_DATABASE_PATH, sandboxConfig } from "./sandbox/config";
 import { loadSandboxKey } from "./sandbox/settings";
 
@@ -18,7 +18,12 @@ export type Config = Readonly<{
   twilio: Readonly<{ accountSid: string; authToken: string; sender: TwilioSender; apiUrl: string }>;
   x: Readonly<{ clientId: string; clientSecret: string; apiUrl: string; authorizeUrl: string }>;
   logLevel: LogLevel;
+  /** WORKER_CONCURRENCY: jobs worked at once; sized for X's latency by default. */
+  workerConcurrency: number;
 }>;
+
+/** What each mode's own parser builds; the settings common to both are added after. */
+export type ModeConfig = Omit<Config, "workerConcurrency">;
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 
@@ -32,6 +37,9 @@ const CREDENTIALS = [
 ] as const;
 
 const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
+
+/** X answers in a few hundred milliseconds: this many jobs at once keep ~150 posts/s going at 300 ms. */
+const DEFAULT_CONCURRENCY = 64;
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -62,6 +70,7 @@ export function parseConfig(env: Env, options: ConfigOptions = {}): ConfigResult
   const port = parsePort(read("PORT") ?? "3000", problems);
   const logLevel = (read("LOG_LEVEL") ?? "info").toLowerCase() as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
+  const workerConcurrency = parseCount("WORKER_CONCURRENCY", read("WORKER_CONCURRENCY"), DEFAULT_CONCURRENCY, problems);
   const intent = parseIntent(read("SMSTWEET_SANDBOX"), problems);
   const present = CREDENTIALS.filter((name) => read(name) !== undefined);
   if (intent === "on" && present.length > 0) {
@@ -82,7 +91,9 @@ export function parseConfig(env: Env, options: ConfigOptions = {}): ConfigResult
         loadKey: options.loadSandboxKey ?? loadSandboxKey,
       })
     : productionConfig(read, { port, logLevel, problems });
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
+  return problems.length > 0
+    ? { ok: false, problems }
+    : { ok: true, config: Object.freeze({ ...config, workerConcurrency }) };
 }
 
 type Reader = (name: string) => string | undefined;
@@ -97,7 +108,7 @@ function parseIntent(raw: string | undefined, problems: string[]): "auto" | "on"
   return "off";
 }
 
-function productionConfig(read: Reader, { port, logLevel, problems }: Common): Config {
+function productionConfig(read: Reader, { port, logLevel, problems }: Common): ModeConfig {
   const required = (name: string, why = "is required"): string => {
     const value = read(name);
     if (value === undefined) problems.push(`${name} ${why}`);

@@ -3,12 +3,12 @@ import type { Clock } from "./clock";
 import type { Config } from "./config";
 import { type Cipher, createCipher } from "./crypto/cipher";
 import type { Database } from "./db/client";
-import type { BackoffPolicy } from "./delivery/backoff";
-import type { Limits } from "./delivery/limits";
-import { createDelivery, type Delivery } from "./delivery/worker";
+import { createDelivery, type Delivery } from "./delivery";
 import type { Logger } from "./log";
+import type { RetryPolicy } from "./queue/policy";
 import type { Sandbox } from "./sandbox/sandbox";
 import type { SmsGateway } from "./sms/gateway";
+import type { Limits } from "./sms/limits";
 import type { XGateway } from "./x/gateway";
 import { TokenKeeper } from "./x/tokens";
 
@@ -19,10 +19,11 @@ export type ServiceDeps = {
   x: XGateway;
   sms: SmsGateway;
   logger: Logger;
-  backoff?: BackoffPolicy;
-  /** The cost guard on texts and links; defaults in delivery/limits. */
+  policy?: RetryPolicy;
+  /** The cost guard on texts and links; defaults in sms/limits. */
   limits?: Partial<Limits>;
   pollMs?: number;
+  leaseMs?: number;
   housekeepingMs?: number;
   /** Sandbox mode only: the stand-ins the app serves, which `x` and `sms` are pointed at. */
   sandbox?: Sandbox;
@@ -34,7 +35,13 @@ export type Service = { app: ReturnType<typeof createApp>; delivery: Delivery; c
 export async function createService(deps: ServiceDeps): Promise<Service> {
   const cipher = await createCipher(deps.config.tokenEncryptionKey);
   const keeper = new TokenKeeper({ ...deps, cipher });
-  const delivery = createDelivery({ ...deps, cipher, keeper, publicUrl: deps.config.publicUrl });
+  const delivery = createDelivery({
+    ...deps,
+    cipher,
+    keeper,
+    publicUrl: deps.config.publicUrl,
+    concurrency: deps.config.workerConcurrency,
+  });
   const app = createApp({ ...deps, cipher, delivery });
   return { app, delivery, cipher };
 }

@@ -2,7 +2,8 @@ import type { Clock } from "../clock";
 import type { Cipher } from "../crypto/cipher";
 import type { Database } from "../db/client";
 import { texters } from "../db/schema";
-import { enqueueText } from "../delivery/outbox";
+import { enqueueText } from "../db/outbound";
+import { transact } from "../db/transaction";
 import { type Logger, maskPhone } from "../log";
 import { replies } from "../sms/replies";
 import type { XGateway } from "../x/gateway";
@@ -25,7 +26,7 @@ export type ConnectDeps = {
   clock: Clock;
   logger: Logger;
   redirectUri: string;
-  textsQueued: () => void;
+  wake: () => void;
 };
 
 /** Finishes OAuth: code → tokens → handle, then one transaction stores it all and queues "Connected". */
@@ -46,7 +47,7 @@ export async function connectAccount(
       : { kind: "unavailable" };
   const sealed = await sealTokens(deps.cipher, phone, exchange.tokens);
   const now = clock.now();
-  const connected = db.transaction((tx) => {
+  const connected = transact(db, (tx) => {
     if (!consumeLinks(tx, session.link, now)) return false;
     endOAuthSession(tx, session.stateHash);
     const account = { ...sealed, xUserId: me.value.id, xHandle: me.value.username, connectedAt: now };
@@ -58,7 +59,7 @@ export async function connectAccount(
     return true;
   });
   if (!connected) return { kind: "link_used" };
-  deps.textsQueued();
+  deps.wake();
   logger.info("auth.connected", { phone: maskPhone(phone) });
   return { kind: "connected", handle: me.value.username };
 }

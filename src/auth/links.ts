@@ -4,7 +4,7 @@ import { randomToken, sha256 } from "../crypto/random";
 import type { Database } from "../db/client";
 import { authLinks } from "../db/schema";
 import type { Writer } from "../db/transaction";
-import { LIMIT_WINDOW_MS } from "../delivery/limits";
+import { LIMIT_WINDOW_MS } from "../sms/limits";
 
 export const LINK_TTL_MS = 15 * 60_000;
 /** Spec: at most one new link per number per few minutes (each link costs an SMS). */

@@ -3,7 +3,7 @@ import type { Cipher } from "../crypto/cipher";
 import { sha256 } from "../crypto/random";
 import type { Database } from "../db/client";
 import { authLinks, oauthSessions } from "../db/schema";
-import type { Writer } from "../db/transaction";
+import { transact, type Writer } from "../db/transaction";
 import type { AuthLink } from "./links";
 
 /** How long a browser may spend on X's consent page. */
@@ -18,7 +18,7 @@ export async function startOAuthSession(
 ): Promise<void> {
   const stateHash = sha256(attempt.state);
   const codeVerifier = await cipher.encrypt(attempt.codeVerifier, `pkce:${stateHash}`);
-  db.transaction((tx) => {
+  transact(db, (tx) => {
     tx.delete(oauthSessions).where(lt(oauthSessions.expiresAt, now)).run();
     tx.insert(oauthSessions)
       .values({ stateHash, linkId: attempt.linkId, codeVerifier, expiresAt: now + OAUTH_SESSION_TTL_MS })

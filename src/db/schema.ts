@@ -46,9 +46,10 @@ export const oauthSessions = sqliteTable("oauth_sessions", {
   expiresAt: integer("expires_at").notNull(),
 });
 
+/** Superseded by `jobs`; kept while release 0.1's columns are contracted away (migrations stay additive). */
 export type MessageStatus = "pending" | "done";
 
-/** Inbound texts are the work queue: a row per MessageSid, worked per phone in `id` order. */
+/** Every text Twilio delivered, once per MessageSid; the `inbound` job that interprets it points here. */
 export const inboundMessages = sqliteTable(
   "inbound_messages",
   {
@@ -65,15 +66,12 @@ export const inboundMessages = sqliteTable(
     outcome: text("outcome"),
     postId: text("post_id"),
   },
-  (t) => [
-    uniqueIndex("inbound_messages_sid").on(t.sid),
-    index("inbound_messages_queue").on(t.status, t.phone, t.id),
-  ],
+  (t) => [uniqueIndex("inbound_messages_sid").on(t.sid)],
 );
 
 export type OutboundStatus = "pending" | "sent" | "suppressed" | "failed";
 
-/** Every text we send, sent by the delivery worker with retries. */
+/** Every text we send; an `sms` job sends it. `status` is the send's result, which the cost guard counts. */
 export const outboundMessages = sqliteTable(
   "outbound_messages",
   {
@@ -97,7 +95,6 @@ export const outboundMessages = sqliteTable(
     sentAt: integer("sent_at"),
   },
   (t) => [
-    index("outbound_messages_queue").on(t.status, t.phone, t.id),
     index("outbound_messages_phone_sent").on(t.phone, t.sentAt),
     index("outbound_messages_sent").on(t.sentAt),
   ],
@@ -115,6 +112,8 @@ export const threadParts = sqliteTable(
     media: text("media").notNull().default("[]"),
     createdAt: integer("created_at").notNull(),
     postId: text("post_id"),
+    /** Set by DONE: the `thread` job that posts these parts; null while the thread is still open. */
+    jobId: integer("job_id"),
   },
   (t) => [uniqueIndex("thread_parts_position").on(t.phone, t.position)],
 );
@@ -130,4 +129,48 @@ export const posts = sqliteTable(
     deletedAt: integer("deleted_at"),
   },
   (t) => [index("posts_phone").on(t.phone, t.id)],
+);
+
+/** Where a job is: waiting behind its lane's head, pending (due at `runAt`), leased by a worker, or finished. */
+export type JobState = "waiting" | "pending" | "running" | "done" | "failed";
+
+/** How a finished job ended; the kind's own words go in `detail`. */
+export type JobOutcome = "completed" | "refused" | "cancelled" | "gave_up";
+
+/**
+ * The durable queue (graphile-worker's shape): one row per unit of work. Jobs sharing a `lane` run one at
+ * a time in `id` order: the oldest unfinished one is `pending` or `running`, the rest `waiting`.
+ */
+export const jobs = sqliteTable(
+  "jobs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    kind: text("kind").notNull(),
+    lane: text("lane"),
+    /** Created at most once per key (e.g. one housekeeping run per interval, across processes). */
+    dedupeKey: text("dedupe_key"),
+    /** JSON, read only by the kind's handler. */
+    payload: text("payload").notNull().default("{}"),
+    state: text("state").$type<JobState>().notNull(),
+    runAt: integer("run_at").notNull(),
+    createdAt: integer("created_at").notNull(),
+    /** When the first attempt began: a request made since then may have reached X or Twilio. */
+    startedAt: integer("started_at"),
+    /** Times the job was started. */
+    attempts: integer("attempts").notNull().default(0),
+    /** Crashes and unreadable answers: the only failures the attempt cap counts. */
+    faults: integer("faults").notNull().default(0),
+    lockedBy: text("locked_by"),
+    lockedUntil: integer("locked_until"),
+    lastError: text("last_error"),
+    outcome: text("outcome").$type<JobOutcome>(),
+    detail: text("detail"),
+    finishedAt: integer("finished_at"),
+  },
+  (t) => [
+    index("jobs_due").on(t.state, t.runAt, t.id),
+    index("jobs_lane").on(t.lane, t.state, t.id),
+    uniqueIndex("jobs_dedupe_key").on(t.dedupeKey),
+    index("jobs_finished").on(t.finishedAt),
+  ],
 );

@@ -1,7 +1,37 @@
+import type { Statement } from "bun:sqlite";
 import type { Database } from "./client";
 
-/** The handle a synchronous Drizzle transaction callback receives (bun:sqlite: no awaits inside). */
-export type Tx = Parameters<Parameters<Database["transaction"]>[0]>[0];
+/**
+ * What a unit of work writes through. On bun:sqlite it is the database itself: a transaction is a
+ * synchronous block on the one connection (no awaits inside), so every statement in it belongs to it.
+ */
+export type Tx = Database;
 
-/** Anything that can run a write: the database itself or an open transaction. */
-export type Writer = Database | Tx;
+/** Anything that can run a write: the database, inside or outside `transact`. */
+export type Writer = Database;
+
+/**
+ * Runs `work` as one transaction, taking the write lock up front (BEGIN IMMEDIATE): a deferred
+ * transaction that reads first could not upgrade while another process writes, and would fail
+ * rather than wait. Nested calls become savepoints.
+ */
+export function transact<T>(db: Database, work: (tx: Tx) => T): T {
+  return db.$client.transaction(() => work(db)).immediate();
+}
+
+const cache = new WeakMap<Database, Map<string, Statement>>();
+
+/** A statement prepared once per connection: the hot paths skip building and compiling SQL each time. */
+export function prepared(db: Database, text: string): Statement {
+  let statements = cache.get(db);
+  if (!statements) {
+    statements = new Map();
+    cache.set(db, statements);
+  }
+  let statement = statements.get(text);
+  if (!statement) {
+    statement = db.$client.prepare(text);
+    statements.set(text, statement);
+  }
+  return statement;
+}

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import type { Config, LogLevel } from "../config";
+import type { LogLevel, ModeConfig } from "../config";
 import {
   SANDBOX_DATABASE_PATH,
   SANDBOX_TWILIO,
@@ -25,7 +25,7 @@ export type SandboxInput = {
  * The built-in stand-ins answer on the app's own port, so the real clients are pointed at the app itself:
  * the API calls go to loopback, the consent page (opened by the browser) lives under PUBLIC_URL.
  */
-export function sandboxConfig(input: SandboxInput): Config {
+export function sandboxConfig(input: SandboxInput): ModeConfig {
   const { read, port, problems, publicUrl } = input;
   if (port === 0) problems.push("PORT must be a fixed port in sandbox mode: the app calls itself on it");
   const host = read("HOST") ?? "127.0.0.1";

@@ -31,6 +31,16 @@ export const replies = {
 
   gaveUp: (): string => "Not posted: X has been unreachable for an hour. Please send your text again later.",
 
+  /** X's daily cap, whose reset is past the hour a text may wait: `at` is when X takes posts again. */
+  xDailyCap: (at: number): string =>
+    `Not posted: X's daily limit for this app is used up. X takes posts again from ${utcTime(at)} UTC.`,
+
+  /** A job that kept failing on our side (a bug, a broken setup): the texter is told once. */
+  failed: (): string => "Not posted: something went wrong on our side. Please send your text again later.",
+
+  cancelled: (parts: number): string =>
+    `Cancelled: your last text was not posted${parts > 1 ? ` (${parts} parts)` : ""}. Nothing else changed.`,
+
   reconnect: (): string =>
     `Your X connection has expired, so your last text was not posted. Reconnect here: ${LINK_PLACEHOLDER}`,
 
@@ -87,8 +97,10 @@ export const replies = {
 
   nothingToUndo: (): string => "Nothing to undo: no post made by text was found.",
 
-  loggedOut: (handle: string): string =>
-    `Logged out: smstweet can no longer post as @${handle}. Text anything to connect again.`,
+  loggedOut: (handle: string, cancelled = 0): string =>
+    `Logged out: smstweet can no longer post as @${handle}.` +
+    (cancelled > 0 ? ` ${cancelled} waiting ${cancelled === 1 ? "text was" : "texts were"} not posted.` : "") +
+    " Text anything to connect again.",
 
   deleteRequested: (): string =>
     "Text CONFIRM within 10 minutes to erase your number, your X connection and your history from smstweet.",
@@ -105,6 +117,11 @@ export const replies = {
 
   mediaUnavailable: (): string => "Not posted: your picture could not be fetched. Please send it again.",
 } as const;
+
+/** 24-hour HH:MM; the texter's own zone comes with issue 8's time rules. */
+function utcTime(at: number): string {
+  return new Date(at).toISOString().slice(11, 16);
+}
 
 function postUrl(handle: string, postId: string): string {
   return `https://x.com/${handle}/status/${postId}`;

@@ -1,19 +1,16 @@
 import { Elysia } from "elysia";
 import { validateRequest } from "twilio";
-import type { Clock } from "../clock";
-import type { Database } from "../db/client";
-import { type MediaItem, storeInbound } from "../delivery/inbox";
+import type { InboxWriter, MediaItem } from "../db/inbound";
 import { parseForm, readLimitedText } from "../http/body";
 import { badRequest, forbidden, unsupportedMediaType } from "../http/errors";
 import { type Logger, maskPhone } from "../log";
 
 export type WebhookDeps = {
-  db: Database;
-  clock: Clock;
+  /** Stores texts with group commit and wakes the worker. */
+  inbox: InboxWriter;
   logger: Logger;
   publicUrl: string;
   twilio: { accountSid: string; authToken: string };
-  inboundArrived: () => void;
 };
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
@@ -43,12 +40,12 @@ export function webhookController(deps: WebhookDeps) {
         throw forbidden("Invalid Twilio signature");
       }
       const message = readMessage(fields, deps.twilio.accountSid);
-      const stored = storeInbound(deps.db, message, deps.clock.now());
+      // Answered only once the text is committed: Twilio may then forget it.
+      const stored = await deps.inbox.store(message);
       deps.logger.info(stored ? "sms.received" : "sms.duplicate_delivery", {
         from: maskPhone(message.phone),
         media: message.media.length,
       });
-      if (stored) deps.inboundArrived();
       set.headers["content-type"] = "text/xml; charset=utf-8";
       return EMPTY_TWIML;
     },

@@ -9,7 +9,9 @@ export type TexterCall<T> =
   /** No usable tokens (never connected, or the refresh token died): a new consent is needed. */
   | { kind: "disconnected" }
   /** Try again at `retryAt` (epoch ms) or, when null, after the usual backoff. */
-  | { kind: "retry"; retryAt: number | null; detail: string };
+  | { kind: "retry"; retryAt: number | null; detail: string }
+  /** X answered something unreadable: whatever was asked may or may not have happened. */
+  | { kind: "unreadable"; detail: string };
 
 /**
  * Runs `work` with the texter's access token, refreshing it once if X rejects it.
@@ -18,14 +20,14 @@ export type TexterCall<T> =
 export async function asTexter<T>(
   keeper: TokenKeeper,
   phone: string,
-  work: (accessToken: string) => Promise<XOutcome<T>>,
+  work: (accessToken: string, account: Account) => Promise<XOutcome<T>>,
 ): Promise<TexterCall<T>> {
   let access = await keeper.access(phone);
   for (let attempt = 0; ; attempt++) {
     if (access.kind === "disconnected") return access;
     if (access.kind === "unavailable") return { kind: "retry", retryAt: null, detail: access.detail };
     const account = { handle: access.handle, userId: access.userId };
-    const outcome = await work(access.accessToken);
+    const outcome = await work(access.accessToken, account);
     switch (outcome.kind) {
       case "ok":
         return { kind: "ok", value: outcome.value, account };
@@ -35,6 +37,8 @@ export async function asTexter<T>(
         return { kind: "retry", retryAt: outcome.retryAt, detail: "rate limited" };
       case "unavailable":
         return { kind: "retry", retryAt: null, detail: outcome.detail };
+      case "unreadable":
+        return outcome;
       case "unauthorized":
         // A fresh token that is still refused means X no longer honours this grant.
         if (attempt > 0) return { kind: "disconnected" };

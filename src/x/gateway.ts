@@ -37,7 +37,9 @@ export type XOutcome<T> =
   /** 429: try again at `retryAt` (epoch ms, from `x-rate-limit-reset`). */
   | { kind: "rate_limited"; retryAt: number }
   /** 5xx, timeout or network failure: try again later. */
-  | { kind: "unavailable"; detail: string };
+  | { kind: "unavailable"; detail: string }
+  /** X answered, but not in a form that can be read (HTML, `{}`, a redirect): it may have acted. */
+  | { kind: "unreadable"; detail: string };
 
 /** Outcomes of the token endpoint (code exchange, refresh). */
 export type TokenOutcome =
@@ -45,6 +47,9 @@ export type TokenOutcome =
   /** The code or refresh token is dead (used, revoked, expired): only a new consent helps. */
   | { kind: "invalid_grant"; detail: string }
   | { kind: "unavailable"; detail: string };
+
+/** A post on the user's timeline, as far as finding a lost one of ours needs. */
+export type RecentPost = { id: string; text: string; createdAt: number; mediaCount: number };
 
 export type PostRequest = {
   text: string;
@@ -63,7 +68,7 @@ export interface XGateway {
   post(accessToken: string, request: PostRequest): Promise<XOutcome<{ id: string }>>;
   deletePost(accessToken: string, id: string): Promise<XOutcome<null>>;
   /** The user's latest posts, newest first: finds a post whose creation answer was lost. */
-  recentPosts(accessToken: string, userId: string): Promise<XOutcome<{ id: string; text: string }[]>>;
+  recentPosts(accessToken: string, userId: string, since?: number): Promise<XOutcome<RecentPost[]>>;
   uploadMedia(accessToken: string, bytes: Uint8Array, mimeType: string): Promise<XOutcome<string>>;
 }
 

@@ -1,4 +1,4 @@
-import type { MediaItem } from "../delivery/inbox";
+import type { MediaItem } from "../db/inbound";
 import type { SmsGateway } from "../sms/gateway";
 import type { XGateway, XOutcome } from "./gateway";
 

@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import type { Clock } from "../clock";
-import type { Cipher } from "../crypto/cipher";
+import { type Cipher, DecryptionError } from "../crypto/cipher";
 import type { Database } from "../db/client";
 import { texters } from "../db/schema";
 import type { Writer } from "../db/transaction";
@@ -24,6 +24,24 @@ export async function sealTokens(cipher: Cipher, phone: string, tokens: XTokens)
     cipher.encrypt(tokens.refreshToken, tokenContext(phone, "refresh")),
   ]);
   return { accessToken, refreshToken, tokenExpiresAt: tokens.expiresAt };
+}
+
+/** Opens a sealed pair; null when no key this process has can (TOKEN_ENCRYPTION_KEY changed or lost). */
+export async function openTokens(
+  cipher: Cipher,
+  phone: string,
+  sealed: { accessToken: string; refreshToken: string },
+): Promise<{ accessToken: string; refreshToken: string } | null> {
+  try {
+    const [accessToken, refreshToken] = await Promise.all([
+      cipher.decrypt(sealed.accessToken, tokenContext(phone, "access")),
+      cipher.decrypt(sealed.refreshToken, tokenContext(phone, "refresh")),
+    ]);
+    return { accessToken, refreshToken };
+  } catch (error) {
+    if (error instanceof DecryptionError) return null;
+    throw error;
+  }
 }
 
 export function forgetTokens(tx: Writer, phone: string): void {

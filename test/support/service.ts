@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { type Clock, systemClock } from "../../src/clock";
 import type { Config } from "../../src/config";
 import { type Database, openDatabase } from "../../src/db/client";
-import type { BackoffPolicy } from "../../src/delivery/backoff";
-import type { Limits } from "../../src/delivery/limits";
+import type { RetryPolicy } from "../../src/queue/policy";
+import type { Limits } from "../../src/sms/limits";
 import { createLogger, type Logger, silentLogger } from "../../src/log";
 import { textApp } from "../../src/sandbox/phone";
 import type { StoredPost } from "../../src/sandbox/x";
@@ -18,7 +18,7 @@ import { startX, X_CLIENT_ID, X_CLIENT_SECRET, type XHarness } from "./x";
 export const PUBLIC_URL = "https://smstweet.test";
 export const TEST_KEY = new Uint8Array(32).fill(42);
 
-export const FAST_BACKOFF: BackoffPolicy = { baseMs: 100, maxMs: 400, giveUpAfterMs: 60 * 60_000 };
+export const FAST_POLICY: RetryPolicy = { baseMs: 100, maxMs: 400, giveUpAfterMs: 60 * 60_000, maxFaults: 8 };
 
 export type TestService = {
   url: string;
@@ -62,6 +62,7 @@ export function testConfig(overrides: { x: XHarness; twilio: TwilioFixture; data
       authorizeUrl: `${overrides.x.url}/i/oauth2/authorize`,
     }),
     logLevel: "error",
+    workerConcurrency: 16,
   });
 }
 
@@ -69,7 +70,7 @@ export function testConfig(overrides: { x: XHarness; twilio: TwilioFixture; data
 export async function startTestService(
   options: {
     clock?: Clock;
-    backoff?: BackoffPolicy;
+    policy?: RetryPolicy;
     x?: XHarness;
     twilio?: TwilioFixture;
     dbPath?: string;
@@ -93,7 +94,7 @@ export async function startTestService(
     x: x.gateway,
     sms: twilio.sms,
     logger: options.logger ?? (process.env.TEST_LOG ? createLogger("debug") : silentLogger),
-    backoff: options.backoff ?? FAST_BACKOFF,
+    policy: options.policy ?? FAST_POLICY,
     limits: options.limits,
     pollMs: options.pollMs ?? 50,
     housekeepingMs: options.housekeepingMs ?? 50,

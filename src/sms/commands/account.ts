@@ -1,139 +1,174 @@
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { and, desc, eq, isNull, lte } from "drizzle-orm";
+import { addJob, cancelJobs, queuedInLane } from "../../db/jobs";
+import { enqueueText } from "../../db/outbound";
 import { authLinks, inboundMessages, outboundMessages, posts, texters, threadParts } from "../../db/schema";
-import type { Tx } from "../../db/transaction";
+import type { Writer } from "../../db/transaction";
+import type { JobHandler, JobResult } from "../../queue/types";
+import { maskPhone } from "../../log";
 import { asTexter } from "../../x/as-texter";
 import { forgetTokens } from "../../x/tokens";
 import { replies } from "../replies";
+import { POST_JOB } from "./post";
+import { REVOKE_JOB } from "./revoke";
 import { sendLink } from "./link";
-import { finish, retryLater, type Step } from "./step";
-import { closeThread, partCount } from "./thread";
+import { finish, loadStep, type MessagePayload, retryLater, type Step, type StepDeps, tellGaveUp, xLane } from "./step";
+import { closeThread, partCount, THREAD_JOB } from "./thread";
 
 /** Spec: CONFIRM must follow DELETE within ten minutes. */
 export const DELETE_CONFIRM_WINDOW_MS = 10 * 60_000;
 
-export function help(step: Step): void {
-  finish(step, "help", { reply: replies.help() });
+export const UNDO_JOB = "undo";
+
+export function help(step: Step): JobResult {
+  return finish(step, "help", { reply: replies.help() });
 }
 
-export function status(step: Step): void {
+export function status(step: Step): JobResult {
   const { texter } = step;
   const connected = texter.refreshToken !== null ? texter.xHandle : null;
   const parts = texter.threadOpenedAt === null ? null : partCount(step.deps.db, texter.phone);
-  finish(step, "status", { reply: replies.status(connected, parts) });
+  return finish(step, "status", { reply: replies.status(connected, parts) });
 }
 
 /** Twilio already blocks texts to the number; we record it so nothing is even attempted. */
-export function optOut(step: Step): void {
-  finish(step, "opted_out", {
-    write: (tx) =>
-      tx.update(texters).set({ optedOut: true }).where(eq(texters.phone, step.message.phone)).run(),
+export function optOut(step: Step): JobResult {
+  return finish(step, "opted_out", {
+    write: (tx) => tx.update(texters).set({ optedOut: true }).where(eq(texters.phone, step.message.phone)).run(),
   });
 }
 
-export function optIn(step: Step): void {
-  finish(step, "opted_in", {
+export function optIn(step: Step): JobResult {
+  return finish(step, "opted_in", {
     reply: replies.welcomeBack(),
-    write: (tx) =>
-      tx.update(texters).set({ optedOut: false }).where(eq(texters.phone, step.message.phone)).run(),
+    write: (tx) => tx.update(texters).set({ optedOut: false }).where(eq(texters.phone, step.message.phone)).run(),
   });
 }
 
-/** Deletes the most recent post made by SMS. */
-export async function undo(step: Step): Promise<void> {
-  const { db, x, keeper, clock } = step.deps;
+/**
+ * UNDO takes back the newest post still waiting for X, if there is one (it is simply not posted);
+ * otherwise an `undo` job in the X lane deletes the latest post, after any post being made right now.
+ * Decided inside the commit: a post that started meanwhile is past recall and the job deletes it instead.
+ */
+export function undo(step: Step): JobResult {
   const { phone } = step.message;
-  const last = db
-    .select()
-    .from(posts)
-    .where(and(eq(posts.phone, phone), isNull(posts.deletedAt)))
-    .orderBy(desc(posts.id))
-    .limit(1)
-    .get();
-  if (!last) return finish(step, "nothing_to_undo", { reply: replies.nothingToUndo() });
-  const result = await asTexter(keeper, phone, (token) => x.deletePost(token, last.postId));
-  const markDeleted = {
-    write: (tx: Tx) => tx.update(posts).set({ deletedAt: clock.now() }).where(eq(posts.id, last.id)).run(),
-  };
-  switch (result.kind) {
-    case "ok":
-      return finish(step, "undone", { reply: replies.undone(), ...markDeleted });
-    case "refused":
-      if (result.reason === "not_found") {
-        return finish(step, "undo_already_gone", { reply: replies.undoAlreadyGone(), ...markDeleted });
-      }
-      return finish(step, `undo_refused:${result.reason}`, { reply: replies.refused(result.reason) });
-    case "disconnected":
-      return sendLink(step, true);
-    case "retry":
-      return retryLater(step, result.retryAt, result.detail);
-  }
-}
-
-/** Revokes both tokens at X (best effort once X answers), then forgets them; the next text gets a link. */
-export async function logout(step: Step): Promise<void> {
-  const revoked = await revokeAtX(step);
-  if (!revoked) return;
-  const handle = step.texter.xHandle ?? "";
-  finish(step, "logged_out", {
-    reply: replies.loggedOut(handle),
+  const now = step.deps.clock.now();
+  return finish(step, "undo", {
     write: (tx) => {
-      forgetTokens(tx, step.message.phone);
-      closeThread(tx, step.message.phone);
+      const waiting = queuedInLane(tx, xLane(phone)).findLast((job) => job.kind === POST_JOB || job.kind === THREAD_JOB);
+      if (waiting) {
+        cancelJobs(tx, xLane(phone), [waiting.id], "undone", now);
+        enqueueText(tx, { phone, body: replies.cancelled(1) }, now);
+        return;
+      }
+      addJob(tx, { kind: UNDO_JOB, lane: xLane(phone), payload: { messageId: step.message.id } }, now);
     },
   });
 }
 
-export function requestDelete(step: Step): void {
-  finish(step, "delete_requested", {
-    reply: replies.deleteRequested(),
-    write: (tx) =>
-      tx
-        .update(texters)
-        .set({ deleteRequestedAt: step.deps.clock.now() })
-        .where(eq(texters.phone, step.message.phone))
-        .run(),
+/** Deletes the most recent post made by SMS. */
+export function undoJob(deps: StepDeps): JobHandler<MessagePayload> {
+  const { db, x, keeper, clock } = deps;
+  return {
+    async run(job): Promise<JobResult> {
+      const step = loadStep(deps, job);
+      if (!step) return { kind: "done", detail: "erased" };
+      const { phone } = step.message;
+      const last = db
+        .select()
+        .from(posts)
+        .where(and(eq(posts.phone, phone), isNull(posts.deletedAt)))
+        .orderBy(desc(posts.id))
+        .limit(1)
+        .get();
+      if (!last) return finish(step, "nothing_to_undo", { reply: replies.nothingToUndo() });
+      const result = await asTexter(keeper, phone, (token) => x.deletePost(token, last.postId));
+      const markDeleted = (tx: Writer): void =>
+        void tx.update(posts).set({ deletedAt: clock.now() }).where(eq(posts.id, last.id)).run();
+      switch (result.kind) {
+        case "ok":
+          return finish(step, "undone", { reply: replies.undone(), write: markDeleted });
+        case "refused":
+          if (result.reason === "not_found") {
+            return finish(step, "undo_already_gone", { reply: replies.undoAlreadyGone(), write: markDeleted });
+          }
+          return finish(step, `undo_refused:${result.reason}`, { reply: replies.refused(result.reason), refused: true });
+        case "disconnected":
+          return sendLink(step, true);
+        case "retry":
+          return retryLater(result.retryAt, result.detail);
+        case "unreadable":
+          return { kind: "fault", reason: `X: ${result.detail}` };
+      }
+    },
+    onGiveUp: (job, giveUp, tx) => tellGaveUp(deps, job, giveUp, tx),
+  };
+}
+
+/**
+ * Forgets the tokens now and revokes them at X in the background (a `revoke` job), so LOGOUT is answered
+ * at once even while X is down; posts still waiting for X are cancelled and the reply counts them.
+ */
+export function logout(step: Step): JobResult {
+  const { phone } = step.message;
+  const handle = step.texter.xHandle ?? "";
+  const now = step.deps.clock.now();
+  return finish(step, "logged_out", {
+    write: (tx) => {
+      const cancelled = disconnect(tx, step, now);
+      closeThread(tx, phone);
+      enqueueText(tx, { phone, body: replies.loggedOut(handle, cancelled) }, now);
+    },
   });
 }
 
-/** CONFIRM: revokes at X and erases every row about the number; the goodbye erases itself once sent. */
-export async function confirmDelete(step: Step): Promise<void> {
-  const { db, clock, logger } = step.deps;
+export function requestDelete(step: Step): JobResult {
+  return finish(step, "delete_requested", {
+    reply: replies.deleteRequested(),
+    write: (tx) =>
+      tx.update(texters).set({ deleteRequestedAt: step.deps.clock.now() }).where(eq(texters.phone, step.message.phone)).run(),
+  });
+}
+
+/** CONFIRM: erases every row about the number (tokens revoked at X by a job); the goodbye erases itself once sent. */
+export function confirmDelete(step: Step): JobResult {
+  const { clock, logger } = step.deps;
   const { phone } = step.message;
   const requested = step.texter.deleteRequestedAt;
   if (requested === null || clock.now() - requested > DELETE_CONFIRM_WINDOW_MS) {
     return finish(step, "nothing_to_confirm", { reply: replies.nothingToConfirm() });
   }
-  if (!(await revokeAtX(step))) return;
-  db.transaction((tx) => {
-    for (const table of [threadParts, posts, authLinks, inboundMessages, outboundMessages, texters]) {
-      tx.delete(table).where(eq(table.phone, phone)).run();
-    }
-    tx.insert(outboundMessages)
-      .values({
-        phone,
-        body: replies.deleted(),
-        createdAt: clock.now(),
-        nextAttemptAt: clock.now(),
-        eraseWhenDone: true,
-      })
-      .run();
+  const now = clock.now();
+  return finish(step, "erased", {
+    write: (tx) => {
+      disconnect(tx, step, now);
+      for (const table of [threadParts, posts, authLinks, outboundMessages, texters]) {
+        tx.delete(table).where(eq(table.phone, phone)).run();
+      }
+      // Texts that came after CONFIRM are a new beginning: their own jobs read them.
+      tx.delete(inboundMessages)
+        .where(and(eq(inboundMessages.phone, phone), lte(inboundMessages.id, step.message.id)))
+        .run();
+      enqueueText(tx, { phone, body: replies.deleted(), eraseWhenDone: true }, now);
+      logger.info("texter.erased", { phone: maskPhone(phone) });
+    },
   });
-  step.deps.textsQueued();
-  logger.info("texter.erased", { id: step.message.id });
 }
 
-/** True when the tokens are revoked (or there were none); false when the step was rescheduled. */
-async function revokeAtX(step: Step): Promise<boolean> {
-  const { x, keeper, backoff, clock } = step.deps;
-  const tokens = await keeper.tokensOf(step.message.phone);
-  if (!tokens) return true;
-  for (const token of [tokens.refreshToken, tokens.accessToken]) {
-    const result = await x.revoke(token);
-    const givingUp = clock.now() - step.message.receivedAt > backoff.giveUpAfterMs;
-    if ((result.kind === "unavailable" || result.kind === "rate_limited") && !givingUp) {
-      retryLater(step, result.kind === "rate_limited" ? result.retryAt : null, `revoke: ${result.kind}`);
-      return false;
-    }
+/**
+ * Cancels everything still waiting for X, queues the revocation of the tokens (sealed as stored, in the
+ * job's payload, erased once it is done) and forgets them. Returns how many waiting posts were cancelled.
+ */
+function disconnect(tx: Writer, step: Step, now: number): number {
+  const { phone } = step.message;
+  const lane = xLane(phone);
+  const queued = queuedInLane(tx, lane);
+  cancelJobs(tx, lane, queued.map((job) => job.id), "disconnected", now);
+  const row = tx.select().from(texters).where(eq(texters.phone, phone)).get();
+  if (row?.accessToken && row.refreshToken) {
+    const payload = { phone, accessToken: row.accessToken, refreshToken: row.refreshToken };
+    addJob(tx, { kind: REVOKE_JOB, lane: null, payload }, now);
   }
-  return true;
+  forgetTokens(tx, phone);
+  return queued.filter((job) => job.kind === POST_JOB || job.kind === THREAD_JOB).length;
 }
+

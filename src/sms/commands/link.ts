@@ -1,6 +1,7 @@
 import { insertLink, linkCapReached, linkCoolingDown, prepareLink } from "../../auth/links";
-import { completeInbound } from "../../delivery/inbox";
-import { enqueueText } from "../../delivery/outbox";
+import { recordInboundOutcome } from "../../db/inbound";
+import { enqueueText } from "../../db/outbound";
+import type { JobResult } from "../../queue/types";
 import { maskPhone } from "../../log";
 import { forgetTokens } from "../../x/tokens";
 import { replies } from "../replies";
@@ -10,37 +11,32 @@ import { finish, type Step } from "./step";
  * Texts a one-time link to a number without (usable) tokens. `reconnect`: the tokens just died, so
  * they are forgotten in the same transaction and the texter is told this text was not posted.
  */
-export async function sendLink(step: Step, reconnect: boolean): Promise<void> {
+export async function sendLink(step: Step, reconnect: boolean): Promise<JobResult> {
   const { db, clock, cipher, logger, limits } = step.deps;
   const { phone } = step.message;
   const now = clock.now();
   if (linkCoolingDown(db, phone, now)) {
-    finish(step, "link_throttled", {
+    return finish(step, "link_throttled", {
       reply: reconnect ? replies.reconnectLinkSent() : null,
       write: (tx) => reconnect && forgetTokens(tx, phone),
     });
-    return;
   }
   const link = await prepareLink(cipher, phone);
-  // The cap is checked in the transaction that issues the link, so lanes working side by side
-  // cannot all take the last one.
-  const issued = db.transaction((tx): boolean => {
-    if (reconnect) forgetTokens(tx, phone);
-    if (linkCapReached(tx, now, limits.linksPerHour)) {
-      // Each link is a text: past the cap nothing is sent, not even a "try later" (that would cost too).
-      completeInbound(tx, step.message.id, "link_limited");
-      return false;
-    }
-    insertLink(tx, phone, link, now);
-    const body = reconnect ? replies.reconnect() : replies.welcome();
-    enqueueText(tx, { phone, body, secret: link.sealedToken }, now);
-    completeInbound(tx, step.message.id, reconnect ? "reconnect_link_sent" : "link_sent");
-    return true;
+  const outcome = reconnect ? "reconnect_link_sent" : "link_sent";
+  return finish(step, outcome, {
+    // The cap is checked in the transaction that issues the link, so lanes working side by side
+    // cannot all take the last one.
+    write: (tx) => {
+      if (reconnect) forgetTokens(tx, phone);
+      if (linkCapReached(tx, now, limits.linksPerHour)) {
+        // Each link is a text: past the cap nothing is sent, not even a "try later" (that would cost too).
+        recordInboundOutcome(tx, step.message.id, "link_limited");
+        logger.warn("inbound.link_limited", { phone: maskPhone(phone), id: step.message.id });
+        return;
+      }
+      insertLink(tx, phone, link, now);
+      enqueueText(tx, { phone, body: reconnect ? replies.reconnect() : replies.welcome(), secret: link.sealedToken }, now);
+      logger.info("inbound.link_sent", { phone: maskPhone(phone), id: step.message.id });
+    },
   });
-  if (!issued) {
-    logger.warn("inbound.link_limited", { phone: maskPhone(phone), id: step.message.id });
-    return;
-  }
-  step.deps.textsQueued();
-  logger.info("inbound.link_sent", { phone: maskPhone(phone), id: step.message.id });
 }

@@ -1,56 +1,79 @@
+import type { MediaItem } from "../../db/inbound";
 import { posts } from "../../db/schema";
 import type { Writer } from "../../db/transaction";
-import type { MediaItem } from "../../delivery/inbox";
+import type { JobHandler, JobResult } from "../../queue/types";
 import { fetchPictures, type Picture } from "../../x/media";
 import { replies } from "../replies";
 import { sendLink } from "./link";
-import { publish } from "./publish";
-import { beginAttempt, finish, retryLater, type Step } from "./step";
+import { type Publication, publish } from "./publish";
+import { finish, loadStep, type MessagePayload, retryLater, type Step, type StepDeps, tellGaveUp } from "./step";
 
-/** A text (and its pictures) posted to X as sent. */
-export async function postText(step: Step, text: string): Promise<void> {
-  const pictures = await picturesOf(step, JSON.parse(step.message.media) as MediaItem[]);
-  if (pictures === null) return;
-  const mayBeRepeat = beginAttempt(step);
-  const result = await publish(step.deps, step.message.phone, { text, pictures }, mayBeRepeat);
+export const POST_JOB = "post";
+
+export type PostPayload = MessagePayload & { text: string };
+
+/** A text (and its pictures) posted to X as sent: the job a post waits in its number's X lane as. */
+export function postJob(deps: StepDeps): JobHandler<PostPayload> {
+  return {
+    async run(job): Promise<JobResult> {
+      const step = loadStep(deps, job);
+      if (!step) return { kind: "done", detail: "erased" };
+      const pictures = await picturesOf(step, JSON.parse(step.message.media) as MediaItem[]);
+      if (!Array.isArray(pictures)) return pictures;
+      const result = await publish(deps, step.message.phone, { text: job.payload.text, pictures }, job);
+      return afterPublish(step, result, (posted) =>
+        finish(step, "posted", {
+          reply: replies.posted(posted.handle, posted.id),
+          postId: posted.id,
+          write: (tx) => recordPost(tx, step.message.phone, posted.id, deps.clock.now()),
+        }),
+      );
+    },
+    onGiveUp: (job, giveUp, tx) => tellGaveUp(deps, job, giveUp, tx),
+    erasePayload: true,
+  };
+}
+
+/** Every way a publication can end but success, the same for a post and a thread part. */
+export async function afterPublish(
+  step: Step,
+  result: Publication,
+  posted: (result: { id: string; handle: string }) => JobResult,
+): Promise<JobResult> {
   switch (result.kind) {
     case "posted":
-      return finish(step, "posted", {
-        reply: replies.posted(result.handle, result.id),
-        postId: result.id,
-        write: (tx) => recordPost(tx, step.message.phone, result.id, step.deps.clock.now()),
-      });
+      return posted(result);
     case "posted_unknown":
       return finish(step, "posted_earlier", { reply: replies.postedEarlier(result.handle) });
     case "refused":
-      return finish(step, `refused:${result.reason}`, { reply: replies.refused(result.reason) });
+      return finish(step, `refused:${result.reason}`, { reply: replies.refused(result.reason), refused: true });
     case "disconnected":
       return sendLink(step, true);
     case "retry":
-      return retryLater(step, result.retryAt, result.detail);
+      return retryLater(result.retryAt, result.detail);
+    case "unreadable":
+      return { kind: "fault", reason: `X: ${result.detail}` };
   }
 }
 
-/** The pictures of a text, fetched from Twilio; null when the step already finished or was rescheduled. */
-export async function picturesOf(step: Step, media: readonly MediaItem[]): Promise<Picture[] | null> {
+/** The pictures of a text, fetched from Twilio; or how the job ends when they cannot be. */
+export async function picturesOf(step: Step, media: readonly MediaItem[]): Promise<Picture[] | JobResult> {
   if (media.length === 0) return [];
   const fetched = await fetchPictures(step.deps.sms, media);
   switch (fetched.kind) {
     case "ok":
       return fetched.pictures;
     case "unsupported":
-      finish(step, "unsupported_media", { reply: replies.unsupportedMedia() });
-      return null;
+      return finish(step, "unsupported_media", { reply: replies.unsupportedMedia() });
     case "gone":
-      finish(step, "media_gone", { reply: replies.mediaUnavailable() });
-      return null;
+      return finish(step, "media_gone", { reply: replies.mediaUnavailable() });
     case "unavailable":
-      retryLater(step, null, fetched.detail);
-      return null;
+      return retryLater(null, fetched.detail);
   }
 }
 
-/** Remembers a post made by SMS, for UNDO. */
+/** Remembers a post made by SMS, for UNDO and for telling our own posts from lost ones. */
 export function recordPost(tx: Writer, phone: string, postId: string, now: number): void {
   tx.insert(posts).values({ phone, postId, createdAt: now }).run();
 }
+

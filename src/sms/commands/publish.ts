@@ -1,3 +1,6 @@
+import { and, eq, gte } from "drizzle-orm";
+import { posts } from "../../db/schema";
+import type { Job } from "../../queue/types";
 import { asTexter } from "../../x/as-texter";
 import type { Refusal, XOutcome } from "../../x/gateway";
 import { type Picture, uploadPictures } from "../../x/media";
@@ -9,22 +12,37 @@ export type Publication =
   | { kind: "posted_unknown"; handle: string }
   | { kind: "refused"; reason: Refusal; handle: string }
   | { kind: "disconnected" }
-  | { kind: "retry"; retryAt: number | null; detail: string };
+  | { kind: "retry"; retryAt: number | null; detail: string }
+  /** X answered something unreadable: the post may be up; the next attempt looks before posting. */
+  | { kind: "unreadable"; detail: string };
 
 export type Draft = { text: string; pictures: readonly Picture[]; replyTo?: string | undefined };
 
+/** X's created_at has whole seconds, and its clock is not ours. */
+const CLOCK_SKEW_MS = 5_000;
+
 /**
- * Posts one draft as the texter. `mayBeRepeat`: an earlier attempt may have landed without us hearing
- * the answer, so X's "duplicate content" means it is already up; we then look it up to learn its id.
+ * Posts one draft as the texter, once. When an earlier attempt of this job may have reached X (a timeout,
+ * an unreadable answer, a crash), the texter's recent posts are looked at first: a post made since that
+ * attempt began, with this text and as many pictures, that we have not recorded, is that attempt's.
+ * X's own "duplicate content" check cannot do this for a picture-only post.
  */
-export async function publish(
-  deps: StepDeps,
-  phone: string,
-  draft: Draft,
-  mayBeRepeat: boolean,
-): Promise<Publication> {
+export async function publish(deps: StepDeps, phone: string, draft: Draft, job: Job): Promise<Publication> {
   const { x, keeper } = deps;
-  const result = await asTexter(keeper, phone, async (accessToken): Promise<XOutcome<string>> => {
+  const mayBeRepeat = job.attempts > 1;
+  const result = await asTexter(keeper, phone, async (accessToken, account): Promise<XOutcome<string>> => {
+    if (mayBeRepeat) {
+      const found = await x.recentPosts(accessToken, account.userId, job.startedAt - CLOCK_SKEW_MS);
+      if (found.kind !== "ok") return found;
+      const known = knownPosts(deps, phone, job.startedAt - CLOCK_SKEW_MS);
+      const mine = found.value.find(
+        (post) =>
+          !known.has(post.id) &&
+          post.mediaCount === draft.pictures.length &&
+          sameText(post.text, draft.text),
+      );
+      if (mine) return { kind: "ok", value: mine.id };
+    }
     const mediaIds = await uploadPictures(x, accessToken, draft.pictures);
     if (mediaIds.kind !== "ok") return mediaIds;
     const posted = await x.post(accessToken, {
@@ -38,21 +56,38 @@ export async function publish(
     case "ok":
       return { kind: "posted", id: result.value, handle: result.account.handle };
     case "refused": {
-      const { handle, userId } = result.account;
-      if (result.reason !== "duplicate" || !mayBeRepeat)
-        return { kind: "refused", reason: result.reason, handle };
-      const found = await asTexter(keeper, phone, (token) => x.recentPosts(token, userId));
-      const match =
-        found.kind === "ok" ? found.value.find((post) => sameText(post.text, draft.text)) : undefined;
-      return match ? { kind: "posted", id: match.id, handle } : { kind: "posted_unknown", handle };
+      const { handle } = result.account;
+      // Looked for and not found, yet X holds it: our earlier attempt landed outside the timeline's window.
+      if (result.reason === "duplicate" && mayBeRepeat) return { kind: "posted_unknown", handle };
+      return { kind: "refused", reason: result.reason, handle };
     }
     default:
       return result;
   }
 }
 
-/** X returns links shortened to t.co, so texts are compared with every URL blanked out. */
-function sameText(posted: string, sent: string): boolean {
-  const blank = (text: string): string => text.replace(/https?:\/\/\S+/g, "<url>").trim();
-  return blank(posted) === blank(sent);
+/** Posts we already recorded for this number since `since`: never taken for a lost one. */
+function knownPosts(deps: StepDeps, phone: string, since: number): Set<string> {
+  const rows = deps.db
+    .select({ postId: posts.postId })
+    .from(posts)
+    .where(and(eq(posts.phone, phone), gte(posts.createdAt, since)))
+    .all();
+  return new Set(rows.map((row) => row.postId));
+}
+
+/**
+ * X rewrites links to t.co, appends a link for attached media and escapes &, < and >: compare texts
+ * with every URL removed, entities unescaped and whitespace collapsed.
+ */
+export function sameText(posted: string, sent: string): boolean {
+  const plain = (text: string): string =>
+    text
+      .replace(/https?:\/\/\S+/g, " ")
+      .replace(/&lt;/g, "<")
+      .replace(/&gt;/g, ">")
+      .replace(/&amp;/g, "&")
+      .replace(/\s+/g, " ")
+      .trim();
+  return plain(posted) === plain(sent);
 }

@@ -1,18 +1,18 @@
 import type { Clock } from "../../clock";
 import type { Cipher } from "../../crypto/cipher";
 import type { Database } from "../../db/client";
-import type { texters } from "../../db/schema";
-import type { Tx } from "../../db/transaction";
-import type { BackoffPolicy } from "../../delivery/backoff";
-import { retryDelay } from "../../delivery/backoff";
-import { completeInbound, type InboundMessage, recordAttempt, rescheduleInbound } from "../../delivery/inbox";
-import type { Limits } from "../../delivery/limits";
-import { enqueueText } from "../../delivery/outbox";
+import { getInbound, type InboundMessage, recordInboundOutcome } from "../../db/inbound";
+import { enqueueText } from "../../db/outbound";
+import { texters } from "../../db/schema";
+import type { Writer } from "../../db/transaction";
 import { type Logger, maskPhone } from "../../log";
+import type { GiveUp, Job, JobResult } from "../../queue/types";
 import type { XGateway } from "../../x/gateway";
 import type { TokenKeeper } from "../../x/tokens";
 import type { SmsGateway } from "../gateway";
+import type { Limits } from "../limits";
 import { replies } from "../replies";
+import { eq } from "drizzle-orm";
 
 export type StepDeps = {
   db: Database;
@@ -22,59 +22,72 @@ export type StepDeps = {
   cipher: Cipher;
   clock: Clock;
   logger: Logger;
-  backoff: BackoffPolicy;
   /** The cost guard; steps read the cap on new links (see link.ts). */
   limits: Limits;
-  /** Called after a step queued a text, so it goes out without waiting for a poll. */
-  textsQueued: () => void;
 };
 
 export type Texter = typeof texters.$inferSelect;
 
-/** One inbound text being worked, with its sender's row as it was when the work began. */
-export type Step = { deps: StepDeps; message: InboundMessage; texter: Texter };
+/** One job about one text, with its sender's row as it was when the job began. */
+export type Step = { deps: StepDeps; job: Job; message: InboundMessage; texter: Texter };
+
+/** Jobs about a text carry its id; the text itself may be gone (erased by DELETE + CONFIRM). */
+export type MessagePayload = { messageId: number };
+
+/** X's side of a number's work (posts, threads, UNDO): one lane, so posts go up in the order they came. */
+export const xLane = (phone: string): string => `x:${phone}`;
 
 export type Finish = {
   reply?: string | null;
   postId?: string;
+  /** X or Twilio said no: final, and counted as refused. */
+  refused?: boolean;
   /** Further writes that must commit together with the completion and the reply. */
-  write?: (tx: Tx) => void;
+  write?: (tx: Writer) => void;
 };
 
-/** Ends the work on a text in one transaction: its effects, its reply and its completion commit together. */
-export function finish(step: Step, outcome: string, options: Finish = {}): void {
-  const { db, clock, logger } = step.deps;
+/** The end of a step: its effects, its reply and the record of the text commit together, or not at all. */
+export function finish(step: Step, outcome: string, options: Finish = {}): JobResult {
+  const { clock, logger } = step.deps;
   const { message } = step;
   const reply = options.reply ?? null;
-  db.transaction((tx) => {
-    options.write?.(tx);
-    if (reply !== null) enqueueText(tx, { phone: message.phone, body: reply }, clock.now());
-    completeInbound(tx, message.id, outcome, options.postId ?? null);
-  });
-  if (reply !== null) step.deps.textsQueued();
-  logger.info("inbound.done", { phone: maskPhone(message.phone), id: message.id, outcome });
+  return {
+    kind: "done",
+    detail: outcome,
+    refused: options.refused ?? false,
+    write: (tx) => {
+      recordInboundOutcome(tx, message.id, outcome, options.postId ?? null);
+      options.write?.(tx);
+      if (reply !== null) enqueueText(tx, { phone: message.phone, body: reply }, clock.now());
+      logger.info("inbound.done", { phone: maskPhone(message.phone), id: message.id, outcome });
+    },
+  };
 }
 
-/**
- * Records an attempt before X is called, and says whether an earlier one may have reached X: then a
- * "duplicate content" answer means our own post landed, not that the texter repeated themselves.
- */
-export function beginAttempt(step: Step): boolean {
-  recordAttempt(step.deps.db, step.message.id, step.message.attempts + 1);
-  return step.message.attempts > 0;
+/** X or Twilio is not answering: the engine backs off, and gives up after the hour. */
+export function retryLater(retryAt: number | null, detail: string): JobResult {
+  return { kind: "retry", reason: detail, at: retryAt };
 }
 
-/** X or Twilio is not answering: try this text again later, or give up after an hour and say so. */
-export function retryLater(step: Step, retryAt: number | null, detail: string): void {
-  const { db, clock, logger, backoff } = step.deps;
-  const { message } = step;
-  const now = clock.now();
-  if (now - message.receivedAt > backoff.giveUpAfterMs) {
-    finish(step, "gave_up", { reply: replies.gaveUp() });
-    return;
-  }
-  const attempts = message.attempts + 1;
-  const at = retryAt ?? now + retryDelay(attempts, backoff);
-  rescheduleInbound(db, message.id, attempts, Math.max(at, now));
-  logger.warn("inbound.retry", { phone: maskPhone(message.phone), id: message.id, detail });
+/** Loads what a job about a text needs; null when the text (or its number) has been erased since. */
+export function loadStep(deps: StepDeps, job: Job<MessagePayload>): Step | null {
+  const message = getInbound(deps.db, job.payload.messageId);
+  if (!message) return null;
+  const texter = deps.db.select().from(texters).where(eq(texters.phone, message.phone)).get();
+  if (!texter) return null;
+  return { deps, job, message, texter };
+}
+
+/** A text's work gave up (X down for an hour, its daily cap, or our own repeated failure): say so, once. */
+export function tellGaveUp(deps: StepDeps, job: Job<MessagePayload>, giveUp: GiveUp, tx: Writer): void {
+  const message = getInbound(tx, job.payload.messageId);
+  if (!message) return;
+  const reply = {
+    reset: () => replies.xDailyCap(giveUp.retryAt ?? deps.clock.now()),
+    faults: () => replies.failed(),
+    age: () => replies.gaveUp(),
+  }[giveUp.cause]();
+  enqueueText(tx, { phone: message.phone, body: reply }, deps.clock.now());
+  recordInboundOutcome(tx, message.id, "gave_up");
+  deps.logger.error("inbound.gave_up", { phone: maskPhone(message.phone), id: message.id, reason: giveUp.reason });
 }

@@ -1,32 +1,36 @@
-import { and, asc, eq, lt, sql } from "drizzle-orm";
-import { inboundMessages, texters, threadParts } from "../../db/schema";
-import type { Writer } from "../../db/transaction";
-import type { MediaItem } from "../../delivery/inbox";
-import { enqueueText } from "../../delivery/outbox";
+import { and, asc, eq, isNull, lt, sql } from "drizzle-orm";
+import type { MediaItem } from "../../db/inbound";
+import { addJob } from "../../db/jobs";
+import { enqueueText } from "../../db/outbound";
+import { texters, threadParts } from "../../db/schema";
+import { transact, type Writer } from "../../db/transaction";
+import type { JobHandler, JobResult } from "../../queue/types";
 import { picturesAllowed } from "../../x/media";
 import { replies } from "../replies";
-import { sendLink } from "./link";
-import { picturesOf, recordPost } from "./post";
+import { afterPublish, picturesOf, recordPost } from "./post";
 import { publish } from "./publish";
-import { beginAttempt, finish, retryLater, type Step, type StepDeps } from "./step";
+import { finish, loadStep, type MessagePayload, type Step, type StepDeps, tellGaveUp, xLane } from "./step";
 
 /** Spec: a thread left open this long is discarded, with a text saying so. */
 export const THREAD_TTL_MS = 24 * 60 * 60_000;
 
+export const THREAD_JOB = "thread";
+
+/** The parts of the thread still being collected (DONE hands them to a job). */
+const openParts = (phone: string) => and(eq(threadParts.phone, phone), isNull(threadParts.jobId));
+
 export function partCount(db: Writer, phone: string): number {
-  return (
-    db.select({ n: sql<number>`count(*)` }).from(threadParts).where(eq(threadParts.phone, phone)).get()?.n ??
-    0
-  );
+  return db.select({ n: sql<number>`count(*)` }).from(threadParts).where(openParts(phone)).get()?.n ?? 0;
 }
 
-export function startThread(step: Step): void {
+export function startThread(step: Step): JobResult {
   const { phone } = step.message;
   if (step.texter.threadOpenedAt !== null) {
-    finish(step, "thread_already_open", { reply: replies.threadAlreadyOpen(partCount(step.deps.db, phone)) });
-    return;
+    return finish(step, "thread_already_open", {
+      reply: replies.threadAlreadyOpen(partCount(step.deps.db, phone)),
+    });
   }
-  finish(step, "thread_started", {
+  return finish(step, "thread_started", {
     reply: replies.threadStarted(),
     write: (tx) =>
       tx.update(texters).set({ threadOpenedAt: step.deps.clock.now() }).where(eq(texters.phone, phone)).run(),
@@ -34,15 +38,15 @@ export function startThread(step: Step): void {
 }
 
 /** Stores a part as it arrives (already length-checked); nothing reaches X before DONE. */
-export function addPart(step: Step, text: string): void {
+export function addPart(step: Step, text: string): JobResult {
   const { phone, media } = step.message;
   if (!picturesAllowed(JSON.parse(media) as MediaItem[])) {
-    finish(step, "unsupported_media", { reply: replies.unsupportedMedia() });
-    return;
+    return finish(step, "unsupported_media", { reply: replies.unsupportedMedia() });
   }
-  const position = partCount(step.deps.db, phone) + 1;
-  finish(step, "thread_part", {
-    reply: replies.partSaved(position),
+  // Counted in the job's own commit: the lane reads one text at a time, so no other part races it.
+  const position = maxPosition(step.deps.db, phone) + 1;
+  return finish(step, "thread_part", {
+    reply: replies.partSaved(partCount(step.deps.db, phone) + 1),
     write: (tx) =>
       tx
         .insert(threadParts)
@@ -51,100 +55,123 @@ export function addPart(step: Step, text: string): void {
   });
 }
 
-export function discardThread(step: Step): void {
-  if (step.texter.threadOpenedAt === null) {
-    finish(step, "no_thread", { reply: replies.noThread() });
-    return;
-  }
+export function discardThread(step: Step): JobResult {
+  if (step.texter.threadOpenedAt === null) return finish(step, "no_thread", { reply: replies.noThread() });
   const parts = partCount(step.deps.db, step.message.phone);
-  finish(step, "thread_discarded", {
+  return finish(step, "thread_discarded", {
     reply: replies.threadDiscarded(parts),
     write: (tx) => closeThread(tx, step.message.phone),
   });
 }
 
 /**
- * DONE: posts the parts as a reply chain, in order. Each part's post id is stored as soon as X answers,
- * so a crash or a retry resumes with the first part not yet posted and never reposts one.
+ * DONE: the thread is closed now (later texts are posts again) and its parts go to a `thread` job in the
+ * number's X lane, behind any post still waiting there; the reply comes when X has them.
  */
-export async function postThread(step: Step): Promise<void> {
-  const { db, clock } = step.deps;
+export function finishThread(step: Step): JobResult {
   const { phone } = step.message;
   if (step.texter.threadOpenedAt === null) return finish(step, "no_thread", { reply: replies.noThread() });
-  const parts = db
-    .select()
-    .from(threadParts)
-    .where(eq(threadParts.phone, phone))
-    .orderBy(asc(threadParts.position))
-    .all();
-  if (parts.length === 0) return finish(step, "thread_empty", { reply: replies.threadEmpty() });
-  const mayBeRepeat = beginAttempt(step);
-  let previous = parts.findLast((part) => part.postId !== null)?.postId ?? undefined;
-  let handle = step.texter.xHandle ?? "";
-  for (const part of parts) {
-    if (part.postId !== null) continue;
-    const pictures = await picturesOf(step, JSON.parse(part.media) as MediaItem[]);
-    if (pictures === null) return;
-    const result = await publish(
-      step.deps,
-      phone,
-      { text: part.body, pictures, replyTo: previous },
-      mayBeRepeat,
-    );
-    if (result.kind === "disconnected") return sendLink(step, true);
-    if (result.kind === "retry") return retryLater(step, result.retryAt, result.detail);
-    if (result.kind === "refused") {
-      const first = parts[0]?.postId ?? null;
-      return finish(step, `thread_refused:${result.reason}`, {
-        reply: replies.threadStopped(result.handle, first, part.position, result.reason),
-        write: (tx) => closeThread(tx, phone),
-      });
-    }
-    handle = result.handle;
-    // Lost answer and not found again: chain the rest to the last part we know.
-    if (result.kind === "posted_unknown") continue;
-    const id = result.id;
-    db.transaction((tx) => {
-      tx.update(threadParts).set({ postId: id }).where(eq(threadParts.id, part.id)).run();
-      recordPost(tx, phone, id, clock.now());
-    });
-    part.postId = id;
-    previous = id;
-  }
-  const first = parts.find((part) => part.postId !== null)?.postId ?? null;
-  finish(step, "thread_posted", {
-    reply: first ? replies.threadPosted(handle, first, parts.length) : replies.postedEarlier(handle),
-    postId: first ?? undefined,
-    write: (tx) => closeThread(tx, phone),
+  if (partCount(step.deps.db, phone) === 0) return finish(step, "thread_empty", { reply: replies.threadEmpty() });
+  const now = step.deps.clock.now();
+  return finish(step, "thread_queued", {
+    write: (tx) => {
+      const jobId = addJob(tx, { kind: THREAD_JOB, lane: xLane(phone), payload: { messageId: step.message.id } }, now);
+      tx.update(threadParts).set({ jobId }).where(openParts(phone)).run();
+      tx.update(texters).set({ threadOpenedAt: null }).where(eq(texters.phone, phone)).run();
+    },
   });
 }
 
-export function closeThread(tx: Writer, phone: string): void {
-  tx.delete(threadParts).where(eq(threadParts.phone, phone)).run();
-  tx.update(texters).set({ threadOpenedAt: null }).where(eq(texters.phone, phone)).run();
+/**
+ * Posts a thread's parts as a reply chain, in order. Each part's post id is stored as soon as X answers,
+ * so a crash or a retry resumes with the first part not yet posted and never reposts one.
+ */
+export function threadJob(deps: StepDeps): JobHandler<MessagePayload> {
+  const { db, clock } = deps;
+  return {
+    async run(job): Promise<JobResult> {
+      const step = loadStep(deps, job);
+      if (!step) return { kind: "done", detail: "erased" };
+      const { phone } = step.message;
+      const parts = db
+        .select()
+        .from(threadParts)
+        .where(eq(threadParts.jobId, job.id))
+        .orderBy(asc(threadParts.position))
+        .all();
+      const done = (tx: Writer): void => void tx.delete(threadParts).where(eq(threadParts.jobId, job.id)).run();
+      let previous = parts.findLast((part) => part.postId !== null)?.postId ?? undefined;
+      let handle = step.texter.xHandle ?? "";
+      for (const [index, part] of parts.entries()) {
+        if (part.postId !== null) continue;
+        const pictures = await picturesOf(step, JSON.parse(part.media) as MediaItem[]);
+        if (!Array.isArray(pictures)) return pictures;
+        const result = await publish(deps, phone, { text: part.body, pictures, replyTo: previous }, job);
+        if (result.kind === "refused") {
+          const first = parts[0]?.postId ?? null;
+          return finish(step, `thread_refused:${result.reason}`, {
+            reply: replies.threadStopped(result.handle, first, index + 1, result.reason),
+            refused: true,
+            write: done,
+          });
+        }
+        if (result.kind !== "posted" && result.kind !== "posted_unknown") {
+          return afterPublish(step, result, () => ({ kind: "fault", reason: "unreachable" }));
+        }
+        handle = result.handle;
+        // Lost answer and not found again: chain the rest to the last part we know.
+        if (result.kind === "posted_unknown") continue;
+        const id = result.id;
+        transact(db, (tx) => {
+          tx.update(threadParts).set({ postId: id }).where(eq(threadParts.id, part.id)).run();
+          recordPost(tx, phone, id, clock.now());
+        });
+        part.postId = id;
+        previous = id;
+      }
+      const first = parts.find((part) => part.postId !== null)?.postId ?? null;
+      return finish(step, "thread_posted", {
+        reply: first ? replies.threadPosted(handle, first, parts.length) : replies.postedEarlier(handle),
+        postId: first ?? undefined,
+        write: done,
+      });
+    },
+    onGiveUp(job, giveUp, tx) {
+      tx.delete(threadParts).where(eq(threadParts.jobId, job.id)).run();
+      tellGaveUp(deps, job, giveUp, tx);
+    },
+  };
 }
 
-/** Discards threads left open for a day, texting their owners; skips numbers with texts still queued. */
-export function expireThreads(deps: Pick<StepDeps, "db" | "clock" | "textsQueued">): number {
+/** Drops the parts being collected and closes the thread; returns how many parts were dropped. */
+export function closeThread(tx: Writer, phone: string): number {
+  const dropped = partCount(tx, phone);
+  tx.delete(threadParts).where(openParts(phone)).run();
+  tx.update(texters).set({ threadOpenedAt: null }).where(eq(texters.phone, phone)).run();
+  return dropped;
+}
+
+function maxPosition(db: Writer, phone: string): number {
+  return (
+    db.select({ n: sql<number>`coalesce(max(position), 0)` }).from(threadParts).where(eq(threadParts.phone, phone)).get()
+      ?.n ?? 0
+  );
+}
+
+/** Discards threads left open for a day, texting their owners (a housekeeping job). */
+export function expireThreads(deps: Pick<StepDeps, "db" | "clock">): number {
   const { db, clock } = deps;
   const now = clock.now();
   const stale = db
     .select({ phone: texters.phone })
     .from(texters)
-    .where(
-      and(
-        lt(texters.threadOpenedAt, now - THREAD_TTL_MS),
-        sql`NOT EXISTS (SELECT 1 FROM ${inboundMessages} WHERE ${inboundMessages.phone} = ${texters.phone} AND ${inboundMessages.status} = 'pending')`,
-      ),
-    )
+    .where(lt(texters.threadOpenedAt, now - THREAD_TTL_MS))
     .all();
   for (const { phone } of stale) {
-    db.transaction((tx) => {
-      const parts = partCount(tx, phone);
-      closeThread(tx, phone);
+    transact(db, (tx) => {
+      const parts = closeThread(tx, phone);
       enqueueText(tx, { phone, body: replies.threadExpired(parts) }, now);
     });
   }
-  if (stale.length > 0) deps.textsQueued();
   return stale.length;
 }

@@ -1,38 +1,50 @@
 import { count, eq, type SQL, sql } from "drizzle-orm";
-import type { Database } from "../db/client";
-import { outboundMessages } from "../db/schema";
-import type { Writer } from "../db/transaction";
-import { dueHeadOfLane } from "./head-of-lane";
-import { LIMIT_WINDOW_MS, type Limits } from "./limits";
+import { addJob } from "./jobs";
+import { outboundMessages } from "./schema";
+import { transact, type Writer } from "./transaction";
+
+/** The cost guard's limits, counted over this window (see sms/limits). */
+export type SendLimits = { perNumberPerHour: number; globalPerHour: number; windowMs: number };
 
 export type OutboundText = typeof outboundMessages.$inferSelect;
+
+/** The job that sends a text: one lane per number, so a texter's replies arrive in order. */
+export const SMS_JOB = "sms";
+export const smsLane = (phone: string): string => `sms:${phone}`;
 
 /** Queues a text inside the caller's transaction: it goes out only if the rest of the step commits. */
 export function enqueueText(
   tx: Writer,
-  text: { phone: string; body: string; secret?: string | undefined },
+  text: { phone: string; body: string; secret?: string | undefined; eraseWhenDone?: boolean },
   now: number,
 ): void {
-  tx.insert(outboundMessages)
+  const row = tx
+    .insert(outboundMessages)
     .values({
       phone: text.phone,
       body: text.body,
       secret: text.secret ?? null,
       createdAt: now,
       nextAttemptAt: now,
+      eraseWhenDone: text.eraseWhenDone ?? false,
     })
-    .run();
+    .returning({ id: outboundMessages.id })
+    .get();
+  addJob(tx, { kind: SMS_JOB, lane: smsLane(text.phone), payload: { outboundId: row.id } }, now);
 }
 
-/** The oldest pending text of each number that is due, in arrival order. */
-export function dueTexts(db: Database, now: number, limit: number): OutboundText[] {
-  return db
-    .select()
-    .from(outboundMessages)
-    .where(dueHeadOfLane(outboundMessages, now))
-    .orderBy(outboundMessages.id)
-    .limit(limit)
-    .all();
+export function getText(db: Writer, id: number): OutboundText | undefined {
+  return db.select().from(outboundMessages).where(eq(outboundMessages.id, id)).get();
+}
+
+/** Records how a send ended; the goodbye after DELETE/CONFIRM is erased instead, row and all. */
+export function settleText(tx: Writer, text: OutboundText, set: Partial<OutboundText>): void {
+  const finished = set.status !== undefined && set.status !== "pending";
+  if (text.eraseWhenDone && finished) {
+    tx.delete(outboundMessages).where(eq(outboundMessages.id, text.id)).run();
+    return;
+  }
+  tx.update(outboundMessages).set(set).where(eq(outboundMessages.id, text.id)).run();
 }
 
 export type SendClaim =
@@ -48,9 +60,9 @@ export type SendClaim =
  * running side by side cannot all take the last slot; a claim left by a crash mid-send keeps counting,
  * because that text may well have reached Twilio.
  */
-export function claimSend(db: Database, text: OutboundText, now: number, limits: Limits): SendClaim {
-  return db.transaction((tx): SendClaim => {
-    const since = now - LIMIT_WINDOW_MS;
+export function claimSend(db: Writer, text: OutboundText, now: number, limits: SendLimits): SendClaim {
+  return transact(db, (tx): SendClaim => {
+    const since = now - limits.windowMs;
     if (countSends(tx, text.id, since, text.phone) >= limits.perNumberPerHour) {
       return { kind: "number_limit" };
     }
@@ -58,7 +70,7 @@ export function claimSend(db: Database, text: OutboundText, now: number, limits:
     if (total >= limits.globalPerHour) {
       const oldest = oldestCounted(tx, text.id, since, total - limits.globalPerHour);
       // Nothing to wait for means a limit of zero: look again in a window rather than in a hot loop.
-      return { kind: "global_limit", reopensAt: (oldest ?? now) + LIMIT_WINDOW_MS };
+      return { kind: "global_limit", reopensAt: (oldest ?? now) + limits.windowMs };
     }
     tx.update(outboundMessages).set({ sentAt: now }).where(eq(outboundMessages.id, text.id)).run();
     return { kind: "claimed" };

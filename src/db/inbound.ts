@@ -1,0 +1,80 @@
+import { eq } from "drizzle-orm";
+import type { Database } from "./client";
+import { addJob } from "./jobs";
+import { inboundMessages } from "./schema";
+import { prepared, transact, type Writer } from "./transaction";
+
+export type InboundMessage = typeof inboundMessages.$inferSelect;
+
+export type MediaItem = { url: string; contentType: string };
+
+export type NewInbound = { sid: string; phone: string; body: string; media: readonly MediaItem[] };
+
+/** The job that reads a text: one lane per number, so texts are read in the order they came. */
+export const INBOUND_JOB = "inbound";
+export const textLane = (phone: string): string => `text:${phone}`;
+
+const INSERT = `INSERT INTO inbound_messages (sid, phone, body, media, received_at, next_attempt_at)
+  VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (sid) DO NOTHING RETURNING id`;
+
+/** Stores a text once per MessageSid, with the job that will read it; false when Twilio sent it before. */
+export function storeInbound(tx: Writer, message: NewInbound, now: number): boolean {
+  const row = prepared(tx, INSERT).get(
+    message.sid,
+    message.phone,
+    message.body,
+    JSON.stringify(message.media),
+    now,
+  ) as { id: number } | null;
+  if (row === null) return false;
+  addJob(tx, { kind: INBOUND_JOB, lane: textLane(message.phone), payload: { messageId: row.id } }, now);
+  return true;
+}
+
+type Waiting = { message: NewInbound; resolve: (stored: boolean) => void; reject: (error: unknown) => void };
+
+/**
+ * Group commit for the webhook: the texts that arrive in one turn of the event loop are stored in one
+ * transaction, one fsync (synchronous=FULL), and each webhook answers only after that commit.
+ */
+export class InboxWriter {
+  #batch: Waiting[] = [];
+
+  constructor(
+    private readonly db: Database,
+    private readonly now: () => number,
+    /** Called once per commit that stored anything new. */
+    private readonly stored: () => void,
+  ) {}
+
+  store(message: NewInbound): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.#batch.push({ message, resolve, reject });
+      if (this.#batch.length === 1) setImmediate(() => this.#commit());
+    });
+  }
+
+  #commit(): void {
+    const batch = this.#batch;
+    this.#batch = [];
+    const now = this.now();
+    let results: boolean[];
+    try {
+      results = transact(this.db, (tx) => batch.map(({ message }) => storeInbound(tx, message, now)));
+    } catch (error) {
+      for (const waiting of batch) waiting.reject(error);
+      return;
+    }
+    batch.forEach((waiting, i) => waiting.resolve(results[i] === true));
+    if (results.includes(true)) this.stored();
+  }
+}
+
+export function getInbound(db: Writer, id: number): InboundMessage | undefined {
+  return db.select().from(inboundMessages).where(eq(inboundMessages.id, id)).get();
+}
+
+/** The record of what became of a text (the job holds the state; this is what the operator reads). */
+export function recordInboundOutcome(tx: Writer, id: number, outcome: string, postId: string | null = null): void {
+  tx.update(inboundMessages).set({ status: "done", outcome, postId }).where(eq(inboundMessages.id, id)).run();
+}

@@ -1,0 +1,180 @@
+import type { JobOutcome } from "./schema";
+import { prepared, type Writer } from "./transaction";
+
+/**
+ * Every statement of the job engine, and the only writes to `jobs`. Plain SQL that PostgreSQL also reads
+ * (the claim there adds FOR UPDATE SKIP LOCKED to its inner SELECT); lanes keep at most one job `pending`
+ * or `running` (the head), so claiming is a range read of the due index, however long the backlog.
+ */
+
+export type NewJob = {
+  kind: string;
+  /** Jobs of one lane run one at a time, oldest first; null runs as soon as it is due. */
+  lane: string | null;
+  payload?: unknown;
+  runAt?: number;
+  dedupeKey?: string;
+};
+
+export type JobRow = {
+  id: number;
+  kind: string;
+  lane: string | null;
+  payload: string;
+  createdAt: number;
+  startedAt: number;
+  attempts: number;
+  faults: number;
+};
+
+const UNFINISHED = "('waiting', 'pending', 'running')";
+
+const INSERT = `INSERT INTO jobs (kind, lane, dedupe_key, payload, state, run_at, created_at)
+  VALUES (?1, ?2, ?3, ?4, CASE WHEN ?2 IS NOT NULL AND EXISTS (
+    SELECT 1 FROM jobs WHERE lane = ?2 AND state IN ${UNFINISHED}) THEN 'waiting' ELSE 'pending' END, ?5, ?6)
+  ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`;
+
+/** Queues a job in the caller's transaction; null when its dedupe key was used before. */
+export function addJob(tx: Writer, job: NewJob, now: number): number | null {
+  const row = prepared(tx, INSERT).get(
+    job.kind,
+    job.lane,
+    job.dedupeKey ?? null,
+    JSON.stringify(job.payload ?? {}),
+    job.runAt ?? now,
+    now,
+  ) as { id: number } | null;
+  return row?.id ?? null;
+}
+
+const RECLAIM_EXPIRED = `UPDATE jobs SET state = 'pending', locked_by = NULL, locked_until = NULL
+  WHERE state = 'running' AND locked_until < ?1`;
+
+const CLAIM = `UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, ?1),
+    locked_by = ?2, locked_until = ?3
+  WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND run_at <= ?1 ORDER BY run_at, id LIMIT ?4)
+  RETURNING id, kind, lane, payload, created_at AS createdAt, started_at AS startedAt, attempts, faults`;
+
+/**
+ * Leases up to `limit` due jobs to `owner` until `until`, after freeing leases that ran out (their
+ * owner died or hung). Run inside `transact`, so two processes never lease the same job.
+ */
+export function claimJobs(tx: Writer, owner: string, now: number, until: number, limit: number): JobRow[] {
+  prepared(tx, RECLAIM_EXPIRED).run(now);
+  const rows = prepared(tx, CLAIM).all(now, owner, until, limit) as JobRow[];
+  return rows.sort((a, b) => a.id - b.id);
+}
+
+/** Keeps this process's leases alive while their jobs run. */
+export function renewLeases(tx: Writer, owner: string, until: number): void {
+  prepared(tx, "UPDATE jobs SET locked_until = ?2 WHERE state = 'running' AND locked_by = ?1").run(owner, until);
+}
+
+/** The owners that hold leases now: a restarted process frees those of its dead predecessors at once. */
+export function leaseOwners(tx: Writer): string[] {
+  const rows = prepared(tx, "SELECT DISTINCT locked_by AS owner FROM jobs WHERE state = 'running'").all() as {
+    owner: string | null;
+  }[];
+  return rows.flatMap((row) => (row.owner ? [row.owner] : []));
+}
+
+export function releaseLeasesOf(tx: Writer, owner: string): number {
+  return prepared(
+    tx,
+    "UPDATE jobs SET state = 'pending', locked_by = NULL, locked_until = NULL WHERE state = 'running' AND locked_by = ?1",
+  ).run(owner).changes;
+}
+
+const PROMOTE = `UPDATE jobs SET state = 'pending', run_at = MAX(run_at, ?2)
+  WHERE id = (SELECT MIN(id) FROM jobs WHERE lane = ?1 AND state = 'waiting')
+  AND NOT EXISTS (SELECT 1 FROM jobs WHERE lane = ?1 AND state IN ('pending', 'running'))`;
+
+function promoteNext(tx: Writer, lane: string | null, now: number): void {
+  if (lane !== null) prepared(tx, PROMOTE).run(lane, now);
+}
+
+export type Finish = {
+  state: "done" | "failed";
+  outcome: JobOutcome;
+  detail: string | null;
+  lastError: string | null;
+  erasePayload: boolean;
+};
+
+const FINISH = `UPDATE jobs SET state = ?3, outcome = ?4, detail = ?5, last_error = COALESCE(?6, last_error),
+    payload = CASE WHEN ?7 THEN '{}' ELSE payload END, finished_at = ?8, locked_by = NULL, locked_until = NULL,
+    lane = NULL
+  WHERE id = ?1 AND locked_by = ?2 AND state = 'running'`;
+
+/**
+ * Ends a leased job and lets its lane's next job go; false when the lease was lost (nothing changed).
+ * A finished job forgets its lane: lanes name phone numbers, and only unfinished work needs one.
+ */
+export function finishJob(tx: Writer, job: JobRow, owner: string, end: Finish, now: number): boolean {
+  const { changes } = prepared(tx, FINISH).run(
+    job.id,
+    owner,
+    end.state,
+    end.outcome,
+    end.detail,
+    end.lastError,
+    end.erasePayload ? 1 : 0,
+    now,
+  );
+  if (changes === 0) return false;
+  promoteNext(tx, job.lane, now);
+  return true;
+}
+
+const RESCHEDULE = `UPDATE jobs SET state = 'pending', run_at = ?3, last_error = ?4, faults = faults + ?5,
+    locked_by = NULL, locked_until = NULL
+  WHERE id = ?1 AND locked_by = ?2 AND state = 'running'`;
+
+/** Puts a leased job back to wait for `runAt`, still its lane's head; false when the lease was lost. */
+export function rescheduleJob(
+  tx: Writer,
+  job: JobRow,
+  owner: string,
+  retry: { runAt: number; lastError: string; fault: boolean },
+): boolean {
+  const result = prepared(tx, RESCHEDULE).run(job.id, owner, retry.runAt, retry.lastError, retry.fault ? 1 : 0);
+  return result.changes > 0;
+}
+
+export type QueuedJob = { id: number; kind: string; payload: string };
+
+/** The lane's jobs not yet started (a running one is past recall), oldest first. */
+export function queuedInLane(tx: Writer, lane: string): QueuedJob[] {
+  return prepared(
+    tx,
+    "SELECT id, kind, payload FROM jobs WHERE lane = ?1 AND state IN ('waiting', 'pending') ORDER BY id",
+  ).all(lane) as QueuedJob[];
+}
+
+/** Cancels jobs that have not started, in the caller's transaction, and lets the lane move on. */
+export function cancelJobs(tx: Writer, lane: string, ids: readonly number[], detail: string, now: number): number {
+  let cancelled = 0;
+  for (const id of ids) {
+    cancelled += prepared(
+      tx,
+      `UPDATE jobs SET state = 'done', outcome = 'cancelled', detail = ?3, payload = '{}', finished_at = ?4,
+        lane = NULL WHERE id = ?1 AND lane = ?2 AND state IN ('waiting', 'pending')`,
+    ).run(id, lane, detail, now).changes;
+  }
+  promoteNext(tx, lane, now);
+  return cancelled;
+}
+
+/** Jobs in each state, for health checks and benchmarks. */
+export function countJobs(tx: Writer): Record<string, number> {
+  const rows = prepared(tx, "SELECT state, count(*) AS n FROM jobs GROUP BY state").all() as {
+    state: string;
+    n: number;
+  }[];
+  return Object.fromEntries(rows.map((row) => [row.state, row.n]));
+}
+
+/** Deletes jobs finished before `before`; their rows hold no phone number or text, only counts for the operator. */
+export function pruneFinishedJobs(tx: Writer, before: number): number {
+  return prepared(tx, "DELETE FROM jobs WHERE state IN ('done', 'failed') AND finished_at < ?1").run(before).changes;
+}

@@ -1,0 +1,83 @@
+import type { Clock } from "./clock";
+import type { Cipher } from "./crypto/cipher";
+import type { Database } from "./db/client";
+import { INBOUND_JOB } from "./db/inbound";
+import { SMS_JOB } from "./db/outbound";
+import type { Logger } from "./log";
+import { Engine } from "./queue/engine";
+import { DEFAULT_POLICY, type RetryPolicy } from "./queue/policy";
+import { UNDO_JOB, undoJob } from "./sms/commands/account";
+import { POST_JOB, postJob } from "./sms/commands/post";
+import { REVOKE_JOB, revokeJob } from "./sms/commands/revoke";
+import type { StepDeps } from "./sms/commands/step";
+import { THREAD_JOB, threadJob } from "./sms/commands/thread";
+import type { SmsGateway } from "./sms/gateway";
+import { HOUSEKEEPING_JOB, housekeepingJob, THREAD_EXPIRY_JOB, threadExpiryJob } from "./sms/housekeeping";
+import { inboundJob } from "./sms/inbound-job";
+import { type Limits, resolveLimits } from "./sms/limits";
+import { sendJob } from "./sms/send-job";
+import type { XGateway } from "./x/gateway";
+import type { TokenKeeper } from "./x/tokens";
+
+/** How often open threads are checked for the 24-hour limit and old jobs pruned. */
+const HOUSEKEEPING_MS = 60_000;
+
+export type DeliveryDeps = {
+  db: Database;
+  x: XGateway;
+  sms: SmsGateway;
+  keeper: TokenKeeper;
+  cipher: Cipher;
+  clock: Clock;
+  logger: Logger;
+  publicUrl: string;
+  policy?: RetryPolicy;
+  /** The cost guard; anything left out takes its default. */
+  limits?: Partial<Limits>;
+  pollMs?: number;
+  concurrency?: number;
+  leaseMs?: number;
+  housekeepingMs?: number;
+};
+
+export type Delivery = {
+  /** Picks up unfinished work from the database (after a restart too) and keeps polling. */
+  start(): void;
+  /** Something was queued (a text stored, a reply queued by the OAuth callback): look now, not at the next poll. */
+  wake(): void;
+  /** Waits until nothing is in flight. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+  readonly engine: Engine;
+};
+
+/** The background worker: the engine with smstweet's job kinds. The database is the queue. */
+export function createDelivery(deps: DeliveryDeps): Delivery {
+  const limits = resolveLimits(deps.limits);
+  const steps: StepDeps = { ...deps, limits };
+  const engine = new Engine({
+    db: deps.db,
+    clock: deps.clock,
+    logger: deps.logger,
+    policy: deps.policy ?? DEFAULT_POLICY,
+    concurrency: deps.concurrency ?? 16,
+    pollMs: deps.pollMs ?? 500,
+    leaseMs: deps.leaseMs ?? 60_000,
+  })
+    .register(INBOUND_JOB, inboundJob(steps))
+    .register(POST_JOB, postJob(steps))
+    .register(THREAD_JOB, threadJob(steps))
+    .register(UNDO_JOB, undoJob(steps))
+    .register(REVOKE_JOB, revokeJob(deps))
+    .register(SMS_JOB, sendJob({ ...deps, limits }))
+    .register(THREAD_EXPIRY_JOB, threadExpiryJob(deps))
+    .register(HOUSEKEEPING_JOB, housekeepingJob(deps))
+    .schedule(HOUSEKEEPING_JOB, deps.housekeepingMs ?? HOUSEKEEPING_MS);
+  return {
+    engine,
+    start: () => engine.start(),
+    wake: () => engine.wake(),
+    idle: () => engine.idle(),
+    stop: () => engine.stop(),
+  };
+}

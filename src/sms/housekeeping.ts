@@ -1,0 +1,67 @@
+import { lt } from "drizzle-orm";
+import { pruneFinishedJobs, queuedInLane } from "../db/jobs";
+import { textLane } from "../db/inbound";
+import { addJob } from "../db/jobs";
+import { texters } from "../db/schema";
+import { transact } from "../db/transaction";
+import type { JobHandler, JobResult } from "../queue/types";
+import { type StepDeps } from "./commands/step";
+import { closeThread, THREAD_TTL_MS } from "./commands/thread";
+import { enqueueText } from "../db/outbound";
+import { replies } from "./replies";
+import { eq } from "drizzle-orm";
+
+export const HOUSEKEEPING_JOB = "housekeeping";
+export const THREAD_EXPIRY_JOB = "thread_expiry";
+
+/** Finished jobs are kept this long for the operator, then pruned. */
+export const DEFAULT_RETENTION_MS = 30 * 24 * 60 * 60_000;
+
+type ExpiryPayload = { phone: string };
+
+/**
+ * The periodic sweep: threads left open for a day get an expiry job in their number's text lane (so it
+ * cannot race a part arriving), and finished jobs past retention are pruned.
+ */
+export function housekeepingJob(deps: Pick<StepDeps, "db" | "clock">, retentionMs = DEFAULT_RETENTION_MS): JobHandler {
+  const { db, clock } = deps;
+  return {
+    async run(): Promise<JobResult> {
+      const now = clock.now();
+      const stale = db.select({ phone: texters.phone }).from(texters).where(lt(texters.threadOpenedAt, now - THREAD_TTL_MS)).all();
+      transact(db, (tx) => {
+        for (const { phone } of stale) {
+          const lane = textLane(phone);
+          if (queuedInLane(tx, lane).some((job) => job.kind === THREAD_EXPIRY_JOB)) continue;
+          addJob(tx, { kind: THREAD_EXPIRY_JOB, lane, payload: { phone } }, now);
+        }
+      });
+      const pruned = transact(db, (tx) => pruneFinishedJobs(tx, now - retentionMs));
+      return { kind: "done", detail: `threads:${stale.length} pruned:${pruned}` };
+    },
+  };
+}
+
+/** Discards a thread left open for a day, texting its owner; a no-op if it was closed meanwhile. */
+export function threadExpiryJob(deps: Pick<StepDeps, "db" | "clock">): JobHandler<ExpiryPayload> {
+  const { db, clock } = deps;
+  return {
+    async run(job): Promise<JobResult> {
+      const { phone } = job.payload;
+      const now = clock.now();
+      const texter = db.select({ openedAt: texters.threadOpenedAt }).from(texters).where(eq(texters.phone, phone)).get();
+      if (!texter || texter.openedAt === null || texter.openedAt >= now - THREAD_TTL_MS) {
+        return { kind: "done", detail: "still_fresh" };
+      }
+      return {
+        kind: "done",
+        detail: "expired",
+        write: (tx) => {
+          const parts = closeThread(tx, phone);
+          enqueueText(tx, { phone, body: replies.threadExpired(parts) }, now);
+        },
+      };
+    },
+    erasePayload: true,
+  };
+}
