@@ -54,13 +54,29 @@ export function parseOrigin(name: string, raw: string, problems: string[]): stri
   return url.origin;
 }
 
-export function parseKey(raw: string, problems: string[]): Uint8Array {
+export function parseKey(raw: string, problems: string[], name = "TOKEN_ENCRYPTION_KEY"): Uint8Array {
   if (raw === "") return new Uint8Array();
   const bytes = Buffer.from(raw, "base64");
   if (bytes.length !== 32 || !/^[A-Za-z0-9+/=_-]+$/.test(raw)) {
-    problems.push("TOKEN_ENCRYPTION_KEY must be 32 random bytes, base64 (openssl rand -base64 32)");
+    problems.push(`${name} must be 32 random bytes, base64 (openssl rand -base64 32)`);
   }
   return new Uint8Array(bytes);
+}
+
+/** The key before the last rotation: optional, and pointless (so refused) when it is the current key. */
+export function parsePreviousKey(
+  raw: string | undefined,
+  current: Uint8Array,
+  problems: string[],
+): Uint8Array | undefined {
+  if (raw === undefined) return undefined;
+  const key = parseKey(raw, problems, "TOKEN_ENCRYPTION_KEY_PREVIOUS");
+  if (key.byteLength === 32 && Buffer.from(key).equals(Buffer.from(current))) {
+    problems.push(
+      "TOKEN_ENCRYPTION_KEY_PREVIOUS is the same as TOKEN_ENCRYPTION_KEY: it must hold the key before the last rotation (or be unset)",
+    );
+  }
+  return key;
 }
 
 export function parseSender(

@@ -1,4 +1,13 @@
-import { isLoopback, parseCount, parseKey, parseOrigin, parsePort, parseSender, parseUrl } from "./config-values";
+import {
+  isLoopback,
+  parseCount,
+  parseKey,
+  parseOrigin,
+  parsePort,
+  parsePreviousKey,
+  parseSender,
+  parseUrl,
+} from "./config-values";
 import { PRODUCTION_DATABASE_PATH, sandboxConfig } from "./sandbox/config";
 import { loadSandboxKey } from "./sandbox/settings";
 
@@ -15,6 +24,8 @@ export type Config = Readonly<{
   databasePath: string;
   /** 32 raw bytes; AES-256-GCM key for X tokens at rest. */
   tokenEncryptionKey: Uint8Array;
+  /** 32 raw bytes; the key before the last rotation, which still decrypts. Never set in sandbox mode. */
+  previousTokenEncryptionKey?: Uint8Array;
   twilio: Readonly<{ accountSid: string; authToken: string; sender: TwilioSender; apiUrl: string }>;
   x: Readonly<{ clientId: string; clientSecret: string; apiUrl: string; authorizeUrl: string }>;
   logLevel: LogLevel;
@@ -120,6 +131,11 @@ function productionConfig(read: Reader, { port, logLevel, problems }: Common): M
     problems.push("PUBLIC_URL must be https (Twilio and X call it from the internet)");
   }
   const tokenEncryptionKey = parseKey(required("TOKEN_ENCRYPTION_KEY"), problems);
+  const previousTokenEncryptionKey = parsePreviousKey(
+    read("TOKEN_ENCRYPTION_KEY_PREVIOUS"),
+    tokenEncryptionKey,
+    problems,
+  );
 
   const accountSid = required("TWILIO_ACCOUNT_SID");
   if (accountSid && !/^AC[0-9a-fA-F]{32}$/.test(accountSid)) {
@@ -135,6 +151,7 @@ function productionConfig(read: Reader, { port, logLevel, problems }: Common): M
     publicUrl,
     databasePath: read("DATABASE_PATH") ?? PRODUCTION_DATABASE_PATH,
     tokenEncryptionKey,
+    ...(previousTokenEncryptionKey ? { previousTokenEncryptionKey } : {}),
     twilio: Object.freeze({
       accountSid,
       authToken,

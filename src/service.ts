@@ -33,7 +33,7 @@ export type Service = { app: ReturnType<typeof createApp>; delivery: Delivery; c
 
 /** Composes the HTTP app and the delivery worker over the same dependencies. */
 export async function createService(deps: ServiceDeps): Promise<Service> {
-  const cipher = await createCipher(deps.config.tokenEncryptionKey);
+  const cipher = await createCipher(deps.config.tokenEncryptionKey, deps.config.previousTokenEncryptionKey);
   const keeper = new TokenKeeper({ ...deps, cipher });
   const delivery = createDelivery({
     ...deps,

@@ -60,6 +60,36 @@ describe("parseConfig", () => {
     expect(result.problems).toHaveLength(6);
   });
 
+  it("should read the previous token key after a rotation, and leave it unset otherwise", () => {
+    const previous = Buffer.alloc(32, 9);
+    const rotated = parseConfig({ ...valid, TOKEN_ENCRYPTION_KEY_PREVIOUS: previous.toString("base64") });
+    if (!rotated.ok) throw new Error(rotated.problems.join("; "));
+    expect(rotated.config.previousTokenEncryptionKey).toEqual(new Uint8Array(previous));
+    const plain = parseConfig({ ...valid, TOKEN_ENCRYPTION_KEY_PREVIOUS: " " });
+    expect(plain.ok && plain.config.previousTokenEncryptionKey).toBeUndefined();
+  });
+
+  it("should report a malformed or unchanged previous key alongside every other problem", () => {
+    const malformed = parseConfig({
+      ...valid,
+      TOKEN_ENCRYPTION_KEY: "c2hvcnQ=",
+      TOKEN_ENCRYPTION_KEY_PREVIOUS: "not base64 at all!",
+      PORT: "-1",
+    });
+    expect(malformed.ok).toBe(false);
+    if (malformed.ok) return;
+    expect(malformed.problems).toHaveLength(3);
+    expect(malformed.problems.filter((p) => p.startsWith("TOKEN_ENCRYPTION_KEY_PREVIOUS "))).toHaveLength(1);
+    expect(malformed.problems.filter((p) => p.startsWith("TOKEN_ENCRYPTION_KEY "))).toHaveLength(1);
+
+    const unchanged = parseConfig({ ...valid, TOKEN_ENCRYPTION_KEY_PREVIOUS: KEY, LOG_LEVEL: "loud" });
+    expect(unchanged.ok).toBe(false);
+    if (unchanged.ok) return;
+    expect(unchanged.problems).toHaveLength(2);
+    expect(unchanged.problems.join("\n")).toContain("TOKEN_ENCRYPTION_KEY_PREVIOUS is the same as");
+    expect(unchanged.problems.join("\n")).not.toContain(KEY);
+  });
+
   it("should refuse a plain-http public URL except on loopback", () => {
     expect(parseConfig({ ...valid, PUBLIC_URL: "http://smstweet.example.org" }).ok).toBe(false);
     expect(parseConfig({ ...valid, PUBLIC_URL: "http://127.0.0.1:3000" }).ok).toBe(true);
@@ -159,6 +189,16 @@ describe("parseConfig in sandbox mode", () => {
     if (!forced.ok) expect(forced.problems.join("\n")).toContain("TWILIO_ACCOUNT_SID");
     const production = parseConfig(valid);
     expect(production.ok && production.config.mode).toBe("production");
+  });
+
+  it("should not use a previous token key in sandbox mode", () => {
+    const result = parseConfig(
+      { TOKEN_ENCRYPTION_KEY_PREVIOUS: Buffer.alloc(32, 9).toString("base64") },
+      { loadSandboxKey: fakeKey },
+    );
+    if (!result.ok) throw new Error(result.problems.join("; "));
+    expect(result.config.mode).toBe("sandbox");
+    expect(result.config.previousTokenEncryptionKey).toBeUndefined();
   });
 
   it("should keep sandbox data out of the production database file", () => {

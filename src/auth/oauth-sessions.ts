@@ -1,5 +1,5 @@
 import { and, eq, gt, lt } from "drizzle-orm";
-import type { Cipher } from "../crypto/cipher";
+import { type Cipher, DecryptionError } from "../crypto/cipher";
 import { sha256 } from "../crypto/random";
 import type { Database } from "../db/client";
 import { authLinks, oauthSessions } from "../db/schema";
@@ -28,7 +28,7 @@ export async function startOAuthSession(
 
 export type OAuthSession = { stateHash: string; codeVerifier: string; link: AuthLink };
 
-/** The live attempt for `state`, with the link it came from. */
+/** The live attempt for `state`, with the link it came from; null when there is none we can finish. */
 export async function findOAuthSession(
   db: Database,
   cipher: Cipher,
@@ -43,8 +43,15 @@ export async function findOAuthSession(
     .where(and(eq(oauthSessions.stateHash, stateHash), gt(oauthSessions.expiresAt, now)))
     .get();
   if (!row) return null;
-  const codeVerifier = await cipher.decrypt(row.oauth_sessions.codeVerifier, `pkce:${stateHash}`);
-  return { stateHash, codeVerifier, link: row.auth_links };
+  try {
+    const codeVerifier = await cipher.decrypt(row.oauth_sessions.codeVerifier, `pkce:${stateHash}`);
+    return { stateHash, codeVerifier, link: row.auth_links };
+  } catch (error) {
+    // Sealed under a key this process no longer has (a restart with a new TOKEN_ENCRYPTION_KEY mid
+    // sign-in): the attempt cannot finish, and the browser is told to start again like any stale one.
+    if (error instanceof DecryptionError) return null;
+    throw error;
+  }
 }
 
 export function endOAuthSession(tx: Writer, stateHash: string): void {

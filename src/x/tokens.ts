@@ -61,37 +61,41 @@ type StoredAccount = {
 
 type KeeperDeps = { db: Database; x: XGateway; cipher: Cipher; clock: Clock; logger: Logger };
 
+type TokenKind = "access" | "refresh";
+
+const DISCONNECTED: AccessOutcome = { kind: "disconnected" };
+
 /**
  * Hands out access tokens, refreshing them when due. X refresh tokens rotate (each works once),
  * so refreshes are single-flight per number and the new pair is stored before anyone uses it.
+ * Tokens still sealed under the previous key are sealed again under the current one when used.
  */
 export class TokenKeeper {
-  readonly #refreshing = new Map<string, Promise<AccessOutcome>>();
+  // Refreshes and re-encryptions share one slot per number: a re-encryption landing after a refresh
+  // read the row would make the refresh's conditional write miss, and the rotated pair would be lost.
+  readonly #inFlight = new Map<string, { kind: "refresh" | "reseal"; outcome: Promise<AccessOutcome> }>();
 
   constructor(private readonly deps: KeeperDeps) {}
 
   async access(phone: string): Promise<AccessOutcome> {
-    const pending = this.#refreshing.get(phone);
-    if (pending) return pending;
+    const pending = this.#inFlight.get(phone);
+    if (pending) return pending.outcome;
     const row = this.#row(phone);
-    if (!row) return { kind: "disconnected" };
-    if (row.tokenExpiresAt - this.deps.clock.now() > REFRESH_MARGIN_MS) {
-      const accessToken = await this.deps.cipher.decrypt(row.accessToken, tokenContext(phone, "access"));
-      return { kind: "ok", accessToken, handle: row.handle, userId: row.userId };
+    if (!row) return DISCONNECTED;
+    if (row.tokenExpiresAt - this.deps.clock.now() <= REFRESH_MARGIN_MS) return this.#refresh(phone);
+    const { cipher } = this.deps;
+    if (cipher.needsReencryption(row.accessToken) || cipher.needsReencryption(row.refreshToken)) {
+      return this.#claim(phone, "reseal", () => this.#reseal(phone, row));
     }
-    return this.#refresh(phone);
+    const accessToken = await this.#open(phone, row.accessToken, "access");
+    if (accessToken === null) return DISCONNECTED;
+    return { kind: "ok", accessToken, handle: row.handle, userId: row.userId };
   }
 
-  /** Both tokens in clear, for revoking them at X (LOGOUT, DELETE); null when none are stored. */
+  /** Both tokens in clear, for revoking them at X (LOGOUT, DELETE); null when none are stored or readable. */
   async tokensOf(phone: string): Promise<{ accessToken: string; refreshToken: string } | null> {
     const row = this.#row(phone);
-    if (!row) return null;
-    const { cipher } = this.deps;
-    const [accessToken, refreshToken] = await Promise.all([
-      cipher.decrypt(row.accessToken, tokenContext(phone, "access")),
-      cipher.decrypt(row.refreshToken, tokenContext(phone, "refresh")),
-    ]);
-    return { accessToken, refreshToken };
+    return row ? this.#openBoth(phone, row) : null;
   }
 
   /** After X answered 401 to `rejected`: refresh, unless another caller already replaced it. */
@@ -102,32 +106,126 @@ export class TokenKeeper {
   }
 
   #refresh(phone: string): Promise<AccessOutcome> {
-    const pending = this.#refreshing.get(phone);
-    if (pending) return pending;
-    const refresh = this.#doRefresh(phone).finally(() => this.#refreshing.delete(phone));
-    this.#refreshing.set(phone, refresh);
-    return refresh;
+    const pending = this.#inFlight.get(phone);
+    if (pending?.kind === "refresh") return pending.outcome;
+    // A re-encryption hands out the token X just rejected: wait for it, then refresh.
+    if (pending) {
+      return pending.outcome.then((outcome) => (outcome.kind === "ok" ? this.#refresh(phone) : outcome));
+    }
+    return this.#claim(phone, "refresh", () => this.#doRefresh(phone));
+  }
+
+  #claim(
+    phone: string,
+    kind: "refresh" | "reseal",
+    work: () => Promise<AccessOutcome>,
+  ): Promise<AccessOutcome> {
+    const outcome = work().finally(() => this.#inFlight.delete(phone));
+    this.#inFlight.set(phone, { kind, outcome });
+    return outcome;
   }
 
   async #doRefresh(phone: string): Promise<AccessOutcome> {
-    const { db, x, cipher, logger } = this.deps;
+    const { x, cipher, logger } = this.deps;
     const row = this.#row(phone);
-    if (!row) return { kind: "disconnected" };
-    const refreshToken = await cipher.decrypt(row.refreshToken, tokenContext(phone, "refresh"));
+    if (!row) return DISCONNECTED;
+    const refreshToken = await this.#open(phone, row.refreshToken, "refresh");
+    if (refreshToken === null) return DISCONNECTED;
     const outcome = await x.refresh(refreshToken);
     if (outcome.kind === "invalid_grant") {
       logger.warn("x.refresh_token_dead", { phone: maskPhone(phone) });
-      return { kind: "disconnected" };
+      return DISCONNECTED;
     }
     if (outcome.kind === "unavailable") return { kind: "unavailable", detail: outcome.detail };
     const sealed = await sealTokens(cipher, phone, outcome.tokens);
-    // Conditional on the old ciphertext: a reconnect that happened meanwhile must not be overwritten.
-    db.update(texters)
-      .set(sealed)
-      .where(and(eq(texters.phone, phone), eq(texters.refreshToken, row.refreshToken)))
-      .run();
+    await this.#storeRefreshed(phone, { ciphertext: row.refreshToken, plaintext: refreshToken }, sealed);
     logger.info("x.token_refreshed", { phone: maskPhone(phone) });
     return { kind: "ok", accessToken: outcome.tokens.accessToken, handle: row.handle, userId: row.userId };
+  }
+
+  /**
+   * Conditional on the old ciphertext: a reconnect that happened meanwhile must not be overwritten.
+   * Another process may only have re-encrypted the same refresh token, which is no reason to lose the
+   * rotated pair: then the write is retried against the new ciphertext.
+   */
+  async #storeRefreshed(
+    phone: string,
+    old: { ciphertext: string; plaintext: string },
+    sealed: SealedTokens,
+  ): Promise<void> {
+    const { db } = this.deps;
+    const write = (expected: string): boolean =>
+      db
+        .update(texters)
+        .set(sealed)
+        .where(and(eq(texters.phone, phone), eq(texters.refreshToken, expected)))
+        .returning({ phone: texters.phone })
+        .all().length > 0;
+    if (write(old.ciphertext)) return;
+    const now = this.#row(phone);
+    if (!now) return;
+    if ((await this.#decrypt(phone, now.refreshToken, "refresh")) === old.plaintext) write(now.refreshToken);
+  }
+
+  /** Seals both tokens again under the current key, so that the previous key can be retired. */
+  async #reseal(phone: string, row: StoredAccount): Promise<AccessOutcome> {
+    const { db, cipher, logger } = this.deps;
+    const tokens = await this.#openBoth(phone, row);
+    if (!tokens) return DISCONNECTED;
+    const sealed = await sealTokens(cipher, phone, { ...tokens, expiresAt: row.tokenExpiresAt });
+    // Conditional on the old ciphertexts, as a refresh is: a reconnect or refresh meanwhile wins.
+    const resealed = db
+      .update(texters)
+      .set(sealed)
+      .where(
+        and(
+          eq(texters.phone, phone),
+          eq(texters.accessToken, row.accessToken),
+          eq(texters.refreshToken, row.refreshToken),
+        ),
+      )
+      .returning({ phone: texters.phone })
+      .all();
+    if (resealed.length > 0) {
+      logger.info("x.tokens_reencrypted", { phone: maskPhone(phone), keyId: cipher.keyId });
+    }
+    return { kind: "ok", accessToken: tokens.accessToken, handle: row.handle, userId: row.userId };
+  }
+
+  async #openBoth(
+    phone: string,
+    row: StoredAccount,
+  ): Promise<{ accessToken: string; refreshToken: string } | null> {
+    const [accessToken, refreshToken] = await Promise.all([
+      this.#decrypt(phone, row.accessToken, "access"),
+      this.#decrypt(phone, row.refreshToken, "refresh"),
+    ]);
+    if (accessToken !== null && refreshToken !== null) return { accessToken, refreshToken };
+    this.#undecryptable(phone);
+    return null;
+  }
+
+  async #open(phone: string, ciphertext: string, kind: TokenKind): Promise<string | null> {
+    const plaintext = await this.#decrypt(phone, ciphertext, kind);
+    if (plaintext === null) this.#undecryptable(phone);
+    return plaintext;
+  }
+
+  /**
+   * Null when no configured key opens the token (TOKEN_ENCRYPTION_KEY changed or lost): that is a
+   * disconnection the texter can repair by reconnecting, not a fault to retry.
+   */
+  async #decrypt(phone: string, ciphertext: string, kind: TokenKind): Promise<string | null> {
+    try {
+      return await this.deps.cipher.decrypt(ciphertext, tokenContext(phone, kind));
+    } catch (error) {
+      if (error instanceof DecryptionError) return null;
+      throw error;
+    }
+  }
+
+  #undecryptable(phone: string): void {
+    this.deps.logger.warn("x.tokens_undecryptable", { phone: maskPhone(phone) });
   }
 
   #row(phone: string): StoredAccount | null {
@@ -151,6 +249,6 @@ export class TokenKeeper {
   }
 }
 
-function tokenContext(phone: string, kind: "access" | "refresh"): string {
+function tokenContext(phone: string, kind: TokenKind): string {
   return `x-${kind}:${phone}`;
 }

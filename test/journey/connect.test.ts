@@ -62,7 +62,7 @@ describe("connecting an X account", () => {
     );
     const row = svc.db.select().from(texters).where(eq(texters.phone, PHONE)).get();
     expect(row?.xHandle).toBe("alice");
-    expect(row?.accessToken).toStartWith("v1.");
+    expect(row?.accessToken).toStartWith("v2.");
     const issued = svc.x.standIn.issuedTokens("alice");
     expect(issued.length).toBeGreaterThan(0);
     svc.db.$client.run("PRAGMA wal_checkpoint(TRUNCATE)");

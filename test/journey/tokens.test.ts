@@ -40,7 +40,7 @@ describe("X tokens", () => {
     expect(livePosts(svc).map((p) => p.text)).toEqual(["part 1", "part 2", "part 3", "part 4", "part 5"]);
     expect(refreshes(svc)).toBe(1);
     const row = svc.db.select().from(texters).where(eq(texters.phone, PHONE)).get();
-    expect(row?.refreshToken).toStartWith("v1.");
+    expect(row?.refreshToken).toStartWith("v2.");
     await svc.text(PHONE, "still connected");
     expect(await svc.nthTextTo(PHONE, 8)).toStartWith("Posted:");
   });

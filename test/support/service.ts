@@ -41,14 +41,23 @@ export type TestService = {
   stop(options?: { cleanup?: boolean }): Promise<void>;
 };
 
-export function testConfig(overrides: { x: XHarness; twilio: TwilioFixture; databasePath: string }): Config {
+export function testConfig(overrides: {
+  x: XHarness;
+  twilio: TwilioFixture;
+  databasePath: string;
+  /** TOKEN_ENCRYPTION_KEY; TEST_KEY unless a test rotates or loses it. */
+  key?: Uint8Array | undefined;
+  /** TOKEN_ENCRYPTION_KEY_PREVIOUS. */
+  previousKey?: Uint8Array | undefined;
+}): Config {
   return Object.freeze({
     mode: "production",
     port: 0,
     host: "127.0.0.1",
     publicUrl: PUBLIC_URL,
     databasePath: overrides.databasePath,
-    tokenEncryptionKey: TEST_KEY,
+    tokenEncryptionKey: overrides.key ?? TEST_KEY,
+    ...(overrides.previousKey ? { previousTokenEncryptionKey: overrides.previousKey } : {}),
     twilio: Object.freeze({
       accountSid: overrides.twilio.accountSid,
       authToken: overrides.twilio.authToken,
@@ -80,13 +89,22 @@ export async function startTestService(
     pollMs?: number;
     housekeepingMs?: number;
     logger?: Logger;
+    /** TOKEN_ENCRYPTION_KEY and TOKEN_ENCRYPTION_KEY_PREVIOUS; restart on the same `dbPath` to rotate. */
+    key?: Uint8Array;
+    previousKey?: Uint8Array;
   } = {},
 ): Promise<TestService> {
   const x = options.x ?? (await startX(options.clock ? { clock: options.clock } : {}));
   const twilio = options.twilio ?? startTwilio();
   const dbPath = options.dbPath ?? join(mkdtempSync(join(tmpdir(), "smstweet-")), "test.db");
   const db = openDatabase(dbPath);
-  const config = testConfig({ x, twilio, databasePath: dbPath });
+  const config = testConfig({
+    x,
+    twilio,
+    databasePath: dbPath,
+    key: options.key,
+    previousKey: options.previousKey,
+  });
   const service = await createService({
     config,
     db,
