@@ -99,11 +99,13 @@ export type Finish = {
   detail: string | null;
   lastError: string | null;
   erasePayload: boolean;
+  /** The attempt that ended it was a fault: counted like the ones before it. */
+  fault?: boolean;
 };
 
 const FINISH = `UPDATE jobs SET state = ?3, outcome = ?4, detail = ?5, last_error = COALESCE(?6, last_error),
     payload = CASE WHEN ?7 THEN '{}' ELSE payload END, finished_at = ?8, locked_by = NULL, locked_until = NULL,
-    lane = NULL
+    lane = NULL, faults = faults + ?9
   WHERE id = ?1 AND locked_by = ?2 AND state = 'running'`;
 
 /**
@@ -120,6 +122,7 @@ export function finishJob(tx: Writer, job: JobRow, owner: string, end: Finish, n
     end.lastError,
     end.erasePayload ? 1 : 0,
     now,
+    end.fault ? 1 : 0,
   );
   if (changes === 0) return false;
   promoteNext(tx, job.lane, now);

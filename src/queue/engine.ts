@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import type { Clock } from "../clock";
 import type { Database } from "../db/client";
@@ -235,6 +236,7 @@ export class Engine {
           detail: null,
           lastError: decision.reason,
           erasePayload: !!handler.erasePayload,
+          fault: decision.fault,
         } as const;
         if (!finishJob(tx, row, this.owner, failed, now)) throw new LeaseLost();
         logger.error("queue.failed", { ...fields, reason: decision.reason });
@@ -302,9 +304,14 @@ function pidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+  // A killed child its parent has not reaped yet still answers signal 0: a zombie runs nothing.
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return true;
   }
 }
 

@@ -111,6 +111,7 @@ describe("a crash while posts are in flight", () => {
       expect(app.output()).not.toContain("crash test");
       for (const phone of PHONES) expect(app.output()).not.toContain(phone.slice(2));
     } finally {
+      if (process.env.DEBUG_CRASH) console.log(app.output());
       app.process.kill("SIGTERM");
       await app.process.exited;
     }

@@ -1,0 +1,183 @@
+import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { systemClock } from "../../src/clock";
+import { type Database, openDatabase } from "../../src/db/client";
+import { addJob } from "../../src/db/jobs";
+import { transact } from "../../src/db/transaction";
+import { silentLogger } from "../../src/log";
+import { Engine, type EngineOptions } from "../../src/queue/engine";
+import type { RetryPolicy } from "../../src/queue/policy";
+import type { JobHandler } from "../../src/queue/types";
+import { jobsOfKind } from "../support/jobs";
+import { waitFor } from "../support/wait";
+
+setDefaultTimeout(20_000);
+
+const POLICY: RetryPolicy = { baseMs: 20, maxMs: 200, giveUpAfterMs: 60 * 60_000, maxFaults: 3 };
+const dirs: string[] = [];
+const engines: Engine[] = [];
+afterEach(async () => {
+  for (const engine of engines.splice(0)) await engine.stop();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDatabasePath(): string {
+  const dir = mkdtempSync(join(tmpdir(), "smstweet-engine-"));
+  dirs.push(dir);
+  return join(dir, "jobs.db");
+}
+
+function engineOn(db: Database, options: Partial<EngineOptions> = {}): Engine {
+  const engine = new Engine({
+    db,
+    clock: systemClock,
+    logger: silentLogger,
+    policy: POLICY,
+    concurrency: 8,
+    pollMs: 20,
+    leaseMs: 5_000,
+    ...options,
+  });
+  engines.push(engine);
+  return engine;
+}
+
+const queue = (db: Database, kind: string, lane: string | null, payload: unknown = {}): number | null =>
+  transact(db, (tx) => addJob(tx, { kind, lane, payload }, Date.now()));
+
+/** A handler that records when each job starts and ends, taking `ms` (a real await: lanes interleave). */
+function recorder(ms = 5) {
+  const runs: { id: number; lane: string | null; n: number; start: number; end: number }[] = [];
+  const handler: JobHandler<{ n: number }> = {
+    async run(job) {
+      const start = performance.now();
+      await Bun.sleep(ms);
+      runs.push({ id: job.id, lane: job.lane, n: job.payload.n, start, end: performance.now() });
+      return { kind: "done", detail: "ok" };
+    },
+  };
+  return { runs, handler };
+}
+
+function overlapsWithinLane(runs: ReturnType<typeof recorder>["runs"]): boolean {
+  return runs.some((a) => runs.some((b) => a !== b && a.lane === b.lane && a.start < b.end && b.start < a.end));
+}
+
+describe("the job engine", () => {
+  it("should run one lane's jobs one at a time in order, and lanes side by side", async () => {
+    const db = openDatabase(tempDatabasePath());
+    const { runs, handler } = recorder(10);
+    for (let n = 0; n < 30; n++) queue(db, "work", `lane-${n % 3}`, { n });
+    engineOn(db).register("work", handler).start();
+    await waitFor(() => runs.length === 30, "every job to run");
+    expect(overlapsWithinLane(runs)).toBe(false);
+    for (const lane of ["lane-0", "lane-1", "lane-2"]) {
+      const order = runs.filter((r) => r.lane === lane).map((r) => r.n);
+      expect(order).toEqual(order.toSorted((a, b) => a - b));
+    }
+    // Lanes ran concurrently: some run of one lane overlapped a run of another.
+    expect(runs.some((a) => runs.some((b) => a.lane !== b.lane && a.start < b.end && b.start < a.end))).toBe(true);
+  });
+
+  it("should never let two engines on one database file work the same job or the same lane at once", async () => {
+    const path = tempDatabasePath();
+    const first = openDatabase(path);
+    const second = openDatabase(path);
+    const { runs, handler } = recorder(2);
+    for (let n = 0; n < 300; n++) queue(first, "work", `lane-${n % 10}`, { n });
+    engineOn(first).register("work", handler).start();
+    engineOn(second).register("work", handler).start();
+    await waitFor(() => runs.length >= 300, "every job to run");
+    await Promise.all(engines.map((e) => e.idle()));
+    expect(runs).toHaveLength(300);
+    expect(new Set(runs.map((r) => r.id)).size).toBe(300);
+    expect(overlapsWithinLane(runs)).toBe(false);
+  });
+
+  it("should back off a job that keeps throwing, then fail it and call its give-up hook once", async () => {
+    const db = openDatabase(tempDatabasePath());
+    const starts: number[] = [];
+    const gaveUp: string[] = [];
+    engineOn(db)
+      .register("broken", {
+        async run() {
+          starts.push(Date.now());
+          throw new TypeError("cannot read properties of undefined");
+        },
+        onGiveUp: (_job, giveUp) => void gaveUp.push(giveUp.cause),
+      })
+      .start();
+    queue(db, "broken", "lane");
+    await waitFor(() => jobsOfKind(db, "broken")[0]?.state === "failed", "the job to fail");
+    const [job] = jobsOfKind(db, "broken");
+    expect(job).toMatchObject({ attempts: 3, faults: 3 });
+    expect(job?.lastError).toContain("TypeError: cannot read properties of undefined");
+    expect(gaveUp).toEqual(["faults"]);
+    const gaps = starts.slice(1).map((t, i) => t - (starts[i] ?? 0));
+    expect(gaps.every((gap) => gap >= 10)).toBe(true);
+  });
+
+  it("should let a lane's next job run after the one before it failed", async () => {
+    const db = openDatabase(tempDatabasePath());
+    const { runs, handler } = recorder(1);
+    engineOn(db)
+      .register("broken", { run: async () => ({ kind: "fault", reason: "unreadable" }) })
+      .register("work", handler)
+      .start();
+    queue(db, "broken", "lane");
+    queue(db, "work", "lane", { n: 1 });
+    await waitFor(() => runs.length === 1, "the job behind the failed one");
+    expect(jobsOfKind(db, "broken")[0]?.state).toBe("failed");
+  });
+
+  it("should resume a job whose owner died on this host at once, and another host's only when its lease runs out", async () => {
+    const db = openDatabase(tempDatabasePath());
+    const { runs, handler } = recorder(1);
+    const now = Date.now();
+    const dead = queue(db, "work", "a", { n: 1 }) ?? 0;
+    const remote = queue(db, "work", "b", { n: 2 }) ?? 0;
+    db.$client.run(
+      "UPDATE jobs SET state = 'running', attempts = 1, locked_by = ?1, locked_until = ?2 WHERE id = ?3",
+      [`${hostname()}/999999999/dead`, now + 3_600_000, dead],
+    );
+    db.$client.run(
+      "UPDATE jobs SET state = 'running', attempts = 1, locked_by = ?1, locked_until = ?2 WHERE id = ?3",
+      ["another-host/1/alive", now + 400, remote],
+    );
+    engineOn(db).register("work", handler).start();
+    await waitFor(() => runs.length === 1, "the dead owner's job");
+    expect(runs[0]?.id).toBe(dead);
+    await waitFor(() => runs.length === 2, "the other host's job after its lease");
+    expect(runs[1]?.id).toBe(remote);
+    expect(Date.now()).toBeGreaterThanOrEqual(now + 400);
+  });
+
+  it("should keep results through a full disk and commit them once the disk has room, running nothing twice", async () => {
+    const db = openDatabase(tempDatabasePath());
+    let runsOfJob = 0;
+    engineOn(db)
+      .register("big", {
+        async run() {
+          runsOfJob++;
+          return {
+            kind: "done",
+            detail: "ok",
+            write: (tx) => tx.$client.run("INSERT INTO ballast VALUES (zeroblob(400000))"),
+          };
+        },
+      })
+      .start();
+    db.$client.run("CREATE TABLE ballast (b BLOB)");
+    const pages = (db.$client.query("PRAGMA page_count").get() as { page_count: number }).page_count;
+    db.$client.run(`PRAGMA max_page_count = ${pages + 2}`);
+    queue(db, "big", "lane");
+    await waitFor(() => runsOfJob === 1, "the job to run");
+    await Bun.sleep(0);
+    expect(jobsOfKind(db, "big")[0]?.state).toBe("running");
+    db.$client.run("PRAGMA max_page_count = 1073741823");
+    await waitFor(() => jobsOfKind(db, "big")[0]?.state === "done", "the commit once there is room");
+    expect(runsOfJob).toBe(1);
+  });
+});
