@@ -9,7 +9,9 @@ export type TexterCall<T> =
   /** No usable tokens (never connected, or the refresh token died): a new consent is needed. */
   | { kind: "disconnected" }
   /** Try again at `retryAt` (epoch ms) or, when null, after the usual backoff. */
-  | { kind: "retry"; retryAt: number | null; detail: string };
+  | { kind: "retry"; retryAt: number | null; detail: string }
+  /** X answered something unreadable: the call may or may not have taken effect. */
+  | { kind: "unreadable"; detail: string };
 
 /**
  * Runs `work` with the texter's access token, refreshing it once if X rejects it.
@@ -35,6 +37,8 @@ export async function asTexter<T>(
         return { kind: "retry", retryAt: outcome.retryAt, detail: "rate limited" };
       case "unavailable":
         return { kind: "retry", retryAt: null, detail: outcome.detail };
+      case "unreadable":
+        return { kind: "unreadable", detail: outcome.detail };
       case "unauthorized":
         // A fresh token that is still refused means X no longer honours this grant.
         if (attempt > 0) return { kind: "disconnected" };

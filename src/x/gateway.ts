@@ -37,14 +37,29 @@ export type XOutcome<T> =
   /** 429: try again at `retryAt` (epoch ms, from `x-rate-limit-reset`). */
   | { kind: "rate_limited"; retryAt: number }
   /** 5xx, timeout or network failure: try again later. */
-  | { kind: "unavailable"; detail: string };
+  | { kind: "unavailable"; detail: string }
+  /**
+   * X answered, but the answer cannot be read (an HTML page, `{}`, a redirect, an empty or non-JSON body):
+   * the request may or may not have taken effect.
+   */
+  | { kind: "unreadable"; detail: string };
 
 /** Outcomes of the token endpoint (code exchange, refresh). */
 export type TokenOutcome =
   | { kind: "ok"; tokens: XTokens }
   /** The code or refresh token is dead (used, revoked, expired): only a new consent helps. */
   | { kind: "invalid_grant"; detail: string }
+  /** Outage, network failure, or an answer that cannot be read. */
   | { kind: "unavailable"; detail: string };
+
+/** One of the user's posts, as the timeline lists it. */
+export type RecentPost = {
+  id: string;
+  text: string;
+  /** Epoch ms, whole seconds (X keeps no finer time). */
+  createdAt: number;
+  mediaCount: number;
+};
 
 export type PostRequest = {
   text: string;
@@ -62,8 +77,11 @@ export interface XGateway {
   me(accessToken: string): Promise<XOutcome<XUser>>;
   post(accessToken: string, request: PostRequest): Promise<XOutcome<{ id: string }>>;
   deletePost(accessToken: string, id: string): Promise<XOutcome<null>>;
-  /** The user's latest posts, newest first: finds a post whose creation answer was lost. */
-  recentPosts(accessToken: string, userId: string): Promise<XOutcome<{ id: string; text: string }[]>>;
+  /**
+   * The user's latest posts, newest first, made at or after `since` (epoch ms, rounded down to the second:
+   * X's `start_time` is second-granular) when given: finds a post whose creation answer was lost.
+   */
+  recentPosts(accessToken: string, userId: string, since?: number): Promise<XOutcome<RecentPost[]>>;
   uploadMedia(accessToken: string, bytes: Uint8Array, mimeType: string): Promise<XOutcome<string>>;
 }
 

@@ -66,6 +66,8 @@ export async function undo(step: Step): Promise<void> {
       return sendLink(step, true);
     case "retry":
       return retryLater(step, result.retryAt, result.detail);
+    case "unreadable":
+      return retryLater(step, null, result.detail);
   }
 }
 

@@ -46,6 +46,8 @@ export async function publish(
         found.kind === "ok" ? found.value.find((post) => sameText(post.text, draft.text)) : undefined;
       return match ? { kind: "posted", id: match.id, handle } : { kind: "posted_unknown", handle };
     }
+    case "unreadable":
+      return { kind: "retry", retryAt: null, detail: result.detail };
     default:
       return result;
   }
