@@ -1,7 +1,12 @@
 import twilio from "twilio";
-import type { SendOutcome, SmsGateway } from "./gateway";
+import { findSent } from "./find-sent";
+import type { SmsGateway } from "./gateway";
+import { messageSid } from "./twilio-answer";
 import { TwilioEndpointClient } from "./twilio-endpoint";
+import { sendFailure, TwilioClientError } from "./twilio-failure";
 import { fetchTwilioMedia } from "./twilio-media";
+
+export { TwilioClientError } from "./twilio-failure";
 
 export type TwilioSender = { phoneNumber: string } | { messagingServiceSid: string };
 
@@ -16,13 +21,7 @@ export type TwilioSmsOptions = {
   timeoutMs?: number;
 };
 
-/** A failure that is neither Twilio's answer nor the network: a bug or a broken setup. */
-export class TwilioClientError extends Error {
-  override name = "TwilioClientError";
-}
-
 const DEFAULT_TIMEOUT_MS = 10_000;
-const OPTED_OUT = 21610;
 
 /** The SmsGateway over the official twilio client, pointed at `apiUrl`. */
 export function createTwilioSms(options: TwilioSmsOptions): SmsGateway {
@@ -44,36 +43,13 @@ export function createTwilioSms(options: TwilioSmsOptions): SmsGateway {
     async send(to, body) {
       try {
         const message = await client.messages.create({ to, body, ...sender });
-        return { kind: "sent", sid: message.sid };
+        // A 2xx is acceptance whatever its body: a `{}` still means Twilio has the message.
+        return { kind: "sent", sid: messageSid(message.sid) };
       } catch (error) {
         return sendFailure(error);
       }
     },
+    findSent: (to, body, since) => findSent(client, to, body, since),
     fetchMedia: (url) => fetchTwilioMedia(url, { ...options, timeoutMs }),
   };
-}
-
-/** Maps what the twilio client throws onto the outcomes the outbox acts on. */
-export function sendFailure(error: unknown): SendOutcome {
-  if (error instanceof twilio.RestException) {
-    const detail = maskNumbers(`Twilio ${error.status}: ${error.message}`);
-    if (error.code === OPTED_OUT) return { kind: "opted_out" };
-    if (error.status === 408 || error.status === 429 || error.status >= 500 || error.status < 400) {
-      return { kind: "unavailable", detail };
-    }
-    return { kind: "rejected", code: error.code ?? null, detail };
-  }
-  // axios (inside twilio) raises these for timeouts, refused connections and TLS failures.
-  if (isAxiosError(error))
-    return { kind: "unavailable", detail: maskNumbers(`${error.code ?? "network"}: ${error.message}`) };
-  throw new TwilioClientError("unexpected failure from the twilio client", { cause: error });
-}
-
-function isAxiosError(error: unknown): error is Error & { code?: string } {
-  return error instanceof Error && (error as { isAxiosError?: unknown }).isAxiosError === true;
-}
-
-// Twilio echoes the recipient in some messages (21211 "The 'To' number +1555... is not valid"); details get logged.
-function maskNumbers(text: string): string {
-  return text.replace(/\+?\d{6,}/g, (digits) => `••••${digits.slice(-4)}`);
 }

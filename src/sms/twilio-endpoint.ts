@@ -2,12 +2,14 @@ import tls from "node:tls";
 import twilio from "twilio";
 import type RequestClient from "twilio/lib/base/RequestClient";
 import type Response from "twilio/lib/http/response";
+import { checkReadable } from "./twilio-answer";
 
 export type TwilioEndpointOptions = { apiUrl: string; ca?: string | undefined; timeoutMs: number };
 
 /**
  * twilio hardcodes https://api.twilio.com (and rewrites hostnames for edges and regions); `TWILIO_API_URL`
- * must win over all of that, so every request is re-based onto `apiUrl` at the last moment.
+ * must win over all of that, so every request is re-based onto `apiUrl` at the last moment. Answers are
+ * checked here too, where the status is still known (see `checkReadable`).
  */
 export class TwilioEndpointClient extends twilio.RequestClient {
   readonly #base: string;
@@ -21,8 +23,10 @@ export class TwilioEndpointClient extends twilio.RequestClient {
     this.#base = trimSlash(options.apiUrl);
   }
 
-  override request<TData>(opts: RequestClient.RequestOptions<TData>): Promise<Response<TData>> {
-    return super.request({ ...opts, uri: rebase(opts.uri, this.#base) });
+  override async request<TData>(opts: RequestClient.RequestOptions<TData>): Promise<Response<TData>> {
+    const response = await super.request({ ...opts, uri: rebase(opts.uri, this.#base) });
+    checkReadable(response);
+    return response;
   }
 }
 

@@ -10,7 +10,7 @@ export type TexterCall<T> =
   | { kind: "disconnected" }
   /** Try again at `retryAt` (epoch ms) or, when null, after the usual backoff. */
   | { kind: "retry"; retryAt: number | null; detail: string }
-  /** X answered something unreadable: whatever was asked may or may not have happened. */
+  /** X answered something unreadable: the call may or may not have taken effect. */
   | { kind: "unreadable"; detail: string };
 
 /**
@@ -38,7 +38,7 @@ export async function asTexter<T>(
       case "unavailable":
         return { kind: "retry", retryAt: null, detail: outcome.detail };
       case "unreadable":
-        return outcome;
+        return { kind: "unreadable", detail: outcome.detail };
       case "unauthorized":
         // A fresh token that is still refused means X no longer honours this grant.
         if (attempt > 0) return { kind: "disconnected" };

@@ -1,6 +1,16 @@
 import type { Agent } from "node:https";
 import { type IClientSettings, type SendTweetV2Params, TwitterApi } from "twitter-api-v2";
 import { type Clock, systemClock } from "../clock";
+import { answerCheckPlugin } from "./answer-plugin";
+import {
+  type Read,
+  readAnything,
+  readDeleted,
+  readMediaId,
+  readPostId,
+  readTimeline,
+  readUser,
+} from "./answers";
 import { endpointPlugin } from "./endpoint-plugin";
 import { type CallKind, toFailure, toTokenFailure, XGatewayError } from "./errors";
 import { type PostRequest, type TokenOutcome, X_SCOPES, type XGateway, type XOutcome } from "./gateway";
@@ -28,7 +38,11 @@ type TokenResult = { accessToken: string; refreshToken?: string; expiresIn: numb
 export function createXGateway(options: XGatewayOptions): XGateway {
   const clock = options.clock ?? systemClock;
   const settings: Partial<IClientSettings> = {
-    plugins: [endpointPlugin(options.apiUrl), timeoutPlugin(options.timeoutMs ?? 10_000)],
+    plugins: [
+      endpointPlugin(options.apiUrl),
+      timeoutPlugin(options.timeoutMs ?? 10_000),
+      answerCheckPlugin(),
+    ],
     ...(options.httpAgent ? { httpAgent: options.httpAgent } : {}),
   };
   const appClient = new TwitterApi(
@@ -37,12 +51,20 @@ export function createXGateway(options: XGatewayOptions): XGateway {
   );
   const userClient = (accessToken: string): TwitterApi => new TwitterApi(accessToken, settings);
 
-  const call = async <T>(work: () => Promise<T>, kind: CallKind = "api"): Promise<XOutcome<T>> => {
+  /** Runs one library call and reads its answer; whatever X does, the result is an outcome. */
+  const call = async <T>(
+    work: () => Promise<unknown>,
+    read: (answer: unknown) => Read<T>,
+    kind: CallKind = "api",
+  ): Promise<XOutcome<T>> => {
+    let answer: unknown;
     try {
-      return { kind: "ok", value: await work() };
+      answer = await work();
     } catch (error) {
       return toFailure(error, clock.now(), kind);
     }
+    const value = read(answer);
+    return value.ok ? { kind: "ok", value: value.value } : { kind: "unreadable", detail: value.detail };
   };
 
   const tokens = async (work: () => Promise<TokenResult>): Promise<TokenOutcome> => {
@@ -51,6 +73,12 @@ export function createXGateway(options: XGatewayOptions): XGateway {
       result = await work();
     } catch (error) {
       return toTokenFailure(error);
+    }
+    if (!Number.isFinite(result.expiresIn) || result.expiresIn <= 0 || result.accessToken === "") {
+      return {
+        kind: "unavailable",
+        detail: "X answered a token without a usable access_token or expires_in",
+      };
     }
     if (!result.refreshToken)
       throw new XGatewayError("X issued no refresh token: is offline.access in scope?");
@@ -76,43 +104,52 @@ export function createXGateway(options: XGatewayOptions): XGateway {
     exchangeCode: (code, codeVerifier, redirectUri) =>
       tokens(() => appClient.loginWithOAuth2({ code, codeVerifier, redirectUri })),
     refresh: (refreshToken) => tokens(() => appClient.refreshOAuth2Token(refreshToken)),
-    revoke: (token) =>
-      call(async () => {
-        await appClient.revokeOAuth2Token(token);
-        return null;
-      }),
-    me: (accessToken) =>
-      call(async () => {
-        const { data } = await userClient(accessToken).v2.me();
-        return { id: data.id, username: data.username };
-      }),
+    revoke: (token) => call(() => appClient.revokeOAuth2Token(token), readAnything),
+    me: (accessToken) => call(() => userClient(accessToken).v2.me(), readUser),
     post: async (accessToken, request) => {
       if ((request.mediaIds?.length ?? 0) > 4) {
         return { kind: "refused", reason: "media", detail: "X takes at most 4 media per post" };
       }
-      return call(async () => {
-        const { data } = await userClient(accessToken).v2.tweet(tweetPayload(request));
-        return { id: data.id };
-      });
+      return call(() => userClient(accessToken).v2.tweet(tweetPayload(request)), readPostId);
     },
-    deletePost: (accessToken, id) =>
-      call(async () => {
-        const { data } = await userClient(accessToken).v2.deleteTweet(id);
-        if (!data.deleted) throw new XGatewayError("X answered deleted: false");
-        return null;
-      }),
-    recentPosts: (accessToken, userId) =>
-      call(async () => {
-        const timeline = await userClient(accessToken).v2.userTimeline(userId, { max_results: 10 });
-        return timeline.tweets.map((tweet) => ({ id: tweet.id, text: tweet.text }));
-      }),
+    deletePost: async (accessToken, id) => {
+      const outcome = await call(() => userClient(accessToken).v2.deleteTweet(id), readDeleted);
+      if (outcome.kind !== "ok") return outcome;
+      if (!outcome.value) throw new XGatewayError("X answered deleted: false");
+      return { kind: "ok", value: null };
+    },
+    // The raw GET, not v2.userTimeline: its paginator turns an unreadable answer into an empty timeline,
+    // which would read as "not posted" and post twice.
+    recentPosts: (accessToken, userId, since) =>
+      call(
+        () =>
+          userClient(accessToken).v2.get("users/:id/tweets", timelineQuery(since), {
+            params: { id: userId },
+          }),
+        readTimeline,
+      ),
     uploadMedia: (accessToken, bytes, mimeType) =>
       call(
         () =>
           userClient(accessToken).v2.uploadMedia(Buffer.from(bytes), { media_type: mimeType as MimeType }),
+        readMediaId,
         "media",
       ),
   };
+}
+
+/** Posts checked for a lost creation answer: the texter's latest, since the attempt began. */
+const RECENT_POSTS = 10;
+
+function timelineQuery(since: number | undefined): Record<string, string | number> {
+  const query: Record<string, string | number> = {
+    max_results: RECENT_POSTS,
+    "tweet.fields": "created_at,attachments",
+  };
+  // X takes whole seconds; rounding down keeps a post made in the same second as `since`.
+  if (since !== undefined)
+    query.start_time = new Date(Math.floor(since / 1000) * 1000).toISOString().replace(".000Z", "Z");
+  return query;
 }
 
 /** The library narrows media_type to its own enum; X is the judge of what it accepts. */

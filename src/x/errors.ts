@@ -9,6 +9,17 @@ export class XGatewayError extends Error {
   }
 }
 
+/**
+ * X answered in a form that cannot be read (not JSON, or without what the library needs). Thrown from the
+ * answer-check plugin so that it leaves twitter-api-v2 before the library trips over the answer itself.
+ */
+export class XUnreadableAnswer extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "XUnreadableAnswer";
+  }
+}
+
 export type Failure = Exclude<XOutcome<never>, { kind: "ok" }>;
 export type TokenFailure = Exclude<TokenOutcome, { kind: "ok" }>;
 
@@ -77,7 +88,25 @@ function networkFailure(error: unknown): { kind: "unavailable"; detail: string }
   return null;
 }
 
+/** A success status with a body that arrived whole but would not parse, or one the plugin refused. */
+function unreadable(error: unknown): { kind: "unreadable"; detail: string } | null {
+  if (error instanceof XUnreadableAnswer) return { kind: "unreadable", detail: error.message };
+  if (error instanceof ApiPartialResponseError) {
+    const response = error.response as { statusCode?: number; complete?: boolean } | undefined;
+    // An incomplete body is a connection cut short: a network failure, not an unreadable answer.
+    if (response?.complete === true && (response.statusCode ?? 500) < 400) {
+      return {
+        kind: "unreadable",
+        detail: `X answered ${response.statusCode} with JSON that does not parse`,
+      };
+    }
+  }
+  return null;
+}
+
 export function toFailure(error: unknown, now: number, kind: CallKind = "api"): Failure {
+  const garbled = unreadable(error);
+  if (garbled) return garbled;
   const network = networkFailure(error);
   if (network) return network;
   // twitter-api-v2 reports failed media processing (videos) as a plain Error, not an ApiResponseError.
@@ -96,6 +125,9 @@ export function toFailure(error: unknown, now: number, kind: CallKind = "api"): 
 
 /** The token endpoint speaks RFC 6749; twitter-api-v2's `isAuthError` is false for its 400s. */
 export function toTokenFailure(error: unknown): TokenFailure {
+  // Nothing about the grant can be learnt from an unreadable answer: try again later.
+  const garbled = unreadable(error);
+  if (garbled) return { kind: "unavailable", detail: garbled.detail };
   const network = networkFailure(error);
   if (network) return network;
   if (!(error instanceof ApiResponseError))

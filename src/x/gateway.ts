@@ -38,7 +38,10 @@ export type XOutcome<T> =
   | { kind: "rate_limited"; retryAt: number }
   /** 5xx, timeout or network failure: try again later. */
   | { kind: "unavailable"; detail: string }
-  /** X answered, but not in a form that can be read (HTML, `{}`, a redirect): it may have acted. */
+  /**
+   * X answered, but the answer cannot be read (an HTML page, `{}`, a redirect, an empty or non-JSON body):
+   * the request may or may not have taken effect.
+   */
   | { kind: "unreadable"; detail: string };
 
 /** Outcomes of the token endpoint (code exchange, refresh). */
@@ -46,10 +49,17 @@ export type TokenOutcome =
   | { kind: "ok"; tokens: XTokens }
   /** The code or refresh token is dead (used, revoked, expired): only a new consent helps. */
   | { kind: "invalid_grant"; detail: string }
+  /** Outage, network failure, or an answer that cannot be read. */
   | { kind: "unavailable"; detail: string };
 
-/** A post on the user's timeline, as far as finding a lost one of ours needs. */
-export type RecentPost = { id: string; text: string; createdAt: number; mediaCount: number };
+/** One of the user's posts, as the timeline lists it. */
+export type RecentPost = {
+  id: string;
+  text: string;
+  /** Epoch ms, whole seconds (X keeps no finer time). */
+  createdAt: number;
+  mediaCount: number;
+};
 
 export type PostRequest = {
   text: string;
@@ -67,7 +77,10 @@ export interface XGateway {
   me(accessToken: string): Promise<XOutcome<XUser>>;
   post(accessToken: string, request: PostRequest): Promise<XOutcome<{ id: string }>>;
   deletePost(accessToken: string, id: string): Promise<XOutcome<null>>;
-  /** The user's latest posts, newest first: finds a post whose creation answer was lost. */
+  /**
+   * The user's latest posts, newest first, made at or after `since` (epoch ms, rounded down to the second:
+   * X's `start_time` is second-granular) when given: finds a post whose creation answer was lost.
+   */
   recentPosts(accessToken: string, userId: string, since?: number): Promise<XOutcome<RecentPost[]>>;
   uploadMedia(accessToken: string, bytes: Uint8Array, mimeType: string): Promise<XOutcome<string>>;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import { createTwilioStandIn } from "../../src/sandbox/twilio";
+import { waitFor } from "../support/wait";
 
 const ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef";
 const AUTH_TOKEN = "stand-in-token";
@@ -173,5 +174,211 @@ describe("Twilio stand-in media", () => {
     expect(twilio.addMedia(new Uint8Array([1]), "image/gif")).toStartWith(
       `${ORIGIN}/sandbox/twilio/2010-04-01/`,
     );
+  });
+});
+
+describe("Twilio stand-in injected answers", () => {
+  const send = (twilio: ReturnType<typeof standIn>, body = "x"): Promise<Response> =>
+    twilio.handle(post({ To: "+1", From: "+2", Body: body }));
+
+  it("should answer raw faults verbatim: an HTML page, a bare OK, an empty 2xx and a redirect", async () => {
+    const twilio = standIn();
+    twilio.failNext({ status: 200, raw: { body: "<html>Gateway</html>", contentType: "text/html" } });
+    twilio.failNext({ status: 200, raw: { body: "OK", contentType: "text/plain" } });
+    twilio.failNext({ status: 201, raw: { body: "" } });
+    twilio.failNext({ status: 302, headers: { location: "https://www.twilio.com/login" } });
+
+    const answers = [];
+    for (let i = 0; i < 4; i++) {
+      const response = await send(twilio);
+      answers.push([response.status, response.headers.get("content-type"), await response.text()]);
+    }
+    expect(answers).toEqual([
+      [200, "text/html", "<html>Gateway</html>"],
+      [200, "text/plain", "OK"],
+      [201, null, ""],
+      [302, null, ""],
+    ]);
+    expect(twilio.messages()).toEqual([]);
+  });
+
+  it("should send the message for real, then answer with the fault, when afterHandling is set", async () => {
+    const twilio = standIn();
+    twilio.failNext({ status: 200, body: {}, afterHandling: true });
+
+    const response = await send(twilio, "taken");
+
+    expect(await response.json()).toEqual({});
+    expect(twilio.messages().map((message) => message.body)).toEqual(["taken"]);
+  });
+
+  it("should have sent the message before it holds Twilio's own answer for delayMs", async () => {
+    const twilio = standIn();
+    twilio.failNext({ delayMs: 500 });
+    let answered = false;
+    const pending = send(twilio, "held").then((response) => {
+      answered = true;
+      return response;
+    });
+
+    await waitFor(() => twilio.messages().length === 1, "the held message to be created");
+    expect(answered).toBe(false);
+    const response = await pending;
+    expect(response.status).toBe(201);
+    expect((await response.json()).sid).toBe(twilio.messages()[0]?.sid);
+  });
+
+  it("should hold a fault for delayMs without sending when afterHandling is not set", async () => {
+    const twilio = standIn();
+    twilio.failNext({ status: 503, delayMs: 20 });
+
+    expect((await send(twilio)).status).toBe(503);
+    expect(twilio.messages()).toEqual([]);
+  });
+
+  it("should keep list faults for the list endpoint and send faults for sends", async () => {
+    const twilio = standIn();
+    twilio.failNext({ endpoint: "list", status: 503 });
+
+    expect((await send(twilio)).status).toBe(201);
+    expect((await twilio.handle(list(""))).status).toBe(503);
+    expect((await twilio.handle(list(""))).status).toBe(200);
+  });
+});
+
+function list(query: string, authorization = auth()): Request {
+  return new Request(`${MESSAGES}?${query}`, { headers: { authorization } });
+}
+
+type Page = {
+  messages: Record<string, unknown>[];
+  end: number;
+  first_page_uri: string;
+  next_page_uri: string | null;
+  page: number;
+  page_size: number;
+  previous_page_uri: string | null;
+  start: number;
+  uri: string;
+};
+
+describe("Twilio stand-in Messages list", () => {
+  /** Three texts one and a half seconds apart from 2026-01-02 03:04:05.500 UTC, and one a day later. */
+  async function seeded(): Promise<ReturnType<typeof createTwilioStandIn>> {
+    let now = Date.UTC(2026, 0, 2, 3, 4, 5, 500);
+    const twilio = createTwilioStandIn({
+      accountSid: ACCOUNT_SID,
+      authToken: AUTH_TOKEN,
+      clock: { now: () => now },
+    });
+    for (const [to, body, at] of [
+      ["+1", "one", 0],
+      ["+3", "two", 1_500],
+      ["+1", "three", 3_000],
+      ["+1", "tomorrow", 86_400_000],
+    ] as const) {
+      now = Date.UTC(2026, 0, 2, 3, 4, 5, 500) + at;
+      await twilio.handle(post({ To: to, From: "+2", Body: body }));
+    }
+    return twilio;
+  }
+
+  async function bodies(twilio: ReturnType<typeof standIn>, query: string): Promise<string[]> {
+    const response = await twilio.handle(list(query));
+    expect(response.status).toBe(200);
+    return ((await response.json()) as Page).messages.map((message) => String(message.body));
+  }
+
+  it("should list the account's messages newest first in Twilio's page shape", async () => {
+    const twilio = await seeded();
+
+    const response = await twilio.handle(list("To=%2B1&PageSize=2"));
+    const page = (await response.json()) as Page;
+
+    const path = `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`;
+    expect(page).toEqual({
+      messages: [expect.objectContaining({ body: "tomorrow" }), expect.objectContaining({ body: "three" })],
+      end: 1,
+      first_page_uri: `${path}?To=%2B1&PageSize=2&Page=0`,
+      next_page_uri: `${path}?To=%2B1&PageSize=2&Page=1&PageToken=PASM1`,
+      page: 0,
+      page_size: 2,
+      previous_page_uri: null,
+      start: 0,
+      uri: `${path}?To=%2B1&PageSize=2&Page=0`,
+    });
+    expect(page.messages[1]).toMatchObject({
+      account_sid: ACCOUNT_SID,
+      to: "+1",
+      from: "+2",
+      status: "sent",
+      direction: "outbound-api",
+      date_created: "Fri, 02 Jan 2026 03:04:08 +0000",
+      date_sent: "Fri, 02 Jan 2026 03:04:08 +0000",
+      sid: expect.stringMatching(/^SM[0-9a-f]{32}$/),
+      uri: expect.stringMatching(/^\/2010-04-01\/Accounts\/AC[0-9a-f]{32}\/Messages\/SM[0-9a-f]{32}\.json$/),
+    });
+  });
+
+  it("should follow next_page_uri to the rest", async () => {
+    const twilio = await seeded();
+    const first = (await (await twilio.handle(list("PageSize=3"))).json()) as Page;
+    const second = (await (
+      await twilio.handle(
+        new Request(`${ORIGIN}${first.next_page_uri}`, { headers: { authorization: auth() } }),
+      )
+    ).json()) as Page;
+
+    expect(second).toMatchObject({
+      page: 1,
+      start: 3,
+      end: 3,
+      next_page_uri: null,
+      previous_page_uri: expect.any(String),
+    });
+    expect(second.messages.map((message) => message.body)).toEqual(["one"]);
+  });
+
+  it("should filter by To and From", async () => {
+    const twilio = await seeded();
+
+    expect(await bodies(twilio, "To=%2B3")).toEqual(["two"]);
+    expect(await bodies(twilio, "From=%2B2&To=%2B1")).toEqual(["tomorrow", "three", "one"]);
+    expect(await bodies(twilio, "From=%2B9")).toEqual([]);
+  });
+
+  it("should filter DateSent>, DateSent< and DateSent to the second, or by GMT day", async () => {
+    const twilio = await seeded();
+
+    // twilio-node's dateSentAfter: seconds, inclusive. "one" went at 03:04:05.500, inside 03:04:05.
+    expect(await bodies(twilio, "DateSent%3E=2026-01-02T03:04:05Z")).toEqual([
+      "tomorrow",
+      "three",
+      "two",
+      "one",
+    ]);
+    expect(await bodies(twilio, "DateSent%3E=2026-01-02T03:04:06Z")).toEqual(["tomorrow", "three", "two"]);
+    expect(await bodies(twilio, "DateSent%3C=2026-01-02T03:04:07Z")).toEqual(["two", "one"]);
+    expect(await bodies(twilio, "DateSent=2026-01-02T03:04:07Z")).toEqual(["two"]);
+    expect(await bodies(twilio, "DateSent=2026-01-03")).toEqual(["tomorrow"]);
+    expect(await bodies(twilio, "DateSent%3C=2026-01-02")).toEqual(["three", "two", "one"]);
+    expect(await bodies(twilio, "DateSent%3E=Sat%2C+03+Jan+2026+00%3A00%3A00+%2B0000")).toEqual(["tomorrow"]);
+  });
+
+  it("should answer 401 without credentials, 404 for another account and 400 for a bad PageSize or date", async () => {
+    const twilio = await seeded();
+
+    expect((await twilio.handle(list("", auth("wrong")))).status).toBe(401);
+    expect(
+      (
+        await twilio.handle(
+          new Request(MESSAGES.replace(ACCOUNT_SID, `AC${"f".repeat(32)}`), {
+            headers: { authorization: auth() },
+          }),
+        )
+      ).status,
+    ).toBe(404);
+    expect((await twilio.handle(list("PageSize=1001"))).status).toBe(400);
+    expect((await twilio.handle(list("DateSent%3E=soon"))).status).toBe(400);
   });
 });

@@ -1,6 +1,10 @@
 import { afterEach, describe, expect, it } from "bun:test";
-import { createTwilioSms, sendFailure } from "../../src/sms/send";
+import type { AddressInfo } from "node:net";
+import tls from "node:tls";
+import type { InjectedResponse } from "../../src/sandbox/twilio";
+import { createTwilioSms } from "../../src/sms/send";
 import { rebase } from "../../src/sms/twilio-endpoint";
+import { sendFailure } from "../../src/sms/twilio-failure";
 import { fetchTwilioMedia } from "../../src/sms/twilio-media";
 import {
   ACCOUNT_SID,
@@ -9,6 +13,7 @@ import {
   TWILIO_NUMBER,
   type TwilioFixture,
   testCert,
+  testKey,
 } from "../support/twilio";
 
 const TEXTER = "+14155550123";
@@ -57,7 +62,12 @@ describe("createTwilioSms send", () => {
     expect(message?.sid).toMatch(/^SM[0-9a-f]{32}$/);
     expect(authorizations).toEqual([basicAuth]);
     expect(standIn.requests).toEqual([
-      { method: "POST", path: `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`, hasAuthorization: true },
+      {
+        method: "POST",
+        path: `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`,
+        query: "",
+        hasAuthorization: true,
+      },
     ]);
   });
 
@@ -83,8 +93,9 @@ describe("createTwilioSms send", () => {
     standIn.failNext({ status: 500, body: "<html>oops</html>" });
     standIn.failNext({ status: 429, body: { code: 20429, message: "Too Many Requests", status: 429 } });
 
-    expect((await sms.send(TEXTER, "one")).kind).toBe("unavailable");
-    expect((await sms.send(TEXTER, "two")).kind).toBe("unavailable");
+    const notSent = { kind: "unavailable" as const, detail: expect.any(String), ambiguous: false };
+    expect(await sms.send(TEXTER, "one")).toEqual(notSent);
+    expect(await sms.send(TEXTER, "two")).toEqual(notSent);
     expect((await sms.send(TEXTER, "three")).kind).toBe("sent");
   });
 
@@ -106,11 +117,11 @@ describe("createTwilioSms send", () => {
     expect(standIn.messages()).toEqual([]);
   });
 
-  it("should report unavailable when Twilio is slower than the timeout", async () => {
+  it("should report an ambiguous unavailable when Twilio is slower than the timeout", async () => {
     const { sms, standIn } = start({ timeoutMs: 100 });
     standIn.delayMs = 1_000;
 
-    expect((await sms.send(TEXTER, "hi")).kind).toBe("unavailable");
+    expect(await sms.send(TEXTER, "hi")).toMatchObject({ kind: "unavailable", ambiguous: true });
   });
 
   // Meaningless when the environment already trusts the test CA (e.g. through NODE_EXTRA_CA_CERTS in CI).
@@ -125,7 +136,7 @@ describe("createTwilioSms send", () => {
         apiUrl: url,
       });
 
-      expect((await untrusting.send(TEXTER, "hi")).kind).toBe("unavailable");
+      expect(await untrusting.send(TEXTER, "hi")).toMatchObject({ kind: "unavailable", ambiguous: false });
     },
   );
 
@@ -133,6 +144,153 @@ describe("createTwilioSms send", () => {
     expect(() => sendFailure(new TypeError("bug"))).toThrow("unexpected failure from the twilio client");
   });
 });
+
+describe("createTwilioSms answers that cannot be read", () => {
+  const accepted: Record<string, InjectedResponse> = {
+    "an HTML 200": { status: 200, raw: { body: "<html><body>OK!</body></html>", contentType: "text/html" } },
+    "a 201 with {}": { status: 201, body: {} },
+    "an empty 201": { status: 201, raw: { body: "" } },
+    "a bare OK": { status: 200, raw: { body: "OK", contentType: "text/plain" } },
+  };
+  for (const [answer, fault] of Object.entries(accepted)) {
+    it(`should count ${answer} as sent, with no sid`, async () => {
+      const { sms, standIn } = start();
+      standIn.failNext({ ...fault, afterHandling: true });
+
+      expect(await sms.send(TEXTER, "taken")).toEqual({ kind: "sent", sid: null });
+      expect(standIn.messagesTo(TEXTER).map((message) => message.body)).toEqual(["taken"]);
+    });
+  }
+
+  it("should report a redirect and an HTML 502 as unavailable and certainly not sent", async () => {
+    const { sms, standIn } = start();
+    standIn.failNext({ status: 302, headers: { location: "https://www.twilio.com/login" } });
+    standIn.failNext({ status: 502, raw: { body: "<html>Bad Gateway</html>", contentType: "text/html" } });
+
+    expect(await sms.send(TEXTER, "one")).toMatchObject({ kind: "unavailable", ambiguous: false });
+    expect(await sms.send(TEXTER, "two")).toMatchObject({ kind: "unavailable", ambiguous: false });
+    expect(standIn.messages()).toEqual([]);
+  });
+});
+
+describe("createTwilioSms network failures", () => {
+  it("should report a timeout after Twilio took the text as ambiguous", async () => {
+    const { sms, standIn } = start({ timeoutMs: 100 });
+    standIn.failNext({ delayMs: 1_000 });
+
+    expect(await sms.send(TEXTER, "maybe")).toEqual({
+      kind: "unavailable",
+      detail: expect.stringContaining("ECONNABORTED"),
+      ambiguous: true,
+    });
+    expect(standIn.messagesTo(TEXTER)).toHaveLength(1);
+  });
+
+  it("should report a refused connection as certainly not sent", async () => {
+    const closed = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
+    const port = closed.port;
+    await closed.stop(true);
+
+    const outcome = await gatewayAt(`https://127.0.0.1:${port}`).send(TEXTER, "hi");
+
+    expect(outcome).toEqual({
+      kind: "unavailable",
+      detail: expect.stringContaining("ECONNREFUSED"),
+      ambiguous: false,
+    });
+  });
+
+  it("should report a connection reset after the request was written as ambiguous", async () => {
+    const server = tls.createServer({ cert: testCert, key: testKey }, (socket) => {
+      socket.once("data", () => socket.destroy());
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      expect(await gatewayAt(`https://127.0.0.1:${port}`).send(TEXTER, "hi")).toMatchObject({
+        kind: "unavailable",
+        ambiguous: true,
+      });
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe("createTwilioSms findSent", () => {
+  it("should find a text Twilio took, by recipient and exact body, asking with DateSent> to the second", async () => {
+    const { sms, standIn } = start();
+    const since = Date.now() - 1_500;
+    await sms.send("+14155550999", "Posted: hello");
+    await sms.send(TEXTER, "Posted: hello");
+    await sms.send(TEXTER, "Posted: hello again");
+
+    const found = await sms.findSent(TEXTER, "Posted: hello", since);
+
+    expect(found).toEqual({ kind: "found", sid: standIn.messagesTo(TEXTER)[0]?.sid ?? "missing" });
+    const listing = standIn.requests.find((request) => request.method === "GET");
+    const after = new Date(Math.floor(since / 1000) * 1000).toISOString().replace(".000Z", "Z");
+    expect(new URLSearchParams(listing?.query)).toEqual(
+      new URLSearchParams({ To: TEXTER, "DateSent>": after, PageSize: "50" }),
+    );
+  });
+
+  it("should not find a text with another body, to another number, or sent before since", async () => {
+    const { sms } = start();
+    await sms.send(TEXTER, "Posted: hello");
+    const since = Date.now() - 2_000;
+
+    expect(await sms.findSent(TEXTER, "Posted: hello!", since)).toEqual({ kind: "not_found" });
+    expect(await sms.findSent("+14155550999", "Posted: hello", since)).toEqual({ kind: "not_found" });
+    expect(await sms.findSent(TEXTER, "Posted: hello", Date.now() + 2_000)).toEqual({ kind: "not_found" });
+  });
+
+  it("should resolve a send whose answer was lost to the text Twilio took", async () => {
+    const { sms, standIn } = start({ timeoutMs: 100 });
+    const since = Date.now();
+    standIn.failNext({ delayMs: 1_000 });
+
+    expect(await sms.send(TEXTER, "lost answer")).toMatchObject({ kind: "unavailable", ambiguous: true });
+    const sid = standIn.messagesTo(TEXTER)[0]?.sid;
+    expect(await sms.findSent(TEXTER, "lost answer", since)).toEqual({
+      kind: "found",
+      sid: sid ?? "missing",
+    });
+  });
+
+  it("should report unavailable when the list fails or cannot be read", async () => {
+    const { sms, standIn } = start();
+    await sms.send(TEXTER, "hi");
+    const since = Date.now() - 2_000;
+    standIn.failNext({ endpoint: "list", status: 503 });
+    standIn.failNext({ endpoint: "list", status: 200, raw: { body: "<html/>", contentType: "text/html" } });
+    standIn.failNext({ endpoint: "list", status: 200, body: {} });
+    standIn.failNext({
+      endpoint: "list",
+      status: 302,
+      headers: { location: "https://www.twilio.com/login" },
+    });
+
+    for (let i = 0; i < 4; i++) {
+      expect(await sms.findSent(TEXTER, "hi", since)).toEqual({
+        kind: "unavailable",
+        detail: expect.any(String),
+      });
+    }
+    expect((await sms.findSent(TEXTER, "hi", since)).kind).toBe("found");
+  });
+});
+
+function gatewayAt(apiUrl: string): ReturnType<typeof createTwilioSms> {
+  return createTwilioSms({
+    accountSid: ACCOUNT_SID,
+    authToken: AUTH_TOKEN,
+    sender: { phoneNumber: TWILIO_NUMBER },
+    apiUrl,
+    ca: testCert,
+    timeoutMs: 2_000,
+  });
+}
 
 describe("createTwilioSms fetchMedia", () => {
   it("should follow Twilio's 307 with Basic auth and not carry the credentials to the CDN", async () => {

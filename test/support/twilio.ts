@@ -5,7 +5,7 @@ import { createTwilioSms, type TwilioSender } from "../../src/sms/send";
 
 const certs = join(import.meta.dir, "certs");
 export const testCert = await Bun.file(join(certs, "cert.pem")).text();
-const testKey = await Bun.file(join(certs, "key.pem")).text();
+export const testKey = await Bun.file(join(certs, "key.pem")).text();
 
 export const ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef";
 export const AUTH_TOKEN = "test-auth-token-0123456789abcdef";

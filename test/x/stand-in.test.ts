@@ -175,3 +175,74 @@ describe("API formats", () => {
     expect((await me()).status).toBe(401);
   });
 });
+
+describe("injected faults", () => {
+  const me = (token: string): Request =>
+    new Request("https://api.x.test/2/users/me", { headers: { authorization: `Bearer ${token}` } });
+
+  it("should answer a raw fault verbatim: an HTML page, a bare OK, an empty body", async () => {
+    const standIn = setup();
+    standIn.failNext("users_me", { status: 200, raw: { body: "<html>hi</html>", contentType: "text/html" } });
+    standIn.failNext("users_me", { status: 200, raw: { body: "OK", contentType: "text/plain" } });
+    standIn.failNext("users_me", { status: 201, raw: { body: "" } });
+
+    const html = await standIn.handle(me("any"));
+    const ok = await standIn.handle(me("any"));
+    const empty = await standIn.handle(me("any"));
+
+    expect([html.status, html.headers.get("content-type"), await html.text()]).toEqual([
+      200,
+      "text/html",
+      "<html>hi</html>",
+    ]);
+    expect([ok.status, ok.headers.get("content-type"), await ok.text()]).toEqual([200, "text/plain", "OK"]);
+    expect([empty.status, empty.headers.get("content-type"), await empty.text()]).toEqual([201, null, ""]);
+  });
+
+  it("should answer a redirect fault with its Location and no body, and {} as JSON", async () => {
+    const standIn = setup();
+    standIn.failNext("users_me", { status: 302, headers: { location: "https://x.com/login" } });
+    standIn.failNext("users_me", { status: 200, body: {} });
+
+    const redirect = await standIn.handle(me("any"));
+    const empty = await standIn.handle(me("any"));
+
+    expect([redirect.status, redirect.headers.get("location"), await redirect.text()]).toEqual([
+      302,
+      "https://x.com/login",
+      "",
+    ]);
+    expect(empty.headers.get("content-type")).toStartWith("application/json");
+    expect(await empty.json()).toEqual({});
+  });
+
+  it("should post for real before a raw fault with afterHandling, and fault the timeline on its own route", async () => {
+    const standIn = setup();
+    const token = await accessTokenFor(standIn, "alice");
+    const userId = standIn.users()[0]?.id ?? "";
+    standIn.failNext("tweets", {
+      status: 200,
+      raw: { body: "<html/>", contentType: "text/html" },
+      afterHandling: true,
+    });
+    standIn.failNext("timeline", { status: 503 });
+
+    const posted = await standIn.handle(
+      new Request("https://api.x.test/2/tweets", {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ text: "made, answer lost" }),
+      }),
+    );
+    const timeline = (path: string): Promise<Response> =>
+      standIn.handle(
+        new Request(`https://api.x.test${path}`, { headers: { authorization: `Bearer ${token}` } }),
+      );
+
+    expect(await posted.text()).toBe("<html/>");
+    expect(standIn.posts().map((post) => post.text)).toEqual(["made, answer lost"]);
+    expect((await timeline(`/2/users/${userId}/tweets`)).status).toBe(503);
+    expect((await timeline("/2/users/me")).status).toBe(200);
+    expect((await timeline(`/2/users/${userId}/tweets`)).status).toBe(200);
+  });
+});

@@ -2,6 +2,7 @@ export { type ServedStandIn, type ServeOptions, serveTwilioStandIn } from "./ser
 export { createTwilioStandIn } from "./stand-in";
 export type {
   InjectedResponse,
+  RawBody,
   RecordedRequest,
   SentMessage,
   TwilioStandIn,

@@ -71,6 +71,18 @@ export function messageResource(message: SentMessage, accountSid: string): Recor
   };
 }
 
+/**
+ * The message as Twilio lists it later: the stand-in hands every message to the carrier at once, so by the time
+ * anyone lists it, it has been sent (`date_sent` set), whatever the create answer said.
+ */
+export function sentResource(message: SentMessage, accountSid: string): Record<string, unknown> {
+  return {
+    ...messageResource(message, accountSid),
+    date_sent: twilioDate(message.createdAt),
+    status: "sent",
+  };
+}
+
 /** RFC 2822 with a numeric zone, as in Twilio's `date_created`. */
 function twilioDate(epochMs: number): string {
   return new Date(epochMs).toUTCString().replace("GMT", "+0000");

@@ -1,7 +1,9 @@
 import { systemClock } from "../../clock";
+import { rawResponse } from "../raw-body";
 import { hasValidBasicAuth } from "./auth";
 import { methodNotAllowed, notFound, twilioErrorBody, unauthenticated } from "./errors";
 import { CDN_PREFIX, MediaStore } from "./media";
+import { listMessages } from "./message-list";
 import { createMessage } from "./messages";
 import type {
   InjectedResponse,
@@ -35,9 +37,14 @@ export function createTwilioStandIn(options: TwilioStandInOptions): TwilioStandI
     async handle(request) {
       const url = new URL(request.url);
       const path = withoutBasePath(url.pathname, standIn.baseUrl);
-      requests.push({ method: request.method, path, hasAuthorization: request.headers.has("authorization") });
+      requests.push({
+        method: request.method,
+        path,
+        query: url.search.slice(1),
+        hasAuthorization: request.headers.has("authorization"),
+      });
       const messages = MESSAGES.exec(path);
-      if (messages !== null) return postMessage(request, messages[1] ?? "", path);
+      if (messages !== null) return messagesEndpoint(request, messages[1] ?? "", path);
       if (MEDIA.test(path) && media.has(path)) {
         if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed();
         if (!authenticated(request)) return unauthenticated();
@@ -64,11 +71,30 @@ export function createTwilioStandIn(options: TwilioStandInOptions): TwilioStandI
     },
   };
 
-  async function postMessage(request: Request, pathAccountSid: string, path: string): Promise<Response> {
-    if (request.method !== "POST") return methodNotAllowed();
+  async function messagesEndpoint(request: Request, pathAccountSid: string, path: string): Promise<Response> {
+    const endpoint = request.method === "POST" ? "create" : request.method === "GET" ? "list" : null;
+    if (endpoint === null) return methodNotAllowed();
     if (standIn.delayMs > 0) await Bun.sleep(standIn.delayMs);
-    const failure = injected.shift();
-    if (failure !== undefined) return injectedResponse(failure);
+    const handle = (): Promise<Response> =>
+      endpoint === "create" ? create(request, pathAccountSid, path) : list(request, pathAccountSid, path);
+    const injection = takeInjection(endpoint);
+    if (injection === undefined) return handle();
+    if (injection.status === undefined) {
+      const real = await handle();
+      await hold(injection.delayMs);
+      return real;
+    }
+    if (injection.afterHandling === true) await handle();
+    await hold(injection.delayMs);
+    return injectedResponse(injection, injection.status);
+  }
+
+  function takeInjection(endpoint: "create" | "list"): InjectedResponse | undefined {
+    const index = injected.findIndex((entry) => (entry.endpoint ?? "create") === endpoint);
+    return index < 0 ? undefined : injected.splice(index, 1)[0];
+  }
+
+  async function create(request: Request, pathAccountSid: string, path: string): Promise<Response> {
     if (!authenticated(request)) return unauthenticated();
     if (pathAccountSid !== accountSid) return notFound(path);
     const form = new URLSearchParams(await request.text());
@@ -80,13 +106,27 @@ export function createTwilioStandIn(options: TwilioStandInOptions): TwilioStandI
     });
   }
 
+  async function list(request: Request, pathAccountSid: string, path: string): Promise<Response> {
+    if (!authenticated(request)) return unauthenticated();
+    if (pathAccountSid !== accountSid) return notFound(path);
+    return listMessages(new URL(request.url).searchParams, sent, accountSid);
+  }
+
   return standIn;
 }
 
-function injectedResponse({ status, body, headers }: InjectedResponse): Response {
+function injectedResponse({ body, raw, headers }: InjectedResponse, status: number): Response {
+  if (raw !== undefined) return rawResponse(status, raw, headers);
+  if (body === undefined && (status === 204 || (status >= 300 && status < 400))) {
+    return new Response(null, { status, headers });
+  }
   const payload = body === undefined ? twilioErrorBody(status, 20500, "Injected failure") : body;
   if (typeof payload === "string") return new Response(payload, { status, headers });
   return Response.json(payload, { status, headers });
+}
+
+async function hold(delayMs: number | undefined): Promise<void> {
+  if (delayMs !== undefined && delayMs > 0) await Bun.sleep(delayMs);
 }
 
 function withoutBasePath(pathname: string, baseUrl: string): string {

@@ -1,4 +1,7 @@
 import type { Clock } from "../../clock";
+import type { RawBody } from "../raw-body";
+
+export type { RawBody } from "../raw-body";
 
 export type TwilioStandInOptions = { accountSid: string; authToken: string; clock?: Clock };
 
@@ -18,12 +21,32 @@ export type SentMessage = {
 export type RecordedRequest = {
   method: string;
   path: string;
+  /** The query string without `?` (`""` when none), e.g. to see how a client serialised its list filters. */
+  query: string;
   /** Whether an Authorization header came with it: lets tests prove credentials did not follow a redirect. */
   hasAuthorization: boolean;
 };
 
 /** A canned answer for the next request(s) to the Messages endpoint. */
-export type InjectedResponse = { status: number; body?: unknown; headers?: Record<string, string> };
+export type InjectedResponse = {
+  /** Which request it answers: sending (POST, the default) or listing (GET). */
+  endpoint?: "create" | "list";
+  /** Absent: Twilio's own answer, e.g. the real 201 held back by `delayMs`. */
+  status?: number;
+  /** Sent as JSON; a string is sent as is. Without `body` or `raw`: Twilio's error body for `status`. */
+  body?: unknown;
+  /** Sent verbatim instead of `body`: an HTML page, `OK`, an empty body (`{ body: "" }`). */
+  raw?: RawBody;
+  /** E.g. `location` for a redirect. */
+  headers?: Record<string, string>;
+  /** Send the message for real first, then answer with this: "Twilio accepted it, but the answer was lost". */
+  afterHandling?: boolean;
+  /**
+   * Hold the answer this long. Whatever is handled (Twilio's own answer, or `afterHandling`) is handled first,
+   * so a client that times out meanwhile has had its message accepted.
+   */
+  delayMs?: number;
+};
 
 export interface TwilioStandIn {
   readonly accountSid: string;
@@ -42,6 +65,7 @@ export interface TwilioStandIn {
   optOut(phone: string): void;
   optIn(phone: string): void;
   isOptedOut(phone: string): boolean;
+  /** Answers the next `times` requests on the response's endpoint with it. */
   failNext(response: InjectedResponse, times?: number): void;
   /** Drops every failure still queued: the outage is over. */
   recover(): void;

@@ -1,7 +1,9 @@
 import { authenticate } from "./auth";
 import { forbidden, invalidRequest, json, problem, readJsonObject } from "./http";
+import { mediaKey } from "./media";
 import type { PostInput, PostRefusal } from "./posts";
 import type { StandInState } from "./state";
+import { readTimelineQuery, timelineAnswer } from "./user-timeline";
 
 export function meRoute(state: StandInState, request: Request): Response {
   const auth = authenticate(state, request, ["tweet.read", "users.read"]);
@@ -87,24 +89,16 @@ export function deleteTweetRoute(state: StandInState, request: Request, id: stri
   return json({ data: { deleted: true } });
 }
 
-/** GET /2/users/:id/tweets: the user's live posts, newest first, `max_results` 5 to 100 (X's bounds). */
+/** GET /2/users/:id/tweets: the user's live posts, newest first, as `user-timeline.ts` reads the query. */
 export function userTimelineRoute(state: StandInState, request: Request, userId: string): Response {
   const auth = authenticate(state, request, ["tweet.read", "users.read"]);
   if (!auth.ok) return auth.response;
-  const max = Number(new URL(request.url).searchParams.get("max_results") ?? "10");
-  if (!Number.isInteger(max) || max < 5 || max > 100) {
-    return invalidRequest("The `max_results` query parameter value is not between 5 and 100", {
-      max_results: [String(max)],
-    });
-  }
-  const live = state.posts
-    .all()
-    .filter((post) => post.authorId === userId && !post.deleted)
-    .reverse()
-    .slice(0, max);
-  const data = live.map((post) => ({ id: post.id, text: post.text, edit_history_tweet_ids: [post.id] }));
-  return json({
-    data,
-    meta: { result_count: data.length, newest_id: data[0]?.id, oldest_id: data.at(-1)?.id },
-  });
+  const query = readTimelineQuery(new URL(request.url).searchParams);
+  if (query instanceof Response) return query;
+  const live = state.posts.all().filter((post) => post.authorId === userId && !post.deleted);
+  const mediaKeyOf = (id: string): string => {
+    const media = state.media.get(id);
+    return media ? mediaKey(media) : `3_${id}`;
+  };
+  return json(timelineAnswer(live, query, mediaKeyOf));
 }

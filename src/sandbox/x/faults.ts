@@ -1,3 +1,4 @@
+import { rawResponse } from "../raw-body";
 import { json, problem } from "./http";
 import type { FaultResponse, FaultRoute } from "./types";
 
@@ -43,7 +44,11 @@ export function createFaultQueue(): FaultQueue {
 }
 
 function toResponse(fault: FaultResponse): Response {
+  if (fault.raw !== undefined) return rawResponse(fault.status, fault.raw, fault.headers);
   if (fault.body !== undefined) return json(fault.body, fault.status, fault.headers);
+  if (fault.status === 204 || (fault.status >= 300 && fault.status < 400)) {
+    return new Response(null, { status: fault.status, headers: fault.headers ?? {} });
+  }
   const title = TITLES[fault.status] ?? "Error";
   const response = problem(fault.status, title, title);
   for (const [name, value] of Object.entries(fault.headers ?? {})) response.headers.set(name, value);
@@ -55,6 +60,7 @@ export function faultRouteOf(method: string, path: string): FaultRoute | null {
   if (method === "POST" && path === "/2/oauth2/token") return "token";
   if (method === "POST" && path === "/2/oauth2/revoke") return "revoke";
   if (method === "GET" && path === "/2/users/me") return "users_me";
+  if (method === "GET" && /^\/2\/users\/\d{1,19}\/tweets$/.test(path)) return "timeline";
   if (method === "POST" && path === "/2/tweets") return "tweets";
   if (method === "DELETE" && path.startsWith("/2/tweets/")) return "delete_tweet";
   if (path.startsWith("/2/media/upload")) return "media";

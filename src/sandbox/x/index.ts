@@ -8,6 +8,7 @@ export { serveXStandIn } from "./serve";
 export type {
   FaultResponse,
   FaultRoute,
+  RawBody,
   RequestLogEntry,
   StoredMedia,
   StoredPost,

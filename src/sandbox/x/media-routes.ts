@@ -1,17 +1,11 @@
 import { authenticate } from "./auth";
 import { invalidRequest, json, readJsonObject } from "./http";
+import { mediaKey } from "./media";
 import { readMultipart } from "./multipart";
 import type { StandInState } from "./state";
-import type { StoredMedia } from "./types";
 
 const EXPIRES_AFTER_SECS = 86400;
 const SCOPES = ["media.write"] as const;
-
-/** X prefixes media keys by kind: 3_ photo, 16_ animated GIF, 7_ video. */
-function mediaKey(media: StoredMedia): string {
-  if (media.mimeType === "image/gif") return `16_${media.id}`;
-  return media.mimeType.startsWith("video/") ? `7_${media.id}` : `3_${media.id}`;
-}
 
 export async function initializeRoute(state: StandInState, request: Request): Promise<Response> {
   const auth = authenticate(state, request, SCOPES);

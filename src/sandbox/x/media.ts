@@ -12,6 +12,12 @@ export type MediaStore = {
   all(): StoredMedia[];
 };
 
+/** X prefixes media keys by kind: 3_ photo, 16_ animated GIF, 7_ video. */
+export function mediaKey(media: Pick<StoredMedia, "id" | "mimeType">): string {
+  if (media.mimeType === "image/gif") return `16_${media.id}`;
+  return media.mimeType.startsWith("video/") ? `7_${media.id}` : `3_${media.id}`;
+}
+
 /** X's per-type size caps for tweet media. */
 const MAX_BYTES: Record<string, number> = {
   "image/jpeg": 5 * 1024 * 1024,

@@ -1,5 +1,9 @@
 /** The shapes a test (or the sandbox UI) sees when it inspects the X stand-in. */
 
+import type { RawBody } from "../raw-body";
+
+export type { RawBody } from "../raw-body";
+
 export type StoredUser = { id: string; username: string; name: string };
 
 export type StoredPost = {
@@ -21,11 +25,23 @@ export type StoredMedia = {
   finalized: boolean;
 };
 
-export type FaultRoute = "token" | "revoke" | "users_me" | "tweets" | "delete_tweet" | "media";
+export type FaultRoute =
+  | "token"
+  | "revoke"
+  | "users_me"
+  | "tweets"
+  | "delete_tweet"
+  /** GET /2/users/:id/tweets */
+  | "timeline"
+  | "media";
 
 export type FaultResponse = {
   status: number;
+  /** Sent as JSON. Without `body` or `raw`: X's problem document, or nothing for a 204 or a 3xx. */
   body?: unknown;
+  /** Sent verbatim instead of `body`: an HTML page, `OK`, an empty body (`{ body: "" }`). */
+  raw?: RawBody;
+  /** E.g. `location` for a redirect; set on top of the body's own content-type. */
   headers?: Record<string, string>;
   /** Handle the request for real first, then answer with the fault: "X did it, but the answer was lost". */
   afterHandling?: boolean;

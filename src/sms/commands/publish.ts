@@ -61,6 +61,8 @@ export async function publish(deps: StepDeps, phone: string, draft: Draft, job: 
       if (result.reason === "duplicate" && mayBeRepeat) return { kind: "posted_unknown", handle };
       return { kind: "refused", reason: result.reason, handle };
     }
+    case "unreadable":
+      return { kind: "retry", retryAt: null, detail: result.detail };
     default:
       return result;
   }
