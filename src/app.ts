@@ -5,8 +5,8 @@ import type { Clock } from "./clock";
 import type { Config } from "./config";
 import type { Cipher } from "./crypto/cipher";
 import { type Database, databaseIsReachable } from "./db/client";
-import type { Delivery } from "./delivery";
 import { InboxWriter } from "./db/inbound";
+import type { Delivery } from "./delivery";
 import { MAX_BODY_BYTES } from "./http/body";
 import { HttpError } from "./http/errors";
 import { securityHeaders } from "./http/security-headers";
@@ -79,7 +79,11 @@ export function createApp(deps: AppDeps) {
     })
     .use(
       webhookController({
-        inbox: new InboxWriter(deps.db, () => deps.clock.now(), () => deps.delivery.wake()),
+        inbox: new InboxWriter(
+          deps.db,
+          () => deps.clock.now(),
+          () => deps.delivery.wake(),
+        ),
         logger,
         publicUrl: config.publicUrl,
         twilio: config.twilio,

@@ -21,7 +21,12 @@ export function parsePort(raw: string, problems: string[]): number {
 }
 
 /** A whole number of at least 1, e.g. WORKER_CONCURRENCY; `fallback` when unset. */
-export function parseCount(name: string, raw: string | undefined, fallback: number, problems: string[]): number {
+export function parseCount(
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  problems: string[],
+): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1 || value > 10_000) {

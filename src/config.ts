@@ -10,6 +10,7 @@ import {
 } from "./config-values";
 import { PRODUCTION_DATABASE_PATH, sandboxConfig } from "./sandbox/config";
 import { loadSandboxKey } from "./sandbox/settings";
+import { DEFAULT_LIMITS, type Limits } from "./sms/limits";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -31,10 +32,12 @@ export type Config = Readonly<{
   logLevel: LogLevel;
   /** WORKER_CONCURRENCY: jobs worked at once; sized for X's latency by default. */
   workerConcurrency: number;
+  /** The cost guard's caps (MAX_TEXTS_PER_NUMBER_PER_HOUR, MAX_TEXTS_PER_HOUR, MAX_LINKS_PER_HOUR). */
+  limits: Readonly<Limits>;
 }>;
 
 /** What each mode's own parser builds; the settings common to both are added after. */
-export type ModeConfig = Omit<Config, "workerConcurrency">;
+export type ModeConfig = Omit<Config, "workerConcurrency" | "limits">;
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 
@@ -81,7 +84,32 @@ export function parseConfig(env: Env, options: ConfigOptions = {}): ConfigResult
   const port = parsePort(read("PORT") ?? "3000", problems);
   const logLevel = (read("LOG_LEVEL") ?? "info").toLowerCase() as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
-  const workerConcurrency = parseCount("WORKER_CONCURRENCY", read("WORKER_CONCURRENCY"), DEFAULT_CONCURRENCY, problems);
+  const workerConcurrency = parseCount(
+    "WORKER_CONCURRENCY",
+    read("WORKER_CONCURRENCY"),
+    DEFAULT_CONCURRENCY,
+    problems,
+  );
+  const limits = Object.freeze({
+    perNumberPerHour: parseCount(
+      "MAX_TEXTS_PER_NUMBER_PER_HOUR",
+      read("MAX_TEXTS_PER_NUMBER_PER_HOUR"),
+      DEFAULT_LIMITS.perNumberPerHour,
+      problems,
+    ),
+    globalPerHour: parseCount(
+      "MAX_TEXTS_PER_HOUR",
+      read("MAX_TEXTS_PER_HOUR"),
+      DEFAULT_LIMITS.globalPerHour,
+      problems,
+    ),
+    linksPerHour: parseCount(
+      "MAX_LINKS_PER_HOUR",
+      read("MAX_LINKS_PER_HOUR"),
+      DEFAULT_LIMITS.linksPerHour,
+      problems,
+    ),
+  });
   const intent = parseIntent(read("SMSTWEET_SANDBOX"), problems);
   const present = CREDENTIALS.filter((name) => read(name) !== undefined);
   if (intent === "on" && present.length > 0) {
@@ -104,7 +132,7 @@ export function parseConfig(env: Env, options: ConfigOptions = {}): ConfigResult
     : productionConfig(read, { port, logLevel, problems });
   return problems.length > 0
     ? { ok: false, problems }
-    : { ok: true, config: Object.freeze({ ...config, workerConcurrency }) };
+    : { ok: true, config: Object.freeze({ ...config, workerConcurrency, limits }) };
 }
 
 type Reader = (name: string) => string | undefined;

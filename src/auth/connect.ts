@@ -1,8 +1,8 @@
 import type { Clock } from "../clock";
 import type { Cipher } from "../crypto/cipher";
 import type { Database } from "../db/client";
-import { texters } from "../db/schema";
 import { enqueueText } from "../db/outbound";
+import { texters } from "../db/schema";
 import { transact } from "../db/transaction";
 import { type Logger, maskPhone } from "../log";
 import { replies } from "../sms/replies";

@@ -65,7 +65,7 @@ export class InboxWriter {
       for (const waiting of batch) waiting.reject(error);
       return;
     }
-    batch.forEach((waiting, i) => waiting.resolve(results[i] === true));
+    for (const [i, waiting] of batch.entries()) waiting.resolve(results[i] === true);
     if (results.includes(true)) this.stored();
   }
 }
@@ -75,6 +75,11 @@ export function getInbound(db: Writer, id: number): InboundMessage | undefined {
 }
 
 /** The record of what became of a text (the job holds the state; this is what the operator reads). */
-export function recordInboundOutcome(tx: Writer, id: number, outcome: string, postId: string | null = null): void {
+export function recordInboundOutcome(
+  tx: Writer,
+  id: number,
+  outcome: string,
+  postId: string | null = null,
+): void {
   tx.update(inboundMessages).set({ status: "done", outcome, postId }).where(eq(inboundMessages.id, id)).run();
 }

@@ -67,7 +67,10 @@ export function claimJobs(tx: Writer, owner: string, now: number, until: number,
 
 /** Keeps this process's leases alive while their jobs run. */
 export function renewLeases(tx: Writer, owner: string, until: number): void {
-  prepared(tx, "UPDATE jobs SET locked_until = ?2 WHERE state = 'running' AND locked_by = ?1").run(owner, until);
+  prepared(tx, "UPDATE jobs SET locked_until = ?2 WHERE state = 'running' AND locked_by = ?1").run(
+    owner,
+    until,
+  );
 }
 
 /** The owners that hold leases now: a restarted process frees those of its dead predecessors at once. */
@@ -140,7 +143,13 @@ export function rescheduleJob(
   owner: string,
   retry: { runAt: number; lastError: string; fault: boolean },
 ): boolean {
-  const result = prepared(tx, RESCHEDULE).run(job.id, owner, retry.runAt, retry.lastError, retry.fault ? 1 : 0);
+  const result = prepared(tx, RESCHEDULE).run(
+    job.id,
+    owner,
+    retry.runAt,
+    retry.lastError,
+    retry.fault ? 1 : 0,
+  );
   return result.changes > 0;
 }
 
@@ -155,7 +164,13 @@ export function queuedInLane(tx: Writer, lane: string): QueuedJob[] {
 }
 
 /** Cancels jobs that have not started, in the caller's transaction, and lets the lane move on. */
-export function cancelJobs(tx: Writer, lane: string, ids: readonly number[], detail: string, now: number): number {
+export function cancelJobs(
+  tx: Writer,
+  lane: string,
+  ids: readonly number[],
+  detail: string,
+  now: number,
+): number {
   let cancelled = 0;
   for (const id of ids) {
     cancelled += prepared(
@@ -179,5 +194,6 @@ export function countJobs(tx: Writer): Record<string, number> {
 
 /** Deletes jobs finished before `before`; their rows hold no phone number or text, only counts for the operator. */
 export function pruneFinishedJobs(tx: Writer, before: number): number {
-  return prepared(tx, "DELETE FROM jobs WHERE state IN ('done', 'failed') AND finished_at < ?1").run(before).changes;
+  return prepared(tx, "DELETE FROM jobs WHERE state IN ('done', 'failed') AND finished_at < ?1").run(before)
+    .changes;
 }

@@ -40,7 +40,9 @@ const SETTLE_RETRY_MAX_MS = 30_000;
  * Completions that end in the same turn of the event loop share one commit.
  */
 export class Engine {
-  readonly owner = `${hostname()}/${process.pid}/${crypto.randomUUID().slice(0, 8)}`;
+  /** host/pid/process start time/nonce: enough for a successor on this host to tell that it died. */
+  readonly owner =
+    `${hostname()}/${process.pid}/${startTimeOf(process.pid) ?? "?"}/${crypto.randomUUID().slice(0, 8)}`;
   readonly #handlers = new Map<string, JobHandler>();
   readonly #running = new Set<Promise<void>>();
   readonly #settling: Settling[] = [];
@@ -193,6 +195,9 @@ export class Engine {
         logger.warn("queue.lease_lost", { id: row.id, kind: row.kind });
         return;
       }
+      // The database failed, not the job's effects (SQLite may even have rolled the whole batch back): fail
+      // the batch, keep every result, and commit again later.
+      if (isDatabaseFailure(error) || !this.options.db.$client.inTransaction) throw error;
       const fault: JobResult = { kind: "fault", reason: `commit: ${describe(error)}` };
       decision = decide(row, fault, now, policy);
       item.result = fault;
@@ -269,17 +274,17 @@ export class Engine {
 
   /**
    * A process killed on this host left its leases behind; waiting for them to run out would hold its
-   * numbers' texts for a whole lease. Same host and a pid that is gone (or is ours: a container's pid 1
-   * restarted) means dead. Other hosts' leases are left to expire.
+   * numbers' texts for a whole lease. Same host, and a pid that is gone or now belongs to a process started
+   * at another time (a container's pid 1 after a restart), means dead. Other hosts' leases run out.
    */
   #releaseDeadPredecessors(): void {
     const { db, logger } = this.options;
     try {
       transact(db, (tx) => {
         for (const owner of leaseOwners(tx)) {
-          const [host, pid] = owner.split("/");
+          const [host, pid, started] = owner.split("/");
           if (host !== hostname() || owner === this.owner) continue;
-          if (Number(pid) !== process.pid && pidAlive(Number(pid))) continue;
+          if (pidAlive(Number(pid)) && startTimeOf(Number(pid)) === (started ?? null)) continue;
           const released = releaseLeasesOf(tx, owner);
           logger.warn("queue.released_dead_leases", { owner, jobs: released });
         }
@@ -294,10 +299,27 @@ class LeaseLost extends Error {
   override name = "LeaseLost";
 }
 
+const DATABASE_FAILURES = /^SQLITE_(FULL|IOERR|BUSY|LOCKED|CORRUPT|READONLY|CANTOPEN|NOMEM|NOTADB)/;
+
+function isDatabaseFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && DATABASE_FAILURES.test(code);
+}
+
 function missingHandler(kind: string): JobHandler {
   return {
     run: async () => ({ kind: "fault", reason: `no handler registered for job kind "${kind}"` }),
   };
+}
+
+/** The process's start time in clock ticks since boot (Linux), which tells a reused pid apart. */
+function startTimeOf(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+  } catch {
+    return null;
+  }
 }
 
 function pidAlive(pid: number): boolean {

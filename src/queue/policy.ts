@@ -53,7 +53,13 @@ export function decide(
     return { kind: "give_up", cause: "faults", reason, retryAt: null, fault };
   }
   if (now >= deadline) {
-    return { kind: "give_up", cause: "age", reason: `gave up after an hour: ${result.reason}`, retryAt, fault };
+    return {
+      kind: "give_up",
+      cause: "age",
+      reason: `gave up after an hour: ${result.reason}`,
+      retryAt,
+      fault,
+    };
   }
   if (retryAt !== null && retryAt > deadline) {
     const reason = `not before ${new Date(retryAt).toISOString()}: ${result.reason}`;

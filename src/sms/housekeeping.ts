@@ -1,15 +1,13 @@
-import { lt } from "drizzle-orm";
-import { pruneFinishedJobs, queuedInLane } from "../db/jobs";
+import { eq, lt } from "drizzle-orm";
 import { textLane } from "../db/inbound";
-import { addJob } from "../db/jobs";
+import { addJob, pruneFinishedJobs, queuedInLane } from "../db/jobs";
+import { enqueueText } from "../db/outbound";
 import { texters } from "../db/schema";
 import { transact } from "../db/transaction";
 import type { JobHandler, JobResult } from "../queue/types";
-import { type StepDeps } from "./commands/step";
+import type { StepDeps } from "./commands/step";
 import { closeThread, THREAD_TTL_MS } from "./commands/thread";
-import { enqueueText } from "../db/outbound";
 import { replies } from "./replies";
-import { eq } from "drizzle-orm";
 
 export const HOUSEKEEPING_JOB = "housekeeping";
 export const THREAD_EXPIRY_JOB = "thread_expiry";
@@ -23,12 +21,19 @@ type ExpiryPayload = { phone: string };
  * The periodic sweep: threads left open for a day get an expiry job in their number's text lane (so it
  * cannot race a part arriving), and finished jobs past retention are pruned.
  */
-export function housekeepingJob(deps: Pick<StepDeps, "db" | "clock">, retentionMs = DEFAULT_RETENTION_MS): JobHandler {
+export function housekeepingJob(
+  deps: Pick<StepDeps, "db" | "clock">,
+  retentionMs = DEFAULT_RETENTION_MS,
+): JobHandler {
   const { db, clock } = deps;
   return {
     async run(): Promise<JobResult> {
       const now = clock.now();
-      const stale = db.select({ phone: texters.phone }).from(texters).where(lt(texters.threadOpenedAt, now - THREAD_TTL_MS)).all();
+      const stale = db
+        .select({ phone: texters.phone })
+        .from(texters)
+        .where(lt(texters.threadOpenedAt, now - THREAD_TTL_MS))
+        .all();
       transact(db, (tx) => {
         for (const { phone } of stale) {
           const lane = textLane(phone);
@@ -49,7 +54,11 @@ export function threadExpiryJob(deps: Pick<StepDeps, "db" | "clock">): JobHandle
     async run(job): Promise<JobResult> {
       const { phone } = job.payload;
       const now = clock.now();
-      const texter = db.select({ openedAt: texters.threadOpenedAt }).from(texters).where(eq(texters.phone, phone)).get();
+      const texter = db
+        .select({ openedAt: texters.threadOpenedAt })
+        .from(texters)
+        .where(eq(texters.phone, phone))
+        .get();
       if (!texter || texter.openedAt === null || texter.openedAt >= now - THREAD_TTL_MS) {
         return { kind: "done", detail: "still_fresh" };
       }

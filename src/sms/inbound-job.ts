@@ -1,4 +1,3 @@
-import { eq } from "drizzle-orm";
 import { getInbound } from "../db/inbound";
 import { addJob } from "../db/jobs";
 import { texters } from "../db/schema";
@@ -16,7 +15,15 @@ import {
 } from "./commands/account";
 import { sendLink } from "./commands/link";
 import { POST_JOB, type PostPayload } from "./commands/post";
-import { finish, loadStep, type MessagePayload, type Step, type StepDeps, tellGaveUp, xLane } from "./commands/step";
+import {
+  finish,
+  loadStep,
+  type MessagePayload,
+  type Step,
+  type StepDeps,
+  tellGaveUp,
+  xLane,
+} from "./commands/step";
 import { addPart, discardThread, finishThread, startThread } from "./commands/thread";
 import { type Command, interpret } from "./interpret";
 import { replies } from "./replies";
@@ -54,7 +61,8 @@ export function inboundJob(deps: StepDeps): JobHandler<MessagePayload> {
         connected: texter.refreshToken !== null,
         threadOpen: texter.threadOpenedAt !== null,
         deletePending:
-          texter.deleteRequestedAt !== null && clock.now() - texter.deleteRequestedAt <= DELETE_CONFIRM_WINDOW_MS,
+          texter.deleteRequestedAt !== null &&
+          clock.now() - texter.deleteRequestedAt <= DELETE_CONFIRM_WINDOW_MS,
       });
       switch (intent.kind) {
         case "command":

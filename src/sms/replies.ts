@@ -99,7 +99,9 @@ export const replies = {
 
   loggedOut: (handle: string, cancelled = 0): string =>
     `Logged out: smstweet can no longer post as @${handle}.` +
-    (cancelled > 0 ? ` ${cancelled} waiting ${cancelled === 1 ? "text was" : "texts were"} not posted.` : "") +
+    (cancelled > 0
+      ? ` ${cancelled} waiting ${cancelled === 1 ? "text was" : "texts were"} not posted.`
+      : "") +
     " Text anything to connect again.",
 
   deleteRequested: (): string =>

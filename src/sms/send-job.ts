@@ -37,10 +37,14 @@ export function sendJob(deps: SendJobDeps): JobHandler<Payload> {
     async run(job): Promise<JobResult> {
       const text = getText(db, job.payload.outboundId);
       // Erased with its number (DELETE + CONFIRM), or settled by an attempt whose commit was lost.
-      if (!text || text.status !== "pending") return { kind: "done", detail: "gone" };
+      if (text?.status !== "pending") return { kind: "done", detail: "gone" };
       const to = maskPhone(text.phone);
       const settle = (set: Partial<OutboundText>) => (tx: Database) => settleText(tx, text, set);
-      const texter = db.select({ optedOut: texters.optedOut }).from(texters).where(eq(texters.phone, text.phone)).get();
+      const texter = db
+        .select({ optedOut: texters.optedOut })
+        .from(texters)
+        .where(eq(texters.phone, text.phone))
+        .get();
       if (texter?.optedOut) {
         logger.info("sms.suppressed", { to });
         return { kind: "done", detail: "opted_out", write: settle({ status: "suppressed", secret: null }) };
@@ -49,33 +53,57 @@ export function sendJob(deps: SendJobDeps): JobHandler<Payload> {
       if (body === null) {
         // A link that can no longer connect is worth no SMS; the texter's next text gets a fresh one.
         logger.warn("sms.link_expired", { to, id: text.id });
-        return { kind: "done", detail: "link_expired", refused: true, write: settle({ status: "failed", secret: null, error: "link expired" }) };
+        return {
+          kind: "done",
+          detail: "link_expired",
+          refused: true,
+          write: settle({ status: "failed", secret: null, error: "link expired" }),
+        };
       }
       if (job.attempts > 1 && text.sentAt !== null) {
         const earlier = await deps.sms.findSent(text.phone, body, text.sentAt - CLOCK_SKEW_MS);
-        if (earlier.kind === "unavailable") return { kind: "retry", reason: `twilio lookup: ${earlier.detail}` };
+        if (earlier.kind === "unavailable")
+          return { kind: "retry", reason: `twilio lookup: ${earlier.detail}` };
         if (earlier.kind === "found") {
           logger.info("sms.sent_earlier", { to, id: text.id });
-          return { kind: "done", detail: "sent", write: settle({ status: "sent", twilioSid: earlier.sid, secret: null }) };
+          return {
+            kind: "done",
+            detail: "sent",
+            write: settle({ status: "sent", twilioSid: earlier.sid, secret: null }),
+          };
         }
       }
       const claim = claimSend(db, text, clock.now(), limits);
       if (claim.kind === "number_limit") {
         // That many texts an hour to one person means a loop or an attack: dropping, not delaying, is the point.
         logger.warn("sms.limit_number", { to, id: text.id });
-        return { kind: "done", detail: "limit_number", refused: true, write: settle({ status: "suppressed", secret: null, error: "limit:number" }) };
+        return {
+          kind: "done",
+          detail: "limit_number",
+          refused: true,
+          write: settle({ status: "suppressed", secret: null, error: "limit:number" }),
+        };
       }
       if (claim.kind === "global_limit") {
         // Legitimate replies are only late, not lost: wait for the oldest counted send to leave the window.
         logger.warn("sms.limit_global", { to, id: text.id, retryAt: claim.reopensAt });
-        return { kind: "retry", reason: "limit:global", at: claim.reopensAt, write: settle({ sentAt: null }) };
+        return {
+          kind: "retry",
+          reason: "limit:global",
+          at: claim.reopensAt,
+          write: settle({ sentAt: null }),
+        };
       }
       const outcome = await deps.sms.send(text.phone, body);
       switch (outcome.kind) {
         case "sent":
           // Twilio's 2xx is acceptance even when its body was unreadable (no sid): never send it again.
           logger.info("sms.sent", { to, id: text.id });
-          return { kind: "done", detail: "sent", write: settle({ status: "sent", twilioSid: outcome.sid, secret: null, attempts: job.attempts }) };
+          return {
+            kind: "done",
+            detail: "sent",
+            write: settle({ status: "sent", twilioSid: outcome.sid, secret: null, attempts: job.attempts }),
+          };
         case "opted_out":
           // Twilio knows better than our row: record the opt-out so nothing more is attempted.
           logger.info("sms.recipient_opted_out", { to });
@@ -93,7 +121,12 @@ export function sendJob(deps: SendJobDeps): JobHandler<Payload> {
             kind: "done",
             detail: "rejected",
             refused: true,
-            write: settle({ status: "failed", secret: null, sentAt: null, error: `twilio ${outcome.code ?? ""}`.trim() }),
+            write: settle({
+              status: "failed",
+              secret: null,
+              sentAt: null,
+              error: `twilio ${outcome.code ?? ""}`.trim(),
+            }),
           };
         case "unavailable":
           // A send that may have reached Twilio keeps its claim: it counts, and is looked up before a retry.

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { and, eq } from "drizzle-orm";
 import { authLinks, inboundMessages, outboundMessages } from "../../src/db/schema";
-import { FAST_POLICY, startTestService, type TestService } from "../support/service";
 import { jobCarrying } from "../support/jobs";
+import { FAST_POLICY, startTestService, type TestService } from "../support/service";
 import { startTwilio } from "../support/twilio";
 import { waitFor } from "../support/wait";
 import { startX } from "../support/x";
@@ -121,7 +121,8 @@ describe("the global limit on texts", () => {
 
     const held = await waitFor(() => {
       const last = outbound(svc, OTHER).at(-1);
-      const job = last && outbound(svc, OTHER).length === 2 && jobCarrying(svc.db, "sms", "outboundId", last.id);
+      const job =
+        last && outbound(svc, OTHER).length === 2 && jobCarrying(svc.db, "sms", "outboundId", last.id);
       return job && job.state === "pending" && job.runAt > clock.now() && { last, job };
     }, "the HELP reply to be held back");
     const [firstSend] = outbound(svc, PHONE);

@@ -6,7 +6,7 @@ import { systemClock } from "../../src/clock";
 import { type Database, openDatabase } from "../../src/db/client";
 import { addJob } from "../../src/db/jobs";
 import { transact } from "../../src/db/transaction";
-import { silentLogger } from "../../src/log";
+import { createLogger, silentLogger } from "../../src/log";
 import { Engine, type EngineOptions } from "../../src/queue/engine";
 import type { RetryPolicy } from "../../src/queue/policy";
 import type { JobHandler } from "../../src/queue/types";
@@ -62,7 +62,9 @@ function recorder(ms = 5) {
 }
 
 function overlapsWithinLane(runs: ReturnType<typeof recorder>["runs"]): boolean {
-  return runs.some((a) => runs.some((b) => a !== b && a.lane === b.lane && a.start < b.end && b.start < a.end));
+  return runs.some((a) =>
+    runs.some((b) => a !== b && a.lane === b.lane && a.start < b.end && b.start < a.end),
+  );
 }
 
 describe("the job engine", () => {
@@ -78,7 +80,9 @@ describe("the job engine", () => {
       expect(order).toEqual(order.toSorted((a, b) => a - b));
     }
     // Lanes ran concurrently: some run of one lane overlapped a run of another.
-    expect(runs.some((a) => runs.some((b) => a.lane !== b.lane && a.start < b.end && b.start < a.end))).toBe(true);
+    expect(runs.some((a) => runs.some((b) => a.lane !== b.lane && a.start < b.end && b.start < a.end))).toBe(
+      true,
+    );
   });
 
   it("should never let two engines on one database file work the same job or the same lane at once", async () => {
@@ -156,11 +160,19 @@ describe("the job engine", () => {
 
   it("should keep results through a full disk and commit them once the disk has room, running nothing twice", async () => {
     const db = openDatabase(tempDatabasePath());
+    db.$client.run("CREATE TABLE ballast (b BLOB)");
+    const failedCommits: string[] = [];
+    const logger = createLogger("error", (line) => {
+      if (line.includes("queue.commit_failed")) failedCommits.push(line);
+    });
     let runsOfJob = 0;
-    engineOn(db)
+    engineOn(db, { logger })
       .register("big", {
         async run() {
           runsOfJob++;
+          // The disk fills up while the job is out at X: its commit is what fails.
+          const pages = (db.$client.query("PRAGMA page_count").get() as { page_count: number }).page_count;
+          db.$client.run(`PRAGMA max_page_count = ${pages + 2}`);
           return {
             kind: "done",
             detail: "ok",
@@ -169,12 +181,9 @@ describe("the job engine", () => {
         },
       })
       .start();
-    db.$client.run("CREATE TABLE ballast (b BLOB)");
-    const pages = (db.$client.query("PRAGMA page_count").get() as { page_count: number }).page_count;
-    db.$client.run(`PRAGMA max_page_count = ${pages + 2}`);
     queue(db, "big", "lane");
-    await waitFor(() => runsOfJob === 1, "the job to run");
-    await Bun.sleep(0);
+    await waitFor(() => failedCommits.length >= 2, "two failed commits");
+    expect(failedCommits[0]).toContain("full");
     expect(jobsOfKind(db, "big")[0]?.state).toBe("running");
     db.$client.run("PRAGMA max_page_count = 1073741823");
     await waitFor(() => jobsOfKind(db, "big")[0]?.state === "done", "the commit once there is room");

@@ -13,7 +13,9 @@ const half = () => 0.5;
 
 describe("the failure policy", () => {
   it("should finish a job that is done, whatever its detail", () => {
-    expect(decide(job(), { kind: "done", detail: "refused:policy", refused: true }, T0, DEFAULT_POLICY)).toEqual({
+    expect(
+      decide(job(), { kind: "done", detail: "refused:policy", refused: true }, T0, DEFAULT_POLICY),
+    ).toEqual({
       kind: "finish",
     });
   });
@@ -52,28 +54,51 @@ describe("the failure policy", () => {
   });
 
   it("should give up an outage by age, never by count", () => {
-    const young = decide(job({ attempts: 500 }), { kind: "retry", reason: "503" }, T0 + HOUR - 1, DEFAULT_POLICY);
+    const young = decide(
+      job({ attempts: 500 }),
+      { kind: "retry", reason: "503" },
+      T0 + HOUR - 1,
+      DEFAULT_POLICY,
+    );
     expect(young.kind).toBe("reschedule");
     const old = decide(job({ attempts: 2 }), { kind: "retry", reason: "503" }, T0 + HOUR, DEFAULT_POLICY);
     expect(old).toMatchObject({ kind: "give_up", cause: "age" });
   });
 
   it("should schedule the last try at the deadline rather than past it", () => {
-    const decision = decide(job({ attempts: 20 }), { kind: "retry", reason: "503" }, T0 + HOUR - 1_000, DEFAULT_POLICY);
+    const decision = decide(
+      job({ attempts: 20 }),
+      { kind: "retry", reason: "503" },
+      T0 + HOUR - 1_000,
+      DEFAULT_POLICY,
+    );
     expect(decision).toMatchObject({ kind: "reschedule", runAt: T0 + HOUR });
   });
 
   it("should count faults and give up at the cap, even within the hour", () => {
     const { maxFaults } = DEFAULT_POLICY;
-    const before = decide(job({ faults: maxFaults - 2 }), { kind: "fault", reason: "TypeError" }, T0, DEFAULT_POLICY);
+    const before = decide(
+      job({ faults: maxFaults - 2 }),
+      { kind: "fault", reason: "TypeError" },
+      T0,
+      DEFAULT_POLICY,
+    );
     expect(before).toMatchObject({ kind: "reschedule", fault: true });
-    const last = decide(job({ faults: maxFaults - 1 }), { kind: "fault", reason: "TypeError" }, T0, DEFAULT_POLICY);
+    const last = decide(
+      job({ faults: maxFaults - 1 }),
+      { kind: "fault", reason: "TypeError" },
+      T0,
+      DEFAULT_POLICY,
+    );
     expect(last).toMatchObject({ kind: "give_up", cause: "faults" });
   });
 
   it("should never schedule a retry in the past or at a fixed interval", () => {
     for (let attempts = 1; attempts < 40; attempts++) {
-      const d = decide(job({ attempts }), { kind: "fault", reason: "x" }, T0, { ...DEFAULT_POLICY, maxFaults: 99 });
+      const d = decide(job({ attempts }), { kind: "fault", reason: "x" }, T0, {
+        ...DEFAULT_POLICY,
+        maxFaults: 99,
+      });
       if (d.kind !== "reschedule") throw new Error("expected a reschedule");
       expect(d.runAt).toBeGreaterThan(T0);
     }

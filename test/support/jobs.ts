@@ -1,18 +1,26 @@
 import type { Database } from "../../src/db/client";
 import type { JobState } from "../../src/db/schema";
 
-export type JobView = { id: number; kind: string; state: JobState; runAt: number; attempts: number; faults: number; lastError: string | null };
+export type JobView = {
+  id: number;
+  kind: string;
+  state: JobState;
+  runAt: number;
+  attempts: number;
+  faults: number;
+  lastError: string | null;
+};
 
 /** The job that carries a row (`outboundId`, `messageId`): what the engine will do with it, and when. */
 export function jobCarrying(db: Database, kind: string, key: string, id: number): JobView | undefined {
   return (
-    db.$client
+    (db.$client
       .query(
         `SELECT id, kind, state, run_at AS runAt, attempts, faults, last_error AS lastError FROM jobs
          WHERE kind = ?1 AND json_extract(payload, '$.' || ?2) = ?3 ORDER BY id DESC LIMIT 1`,
       )
-      .get(kind, key, id) as JobView | null
-  ) ?? undefined;
+      .get(kind, key, id) as JobView | null) ?? undefined
+  );
 }
 
 /** Every job of a kind, oldest first. */

@@ -4,12 +4,12 @@ import { join } from "node:path";
 import { type Clock, systemClock } from "../../src/clock";
 import type { Config } from "../../src/config";
 import { type Database, openDatabase } from "../../src/db/client";
-import type { RetryPolicy } from "../../src/queue/policy";
-import type { Limits } from "../../src/sms/limits";
 import { createLogger, type Logger, silentLogger } from "../../src/log";
+import type { RetryPolicy } from "../../src/queue/policy";
 import { textApp } from "../../src/sandbox/phone";
 import type { StoredPost } from "../../src/sandbox/x";
 import { createService, type Service } from "../../src/service";
+import { DEFAULT_LIMITS, type Limits } from "../../src/sms/limits";
 import { startTwilio, TWILIO_NUMBER, type TwilioFixture } from "./twilio";
 import { waitFor } from "./wait";
 import { startX, X_CLIENT_ID, X_CLIENT_SECRET, type XHarness } from "./x";
@@ -72,6 +72,7 @@ export function testConfig(overrides: {
     }),
     logLevel: "error",
     workerConcurrency: 16,
+    limits: DEFAULT_LIMITS,
   });
 }
 

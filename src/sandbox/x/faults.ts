@@ -6,7 +6,7 @@ export type FaultQueue = {
   add(route: FaultRoute, response: FaultResponse, times: number): void;
   /** Lets `times` requests through untouched before the faults queued after them. */
   pass(route: FaultRoute, times: number): void;
-  take(route: FaultRoute): { response: Response; afterHandling: boolean; delayMs: number } | null;
+  take(route: FaultRoute): { response: Response | null; afterHandling: boolean; delayMs: number } | null;
 };
 
 const TITLES: Record<number, string> = {
@@ -35,7 +35,7 @@ export function createFaultQueue(): FaultQueue {
       const next = queued.get(route)?.shift();
       if (!next || next === "pass") return null;
       return {
-        response: toResponse(next),
+        response: next.status === undefined ? null : toResponse({ ...next, status: next.status }),
         afterHandling: next.afterHandling === true,
         delayMs: next.delayMs ?? 0,
       };
@@ -43,7 +43,7 @@ export function createFaultQueue(): FaultQueue {
   };
 }
 
-function toResponse(fault: FaultResponse): Response {
+function toResponse(fault: FaultResponse & { status: number }): Response {
   if (fault.raw !== undefined) return rawResponse(fault.status, fault.raw, fault.headers);
   if (fault.body !== undefined) return json(fault.body, fault.status, fault.headers);
   if (fault.status === 204 || (fault.status >= 300 && fault.status < 400)) {

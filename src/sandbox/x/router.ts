@@ -29,15 +29,20 @@ export async function route(
   }
   const faultRoute = faultRouteOf(method, path);
   const fault = faultRoute ? state.faults.take(faultRoute) : null;
-  if (fault && fault.delayMs > 0) await Bun.sleep(fault.delayMs);
-  if (fault && !fault.afterHandling) return fault.response;
+  if (fault && !fault.afterHandling) {
+    if (fault.delayMs > 0) await Bun.sleep(fault.delayMs);
+    // A fault with no status of its own only holds X's answer back; here X has not acted yet.
+    if (fault.response) return fault.response;
+  }
   let response: Response;
   try {
     response = await dispatch(state, request, method, path);
   } catch {
     response = problem(500, "Internal Server Error", "Internal Server Error");
   }
-  return fault ? fault.response : response;
+  // X acted; its answer is late (past the client's timeout) or replaced by an unreadable one.
+  if (fault && fault.delayMs > 0) await Bun.sleep(fault.delayMs);
+  return fault?.response ?? response;
 }
 
 function dispatch(

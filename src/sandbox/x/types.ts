@@ -36,7 +36,8 @@ export type FaultRoute =
   | "media";
 
 export type FaultResponse = {
-  status: number;
+  /** Left out (with `afterHandling`): X's own answer, only held back by `delayMs`. */
+  status?: number;
   /** Sent as JSON. Without `body` or `raw`: X's problem document, or nothing for a 204 or a 3xx. */
   body?: unknown;
   /** Sent verbatim instead of `body`: an HTML page, `OK`, an empty body (`{ body: "" }`). */
@@ -45,7 +46,7 @@ export type FaultResponse = {
   headers?: Record<string, string>;
   /** Handle the request for real first, then answer with the fault: "X did it, but the answer was lost". */
   afterHandling?: boolean;
-  /** Hold the answer this long first: a request in flight when the caller dies. */
+  /** Hold the answer this long (after handling, with `afterHandling`): a request in flight when the caller dies. */
   delayMs?: number;
 };
 

@@ -3,15 +3,24 @@ import { addJob, cancelJobs, queuedInLane } from "../../db/jobs";
 import { enqueueText } from "../../db/outbound";
 import { authLinks, inboundMessages, outboundMessages, posts, texters, threadParts } from "../../db/schema";
 import type { Writer } from "../../db/transaction";
-import type { JobHandler, JobResult } from "../../queue/types";
 import { maskPhone } from "../../log";
+import type { JobHandler, JobResult } from "../../queue/types";
 import { asTexter } from "../../x/as-texter";
 import { forgetTokens } from "../../x/tokens";
 import { replies } from "../replies";
+import { sendLink } from "./link";
 import { POST_JOB } from "./post";
 import { REVOKE_JOB } from "./revoke";
-import { sendLink } from "./link";
-import { finish, loadStep, type MessagePayload, retryLater, type Step, type StepDeps, tellGaveUp, xLane } from "./step";
+import {
+  finish,
+  loadStep,
+  type MessagePayload,
+  retryLater,
+  type Step,
+  type StepDeps,
+  tellGaveUp,
+  xLane,
+} from "./step";
 import { closeThread, partCount, THREAD_JOB } from "./thread";
 
 /** Spec: CONFIRM must follow DELETE within ten minutes. */
@@ -33,14 +42,16 @@ export function status(step: Step): JobResult {
 /** Twilio already blocks texts to the number; we record it so nothing is even attempted. */
 export function optOut(step: Step): JobResult {
   return finish(step, "opted_out", {
-    write: (tx) => tx.update(texters).set({ optedOut: true }).where(eq(texters.phone, step.message.phone)).run(),
+    write: (tx) =>
+      tx.update(texters).set({ optedOut: true }).where(eq(texters.phone, step.message.phone)).run(),
   });
 }
 
 export function optIn(step: Step): JobResult {
   return finish(step, "opted_in", {
     reply: replies.welcomeBack(),
-    write: (tx) => tx.update(texters).set({ optedOut: false }).where(eq(texters.phone, step.message.phone)).run(),
+    write: (tx) =>
+      tx.update(texters).set({ optedOut: false }).where(eq(texters.phone, step.message.phone)).run(),
   });
 }
 
@@ -54,7 +65,9 @@ export function undo(step: Step): JobResult {
   const now = step.deps.clock.now();
   return finish(step, "undo", {
     write: (tx) => {
-      const waiting = queuedInLane(tx, xLane(phone)).findLast((job) => job.kind === POST_JOB || job.kind === THREAD_JOB);
+      const waiting = queuedInLane(tx, xLane(phone)).findLast(
+        (job) => job.kind === POST_JOB || job.kind === THREAD_JOB,
+      );
       if (waiting) {
         cancelJobs(tx, xLane(phone), [waiting.id], "undone", now);
         enqueueText(tx, { phone, body: replies.cancelled(1) }, now);
@@ -89,9 +102,15 @@ export function undoJob(deps: StepDeps): JobHandler<MessagePayload> {
           return finish(step, "undone", { reply: replies.undone(), write: markDeleted });
         case "refused":
           if (result.reason === "not_found") {
-            return finish(step, "undo_already_gone", { reply: replies.undoAlreadyGone(), write: markDeleted });
+            return finish(step, "undo_already_gone", {
+              reply: replies.undoAlreadyGone(),
+              write: markDeleted,
+            });
           }
-          return finish(step, `undo_refused:${result.reason}`, { reply: replies.refused(result.reason), refused: true });
+          return finish(step, `undo_refused:${result.reason}`, {
+            reply: replies.refused(result.reason),
+            refused: true,
+          });
         case "disconnected":
           return sendLink(step, true);
         case "retry":
@@ -125,7 +144,11 @@ export function requestDelete(step: Step): JobResult {
   return finish(step, "delete_requested", {
     reply: replies.deleteRequested(),
     write: (tx) =>
-      tx.update(texters).set({ deleteRequestedAt: step.deps.clock.now() }).where(eq(texters.phone, step.message.phone)).run(),
+      tx
+        .update(texters)
+        .set({ deleteRequestedAt: step.deps.clock.now() })
+        .where(eq(texters.phone, step.message.phone))
+        .run(),
   });
 }
 
@@ -162,7 +185,13 @@ function disconnect(tx: Writer, step: Step, now: number): number {
   const { phone } = step.message;
   const lane = xLane(phone);
   const queued = queuedInLane(tx, lane);
-  cancelJobs(tx, lane, queued.map((job) => job.id), "disconnected", now);
+  cancelJobs(
+    tx,
+    lane,
+    queued.map((job) => job.id),
+    "disconnected",
+    now,
+  );
   const row = tx.select().from(texters).where(eq(texters.phone, phone)).get();
   if (row?.accessToken && row.refreshToken) {
     const payload = { phone, accessToken: row.accessToken, refreshToken: row.refreshToken };
@@ -171,4 +200,3 @@ function disconnect(tx: Writer, step: Step, now: number): number {
   forgetTokens(tx, phone);
   return queued.filter((job) => job.kind === POST_JOB || job.kind === THREAD_JOB).length;
 }
-

@@ -1,8 +1,8 @@
 import { insertLink, linkCapReached, linkCoolingDown, prepareLink } from "../../auth/links";
 import { recordInboundOutcome } from "../../db/inbound";
 import { enqueueText } from "../../db/outbound";
-import type { JobResult } from "../../queue/types";
 import { maskPhone } from "../../log";
+import type { JobResult } from "../../queue/types";
 import { forgetTokens } from "../../x/tokens";
 import { replies } from "../replies";
 import { finish, type Step } from "./step";
@@ -35,7 +35,11 @@ export async function sendLink(step: Step, reconnect: boolean): Promise<JobResul
         return;
       }
       insertLink(tx, phone, link, now);
-      enqueueText(tx, { phone, body: reconnect ? replies.reconnect() : replies.welcome(), secret: link.sealedToken }, now);
+      enqueueText(
+        tx,
+        { phone, body: reconnect ? replies.reconnect() : replies.welcome(), secret: link.sealedToken },
+        now,
+      );
       logger.info("inbound.link_sent", { phone: maskPhone(phone), id: step.message.id });
     },
   });

@@ -6,7 +6,15 @@ import { fetchPictures, type Picture } from "../../x/media";
 import { replies } from "../replies";
 import { sendLink } from "./link";
 import { type Publication, publish } from "./publish";
-import { finish, loadStep, type MessagePayload, retryLater, type Step, type StepDeps, tellGaveUp } from "./step";
+import {
+  finish,
+  loadStep,
+  type MessagePayload,
+  retryLater,
+  type Step,
+  type StepDeps,
+  tellGaveUp,
+} from "./step";
 
 export const POST_JOB = "post";
 
@@ -46,7 +54,10 @@ export async function afterPublish(
     case "posted_unknown":
       return finish(step, "posted_earlier", { reply: replies.postedEarlier(result.handle) });
     case "refused":
-      return finish(step, `refused:${result.reason}`, { reply: replies.refused(result.reason), refused: true });
+      return finish(step, `refused:${result.reason}`, {
+        reply: replies.refused(result.reason),
+        refused: true,
+      });
     case "disconnected":
       return sendLink(step, true);
     case "retry":
@@ -76,4 +87,3 @@ export async function picturesOf(step: Step, media: readonly MediaItem[]): Promi
 export function recordPost(tx: Writer, phone: string, postId: string, now: number): void {
   tx.insert(posts).values({ phone, postId, createdAt: now }).run();
 }
-

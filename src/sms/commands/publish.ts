@@ -37,9 +37,7 @@ export async function publish(deps: StepDeps, phone: string, draft: Draft, job: 
       const known = knownPosts(deps, phone, job.startedAt - CLOCK_SKEW_MS);
       const mine = found.value.find(
         (post) =>
-          !known.has(post.id) &&
-          post.mediaCount === draft.pictures.length &&
-          sameText(post.text, draft.text),
+          !known.has(post.id) && post.mediaCount === draft.pictures.length && sameText(post.text, draft.text),
       );
       if (mine) return { kind: "ok", value: mine.id };
     }
@@ -61,8 +59,6 @@ export async function publish(deps: StepDeps, phone: string, draft: Draft, job: 
       if (result.reason === "duplicate" && mayBeRepeat) return { kind: "posted_unknown", handle };
       return { kind: "refused", reason: result.reason, handle };
     }
-    case "unreadable":
-      return { kind: "retry", retryAt: null, detail: result.detail };
     default:
       return result;
   }

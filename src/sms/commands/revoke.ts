@@ -24,7 +24,8 @@ export function revokeJob(deps: { x: XGateway; cipher: Cipher; logger: Logger })
       for (const token of [tokens.refreshToken, tokens.accessToken]) {
         const result = await deps.x.revoke(token);
         if (result.kind === "unavailable") return { kind: "retry", reason: `revoke: ${result.detail}` };
-        if (result.kind === "rate_limited") return { kind: "retry", reason: "revoke: rate limited", at: result.retryAt };
+        if (result.kind === "rate_limited")
+          return { kind: "retry", reason: "revoke: rate limited", at: result.retryAt };
         if (result.kind === "unreadable") return { kind: "fault", reason: `revoke: ${result.detail}` };
       }
       deps.logger.info("x.revoked", { phone: maskPhone(phone) });

@@ -1,3 +1,4 @@
+import { eq } from "drizzle-orm";
 import type { Clock } from "../../clock";
 import type { Cipher } from "../../crypto/cipher";
 import type { Database } from "../../db/client";
@@ -12,7 +13,6 @@ import type { TokenKeeper } from "../../x/tokens";
 import type { SmsGateway } from "../gateway";
 import type { Limits } from "../limits";
 import { replies } from "../replies";
-import { eq } from "drizzle-orm";
 
 export type StepDeps = {
   db: Database;
@@ -89,5 +89,9 @@ export function tellGaveUp(deps: StepDeps, job: Job<MessagePayload>, giveUp: Giv
   }[giveUp.cause]();
   enqueueText(tx, { phone: message.phone, body: reply }, deps.clock.now());
   recordInboundOutcome(tx, message.id, "gave_up");
-  deps.logger.error("inbound.gave_up", { phone: maskPhone(message.phone), id: message.id, reason: giveUp.reason });
+  deps.logger.error("inbound.gave_up", {
+    phone: maskPhone(message.phone),
+    id: message.id,
+    reason: giveUp.reason,
+  });
 }

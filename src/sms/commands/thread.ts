@@ -71,11 +71,16 @@ export function discardThread(step: Step): JobResult {
 export function finishThread(step: Step): JobResult {
   const { phone } = step.message;
   if (step.texter.threadOpenedAt === null) return finish(step, "no_thread", { reply: replies.noThread() });
-  if (partCount(step.deps.db, phone) === 0) return finish(step, "thread_empty", { reply: replies.threadEmpty() });
+  if (partCount(step.deps.db, phone) === 0)
+    return finish(step, "thread_empty", { reply: replies.threadEmpty() });
   const now = step.deps.clock.now();
   return finish(step, "thread_queued", {
     write: (tx) => {
-      const jobId = addJob(tx, { kind: THREAD_JOB, lane: xLane(phone), payload: { messageId: step.message.id } }, now);
+      const jobId = addJob(
+        tx,
+        { kind: THREAD_JOB, lane: xLane(phone), payload: { messageId: step.message.id } },
+        now,
+      );
       tx.update(threadParts).set({ jobId }).where(openParts(phone)).run();
       tx.update(texters).set({ threadOpenedAt: null }).where(eq(texters.phone, phone)).run();
     },
@@ -99,7 +104,8 @@ export function threadJob(deps: StepDeps): JobHandler<MessagePayload> {
         .where(eq(threadParts.jobId, job.id))
         .orderBy(asc(threadParts.position))
         .all();
-      const done = (tx: Writer): void => void tx.delete(threadParts).where(eq(threadParts.jobId, job.id)).run();
+      const done = (tx: Writer): void =>
+        void tx.delete(threadParts).where(eq(threadParts.jobId, job.id)).run();
       let previous = parts.findLast((part) => part.postId !== null)?.postId ?? undefined;
       let handle = step.texter.xHandle ?? "";
       for (const [index, part] of parts.entries()) {
@@ -153,8 +159,11 @@ export function closeThread(tx: Writer, phone: string): number {
 
 function maxPosition(db: Writer, phone: string): number {
   return (
-    db.select({ n: sql<number>`coalesce(max(position), 0)` }).from(threadParts).where(eq(threadParts.phone, phone)).get()
-      ?.n ?? 0
+    db
+      .select({ n: sql<number>`coalesce(max(position), 0)` })
+      .from(threadParts)
+      .where(eq(threadParts.phone, phone))
+      .get()?.n ?? 0
   );
 }
 
