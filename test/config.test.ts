@@ -60,6 +60,33 @@ describe("parseConfig", () => {
     expect(result.problems).toHaveLength(6);
   });
 
+  it("should read the worker's concurrency and the cost guard's caps, with the spec's defaults", () => {
+    const defaults = parseConfig(valid);
+    if (!defaults.ok) throw new Error(defaults.problems.join("; "));
+    expect(defaults.config.workerConcurrency).toBe(64);
+    expect(defaults.config.limits).toEqual({ perNumberPerHour: 30, globalPerHour: 1000, linksPerHour: 100 });
+    const set = parseConfig({
+      ...valid,
+      WORKER_CONCURRENCY: "8",
+      MAX_TEXTS_PER_NUMBER_PER_HOUR: "5",
+      MAX_TEXTS_PER_HOUR: "50",
+      MAX_LINKS_PER_HOUR: "7",
+    });
+    if (!set.ok) throw new Error(set.problems.join("; "));
+    expect(set.config.workerConcurrency).toBe(8);
+    expect(set.config.limits).toEqual({ perNumberPerHour: 5, globalPerHour: 50, linksPerHour: 7 });
+    expect(Object.isFrozen(set.config.limits)).toBe(true);
+  });
+
+  it("should report malformed counts together with every other problem", () => {
+    const result = parseConfig({ ...valid, WORKER_CONCURRENCY: "0", MAX_TEXTS_PER_HOUR: "lots", PORT: "x" });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toHaveLength(3);
+    expect(result.problems.join("\n")).toContain("WORKER_CONCURRENCY must be a whole number from 1 to 10000");
+    expect(result.problems.join("\n")).toContain("MAX_TEXTS_PER_HOUR");
+  });
+
   it("should read the previous token key after a rotation, and leave it unset otherwise", () => {
     const previous = Buffer.alloc(32, 9);
     const rotated = parseConfig({ ...valid, TOKEN_ENCRYPTION_KEY_PREVIOUS: previous.toString("base64") });

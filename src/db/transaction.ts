@@ -19,6 +19,17 @@ export function transact<T>(db: Database, work: (tx: Tx) => T): T {
   return db.$client.transaction(() => work(db)).immediate();
 }
 
+const STORAGE_FAILURES = /^SQLITE_(FULL|IOERR|BUSY|LOCKED|CORRUPT|READONLY|CANTOPEN|NOMEM|NOTADB)/;
+
+/**
+ * True when `error` is the database failing (disk full, I/O error, locked), not the statement's fault;
+ * or when the transaction it happened in is gone (SQLite rolls some of those back by itself).
+ */
+export function isStorageFailure(db: Database, error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (typeof code === "string" && STORAGE_FAILURES.test(code)) || !db.$client.inTransaction;
+}
+
 const cache = new WeakMap<Database, Map<string, Statement>>();
 
 /** A statement prepared once per connection: the hot paths skip building and compiling SQL each time. */

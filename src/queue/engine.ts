@@ -12,7 +12,7 @@ import {
   renewLeases,
   rescheduleJob,
 } from "../db/jobs";
-import { transact, type Writer } from "../db/transaction";
+import { isStorageFailure, transact, type Writer } from "../db/transaction";
 import type { Logger } from "../log";
 import { type Decision, decide, type RetryPolicy } from "./policy";
 import type { Job, JobHandler, JobResult } from "./types";
@@ -197,7 +197,7 @@ export class Engine {
       }
       // The database failed, not the job's effects (SQLite may even have rolled the whole batch back): fail
       // the batch, keep every result, and commit again later.
-      if (isDatabaseFailure(error) || !this.options.db.$client.inTransaction) throw error;
+      if (isStorageFailure(this.options.db, error)) throw error;
       const fault: JobResult = { kind: "fault", reason: `commit: ${describe(error)}` };
       decision = decide(row, fault, now, policy);
       item.result = fault;
@@ -297,13 +297,6 @@ export class Engine {
 
 class LeaseLost extends Error {
   override name = "LeaseLost";
-}
-
-const DATABASE_FAILURES = /^SQLITE_(FULL|IOERR|BUSY|LOCKED|CORRUPT|READONLY|CANTOPEN|NOMEM|NOTADB)/;
-
-function isDatabaseFailure(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && DATABASE_FAILURES.test(code);
 }
 
 function missingHandler(kind: string): JobHandler {
