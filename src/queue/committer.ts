@@ -1,0 +1,136 @@
+import type { Clock } from "../clock";
+import type { Database } from "../db/client";
+import { finishJob, type JobRow, rescheduleJob } from "../db/jobs";
+import { isStorageFailure, transact, type Writer } from "../db/transaction";
+import type { Logger } from "../log";
+import { type Decision, decide, type RetryPolicy } from "./policy";
+import type { Job, JobHandler, JobResult } from "./types";
+
+/** An attempt that has ended, waiting for its end to be committed. */
+export type Ended = { row: JobRow; job: Job; handler: JobHandler; result: JobResult; committed: () => void };
+
+type CommitterOptions = { db: Database; clock: Clock; logger: Logger; policy: RetryPolicy; owner: string };
+
+const RETRY_MAX_MS = 30_000;
+
+/**
+ * Commits the ends of attempts: the policy's decision, the handler's effects and the job's new state,
+ * together or not at all. Ends that arrive in one turn of the event loop share one commit (one fsync),
+ * each in its own savepoint, so one job's failing effects roll back alone.
+ */
+export class Committer {
+  #queue: Ended[] = [];
+  #failures = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly options: CommitterOptions) {}
+
+  add(ended: Ended): void {
+    this.#queue.push(ended);
+    if (this.#queue.length === 1 && this.#timer === undefined) setImmediate(() => this.#flush());
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer);
+  }
+
+  #flush(): void {
+    this.#timer = undefined;
+    const batch = this.#queue.splice(0);
+    if (batch.length === 0) return;
+    const { db, clock, logger } = this.options;
+    const now = clock.now();
+    try {
+      transact(db, (tx) => {
+        for (const ended of batch) this.#commitOne(tx, ended, now);
+      });
+    } catch (error) {
+      // The database itself failed (disk full, I/O error): nothing of the batch committed. The jobs stay
+      // leased and their results are kept; committing is tried again with growing pauses, never in a loop.
+      this.#failures++;
+      const delay = Math.min(RETRY_MAX_MS, 250 * 2 ** this.#failures);
+      logger.error("queue.commit_failed", { jobs: batch.length, retryInMs: delay, error: String(error) });
+      this.#queue.unshift(...batch);
+      this.#timer = setTimeout(() => this.#flush(), delay);
+      return;
+    }
+    this.#failures = 0;
+    for (const ended of batch) ended.committed();
+  }
+
+  #commitOne(tx: Writer, ended: Ended, now: number): void {
+    const { policy, logger, db } = this.options;
+    const { row } = ended;
+    try {
+      transact(tx, (inner) => this.#apply(inner, ended, decide(row, ended.result, now, policy), now));
+      return;
+    } catch (error) {
+      if (error instanceof LeaseLost) {
+        logger.warn("queue.lease_lost", { id: row.id, kind: row.kind });
+        return;
+      }
+      // The database failed, not the job's effects (SQLite may even have rolled the whole batch back): fail
+      // the batch, keep every result, and commit again later.
+      if (isStorageFailure(db, error)) throw error;
+      ended.result = { kind: "fault", reason: `commit: ${describe(error)}` };
+    }
+    try {
+      transact(tx, (inner) => this.#apply(inner, ended, decide(row, ended.result, now, policy), now));
+    } catch (error) {
+      if (!(error instanceof LeaseLost)) throw error;
+    }
+  }
+
+  #apply(tx: Writer, ended: Ended, decision: Decision, now: number): void {
+    const { row, job, handler, result } = ended;
+    const { logger, owner } = this.options;
+    result.write?.(tx);
+    const fields = { id: row.id, kind: row.kind, attempts: row.attempts };
+    const erasePayload = handler.erasePayload === true;
+    switch (decision.kind) {
+      case "finish": {
+        const detail = result.kind === "done" ? result.detail : null;
+        const outcome = result.kind === "done" && result.refused ? "refused" : "completed";
+        const finish = { state: "done", outcome, detail, lastError: null, erasePayload } as const;
+        if (!finishJob(tx, row, owner, finish, now)) throw new LeaseLost();
+        logger.debug("queue.done", { ...fields, detail });
+        return;
+      }
+      case "reschedule": {
+        const reason = result.kind === "done" ? "" : result.reason;
+        const retry = { runAt: decision.runAt, lastError: reason, fault: decision.fault };
+        if (!rescheduleJob(tx, row, owner, retry)) throw new LeaseLost();
+        logger.warn("queue.retry", { ...fields, reason, fault: decision.fault, inMs: decision.runAt - now });
+        return;
+      }
+      case "give_up": {
+        const { cause, reason, retryAt, fault } = decision;
+        const lastReason = result.kind === "done" ? "" : result.reason;
+        handler.onGiveUp?.(job, { cause, reason, lastReason, retryAt }, tx);
+        const failed = {
+          state: "failed",
+          outcome: "gave_up",
+          detail: null,
+          lastError: reason,
+          erasePayload,
+          fault,
+        } as const;
+        if (!finishJob(tx, row, owner, failed, now)) throw new LeaseLost();
+        logger.error("queue.failed", { ...fields, reason });
+        return;
+      }
+    }
+  }
+}
+
+/** The job was taken over (its lease ran out): its effects roll back, the new holder decides. */
+class LeaseLost extends Error {
+  override name = "LeaseLost";
+}
+
+/** One line for logs: the error's class and message, and its cause's. */
+export function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? ` (cause: ${error.cause.message})` : "";
+  return `${error.name}: ${error.message}${cause}`;
+}
