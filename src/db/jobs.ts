@@ -25,6 +25,7 @@ export type JobRow = {
   startedAt: number;
   attempts: number;
   faults: number;
+  uncertain: boolean;
 };
 
 const UNFINISHED = "('waiting', 'pending', 'running')";
@@ -47,13 +48,14 @@ export function addJob(tx: Writer, job: NewJob, now: number): number | null {
   return row?.id ?? null;
 }
 
-const RECLAIM_EXPIRED = `UPDATE jobs SET state = 'pending', locked_by = NULL, locked_until = NULL
+// A job whose holder vanished may have acted: whoever takes it over must find out before repeating.
+const RECLAIM_EXPIRED = `UPDATE jobs SET state = 'pending', locked_by = NULL, locked_until = NULL, uncertain = 1
   WHERE state = 'running' AND locked_until < ?1`;
 
 const CLAIM = `UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, ?1),
     locked_by = ?2, locked_until = ?3
   WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND run_at <= ?1 ORDER BY run_at, id LIMIT ?4)
-  RETURNING id, kind, lane, payload, created_at AS createdAt, started_at AS startedAt, attempts, faults`;
+  RETURNING id, kind, lane, payload, created_at AS createdAt, started_at AS startedAt, attempts, faults, uncertain`;
 
 /**
  * Leases up to `limit` due jobs to `owner` until `until`, after freeing leases that ran out (their
@@ -61,8 +63,10 @@ const CLAIM = `UPDATE jobs SET state = 'running', attempts = attempts + 1, start
  */
 export function claimJobs(tx: Writer, owner: string, now: number, until: number, limit: number): JobRow[] {
   prepared(tx, RECLAIM_EXPIRED).run(now);
-  const rows = prepared(tx, CLAIM).all(now, owner, until, limit) as JobRow[];
-  return rows.sort((a, b) => a.id - b.id);
+  const rows = prepared(tx, CLAIM).all(now, owner, until, limit) as (Omit<JobRow, "uncertain"> & {
+    uncertain: number;
+  })[];
+  return rows.map((row) => ({ ...row, uncertain: row.uncertain === 1 })).sort((a, b) => a.id - b.id);
 }
 
 /** Keeps this process's leases alive while their jobs run. */
@@ -84,7 +88,8 @@ export function leaseOwners(tx: Writer): string[] {
 export function releaseLeasesOf(tx: Writer, owner: string): number {
   return prepared(
     tx,
-    "UPDATE jobs SET state = 'pending', locked_by = NULL, locked_until = NULL WHERE state = 'running' AND locked_by = ?1",
+    `UPDATE jobs SET state = 'pending', locked_by = NULL, locked_until = NULL, uncertain = 1
+      WHERE state = 'running' AND locked_by = ?1`,
   ).run(owner).changes;
 }
 
@@ -133,7 +138,7 @@ export function finishJob(tx: Writer, job: JobRow, owner: string, end: Finish, n
 }
 
 const RESCHEDULE = `UPDATE jobs SET state = 'pending', run_at = ?3, last_error = ?4, faults = faults + ?5,
-    locked_by = NULL, locked_until = NULL
+    uncertain = MAX(uncertain, ?6), locked_by = NULL, locked_until = NULL
   WHERE id = ?1 AND locked_by = ?2 AND state = 'running'`;
 
 /** Puts a leased job back to wait for `runAt`, still its lane's head; false when the lease was lost. */
@@ -141,26 +146,29 @@ export function rescheduleJob(
   tx: Writer,
   job: JobRow,
   owner: string,
-  retry: { runAt: number; lastError: string; fault: boolean },
+  retry: { runAt: number; lastError: string; fault: boolean; uncertain: boolean },
 ): boolean {
+  const { runAt, lastError, fault, uncertain } = retry;
   const result = prepared(tx, RESCHEDULE).run(
     job.id,
     owner,
-    retry.runAt,
-    retry.lastError,
-    retry.fault ? 1 : 0,
+    runAt,
+    lastError,
+    fault ? 1 : 0,
+    uncertain ? 1 : 0,
   );
   return result.changes > 0;
 }
 
-export type QueuedJob = { id: number; kind: string; payload: string };
+export type QueuedJob = { id: number; kind: string; payload: string; uncertain: boolean };
 
 /** The lane's jobs not yet started (a running one is past recall), oldest first. */
 export function queuedInLane(tx: Writer, lane: string): QueuedJob[] {
-  return prepared(
+  const rows = prepared(
     tx,
-    "SELECT id, kind, payload FROM jobs WHERE lane = ?1 AND state IN ('waiting', 'pending') ORDER BY id",
-  ).all(lane) as QueuedJob[];
+    "SELECT id, kind, payload, uncertain FROM jobs WHERE lane = ?1 AND state IN ('waiting', 'pending') ORDER BY id",
+  ).all(lane) as (Omit<QueuedJob, "uncertain"> & { uncertain: number })[];
+  return rows.map((row) => ({ ...row, uncertain: row.uncertain === 1 }));
 }
 
 /** Cancels jobs that have not started, in the caller's transaction, and lets the lane move on. */

@@ -160,6 +160,8 @@ export const jobs = sqliteTable(
     attempts: integer("attempts").notNull().default(0),
     /** Crashes and unreadable answers: the only failures the attempt cap counts. */
     faults: integer("faults").notNull().default(0),
+    /** An earlier attempt may have acted (a timeout, a crash, an unreadable answer): resolve before repeating. */
+    uncertain: integer("uncertain", { mode: "boolean" }).notNull().default(false),
     lockedBy: text("locked_by"),
     lockedUntil: integer("locked_until"),
     lastError: text("last_error"),

@@ -98,7 +98,8 @@ export class Committer {
       }
       case "reschedule": {
         const reason = result.kind === "done" ? "" : result.reason;
-        const retry = { runAt: decision.runAt, lastError: reason, fault: decision.fault };
+        const uncertain = result.kind === "fault" || (result.kind === "retry" && result.uncertain === true);
+        const retry = { runAt: decision.runAt, lastError: reason, fault: decision.fault, uncertain };
         if (!rescheduleJob(tx, row, owner, retry)) throw new LeaseLost();
         logger.warn("queue.retry", { ...fields, reason, fault: decision.fault, inMs: decision.runAt - now });
         return;

@@ -10,8 +10,10 @@ export type Job<P = unknown> = {
   createdAt: number;
   /** When the first attempt began: anything sent since may have reached X or Twilio. */
   startedAt: number;
-  /** Attempts so far, this one included: above 1, an earlier attempt may have had an effect. */
+  /** Attempts so far, this one included. */
   attempts: number;
+  /** An earlier attempt may have acted without our hearing of it: find out before doing it again. */
+  uncertain: boolean;
 };
 
 /** Writes that must commit together with the job's completion, or not at all. */
@@ -21,9 +23,12 @@ export type Effects = (tx: Writer) => void;
 export type JobResult =
   /** Finished, well or not (a refusal is final too): `detail` says how, in the kind's own words. */
   | { kind: "done"; detail: string; refused?: boolean; write?: Effects }
-  /** An outage (5xx, 429, timeout, network): back off, honour `at` when the dependency named it. */
-  | { kind: "retry"; reason: string; at?: number | null; write?: Effects }
-  /** An unreadable answer or a bug: back off too, and count towards the attempt cap. */
+  /**
+   * An outage (5xx, 429, timeout, network): back off, honour `at` when the dependency named it.
+   * `uncertain`: the request may have reached the dependency (a timeout after sending).
+   */
+  | { kind: "retry"; reason: string; at?: number | null; uncertain?: boolean; write?: Effects }
+  /** An unreadable answer or a bug: back off too, count towards the attempt cap; always uncertain. */
   | { kind: "fault"; reason: string; write?: Effects };
 
 export type GiveUp = {

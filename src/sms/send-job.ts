@@ -60,7 +60,7 @@ export function sendJob(deps: SendJobDeps): JobHandler<Payload> {
           write: settle({ status: "failed", secret: null, error: "link expired" }),
         };
       }
-      if (job.attempts > 1 && text.sentAt !== null) {
+      if (job.uncertain && text.sentAt !== null) {
         const earlier = await deps.sms.findSent(text.phone, body, text.sentAt - CLOCK_SKEW_MS);
         if (earlier.kind === "unavailable")
           return { kind: "retry", reason: `twilio lookup: ${earlier.detail}` };
@@ -133,6 +133,7 @@ export function sendJob(deps: SendJobDeps): JobHandler<Payload> {
           return {
             kind: "retry",
             reason: outcome.detail,
+            uncertain: outcome.ambiguous,
             write: settle({ attempts: job.attempts, ...(outcome.ambiguous ? {} : { sentAt: null }) }),
           };
       }

@@ -9,7 +9,7 @@ export type TexterCall<T> =
   /** No usable tokens (never connected, or the refresh token died): a new consent is needed. */
   | { kind: "disconnected" }
   /** Try again at `retryAt` (epoch ms) or, when null, after the usual backoff. */
-  | { kind: "retry"; retryAt: number | null; detail: string }
+  | { kind: "retry"; retryAt: number | null; detail: string; ambiguous?: boolean }
   /** X answered something unreadable: the call may or may not have taken effect. */
   | { kind: "unreadable"; detail: string };
 
@@ -36,7 +36,12 @@ export async function asTexter<T>(
       case "rate_limited":
         return { kind: "retry", retryAt: outcome.retryAt, detail: "rate limited" };
       case "unavailable":
-        return { kind: "retry", retryAt: null, detail: outcome.detail };
+        return {
+          kind: "retry",
+          retryAt: null,
+          detail: outcome.detail,
+          ambiguous: outcome.ambiguous === true,
+        };
       case "unreadable":
         return { kind: "unreadable", detail: outcome.detail };
       case "unauthorized":

@@ -82,9 +82,17 @@ function causeOf(error: ApiRequestError): string {
   return cause instanceof Error ? cause.message : error.message;
 }
 
-function networkFailure(error: unknown): { kind: "unavailable"; detail: string } | null {
-  if (error instanceof ApiRequestError) return { kind: "unavailable", detail: `network: ${causeOf(error)}` };
-  if (error instanceof ApiPartialResponseError) return { kind: "unavailable", detail: error.message };
+/** Connection failures that happen before a request is sent: X cannot have acted on it. */
+const NOT_SENT = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|CERT|self.signed/i;
+
+function networkFailure(error: unknown): { kind: "unavailable"; detail: string; ambiguous: boolean } | null {
+  if (error instanceof ApiRequestError) {
+    const cause = causeOf(error);
+    return { kind: "unavailable", detail: `network: ${cause}`, ambiguous: !NOT_SENT.test(cause) };
+  }
+  if (error instanceof ApiPartialResponseError) {
+    return { kind: "unavailable", detail: error.message, ambiguous: true };
+  }
   return null;
 }
 
@@ -118,7 +126,8 @@ export function toFailure(error: unknown, now: number, kind: CallKind = "api"): 
   const detail = describe(error);
   if (error.code === 401) return { kind: "unauthorized" };
   if (error.code === 429) return { kind: "rate_limited", retryAt: retryAt(error, now) };
-  if (error.code >= 500 || error.code === 408) return { kind: "unavailable", detail };
+  // X's edge can answer 5xx after its backend acted: only a 4xx says for sure that nothing happened.
+  if (error.code >= 500 || error.code === 408) return { kind: "unavailable", detail, ambiguous: true };
   if (error.code >= 400) return { kind: "refused", reason: refusal(error, kind), detail };
   throw new XGatewayError(`Unexpected HTTP ${error.code} from X`, { cause: error });
 }

@@ -36,8 +36,11 @@ export type XOutcome<T> =
   | { kind: "refused"; reason: Refusal; detail: string }
   /** 429: try again at `retryAt` (epoch ms, from `x-rate-limit-reset`). */
   | { kind: "rate_limited"; retryAt: number }
-  /** 5xx, timeout or network failure: try again later. */
-  | { kind: "unavailable"; detail: string }
+  /**
+   * 5xx, timeout or network failure: try again later. `ambiguous`: the request may have reached X (a timeout
+   * or a connection cut after sending), so what it asked for may have happened.
+   */
+  | { kind: "unavailable"; detail: string; ambiguous?: boolean }
   /**
    * X answered, but the answer cannot be read (an HTML page, `{}`, a redirect, an empty or non-JSON body):
    * the request may or may not have taken effect.

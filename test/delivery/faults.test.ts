@@ -163,6 +163,39 @@ describe("X's daily cap and long outages take no hostages", () => {
     expect(jobsOfKind(svc.db, "post")[0]).toMatchObject({ state: "failed" });
   });
 
+  it("should take back a post still waiting for X on UNDO, and post nothing when X recovers", async () => {
+    svc = await startConnected(PHONE, "fay");
+    // A 429 says for sure that X did nothing: the waiting post can be taken back unseen.
+    svc.x.standIn.failNext("tweets", {
+      status: 429,
+      body: { title: "Too Many Requests", status: 429 },
+      headers: { "x-rate-limit-reset": String(Math.ceil(Date.now() / 1000) + 2) },
+    });
+    await svc.text(PHONE, "a slip, waiting");
+    await waitFor(() => tweetCalls(svc) >= 1, "the post to be tried");
+    await svc.text(PHONE, "UNDO");
+    expect(await svc.nthTextTo(PHONE, 3)).toBe(
+      "Cancelled: your last text was not posted. Nothing else changed.",
+    );
+    await svc.text(PHONE, "the real one");
+    expect(await svc.nthTextTo(PHONE, 4)).toStartWith("Posted: https://x.com/fay/status/");
+    expect(livePosts(svc).map((p) => p.text)).toEqual(["the real one"]);
+  });
+
+  it("should delete a post on UNDO that may have reached X before its answer was lost, once it is resolved", async () => {
+    svc = await startConnected(PHONE, "fay");
+    // X made the post but its edge answered 503: the retry finds it on the timeline, then UNDO deletes it.
+    svc.x.standIn.failNext("tweets", { status: 503, afterHandling: true });
+    await svc.text(PHONE, "maybe up already");
+    await waitFor(() => tweetCalls(svc) >= 1, "the post to be tried");
+    await svc.text(PHONE, "UNDO");
+    const replies = [await svc.nthTextTo(PHONE, 3), await svc.nthTextTo(PHONE, 4)];
+    expect(replies[0]).toStartWith("Posted: https://x.com/fay/status/");
+    expect(replies[1]).toBe("Deleted your last post from X.");
+    expect(livePosts(svc)).toHaveLength(0);
+    expect(tweetCalls(svc)).toBe(1);
+  });
+
   it("should answer STATUS and HELP at once while a post waits out an outage, and LOGOUT should cancel it", async () => {
     svc = await startConnected(PHONE, "fay");
     svc.x.standIn.failNext("tweets", { status: 503 }, 1_000);

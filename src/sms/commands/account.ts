@@ -68,7 +68,8 @@ export function undo(step: Step): JobResult {
       const waiting = queuedInLane(tx, xLane(phone)).findLast(
         (job) => job.kind === POST_JOB || job.kind === THREAD_JOB,
       );
-      if (waiting) {
+      // A post whose earlier try may have reached X cannot be taken back unseen: the undo job runs after it.
+      if (waiting && !waiting.uncertain) {
         cancelJobs(tx, xLane(phone), [waiting.id], "undone", now);
         enqueueText(tx, { phone, body: replies.cancelled(1) }, now);
         return;

@@ -61,7 +61,12 @@ export async function afterPublish(
     case "disconnected":
       return sendLink(step, true);
     case "retry":
-      return retryLater(result.retryAt, result.detail);
+      return {
+        kind: "retry",
+        reason: result.detail,
+        at: result.retryAt,
+        uncertain: result.ambiguous === true,
+      };
     case "unreadable":
       return { kind: "fault", reason: `X: ${result.detail}` };
   }

@@ -12,7 +12,7 @@ export type Publication =
   | { kind: "posted_unknown"; handle: string }
   | { kind: "refused"; reason: Refusal; handle: string }
   | { kind: "disconnected" }
-  | { kind: "retry"; retryAt: number | null; detail: string }
+  | { kind: "retry"; retryAt: number | null; detail: string; ambiguous?: boolean }
   /** X answered something unreadable: the post may be up; the next attempt looks before posting. */
   | { kind: "unreadable"; detail: string };
 
@@ -29,7 +29,7 @@ const CLOCK_SKEW_MS = 5_000;
  */
 export async function publish(deps: StepDeps, phone: string, draft: Draft, job: Job): Promise<Publication> {
   const { x, keeper } = deps;
-  const mayBeRepeat = job.attempts > 1;
+  const mayBeRepeat = job.uncertain;
   const result = await asTexter(keeper, phone, async (accessToken, account): Promise<XOutcome<string>> => {
     if (mayBeRepeat) {
       const found = await x.recentPosts(accessToken, account.userId, job.startedAt - CLOCK_SKEW_MS);
