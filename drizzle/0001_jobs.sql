@@ -19,7 +19,7 @@ CREATE TABLE `jobs` (
 	`finished_at` integer
 );
 --> statement-breakpoint
-CREATE INDEX `jobs_due` ON `jobs` (`state`,`run_at`,`id`);--> statement-breakpoint
+CREATE INDEX `jobs_due` ON `jobs` (`state`,`kind`,`run_at`,`id`);--> statement-breakpoint
 CREATE INDEX `jobs_lane` ON `jobs` (`lane`,`state`,`id`);--> statement-breakpoint
 CREATE UNIQUE INDEX `jobs_dedupe_key` ON `jobs` (`dedupe_key`);--> statement-breakpoint
 CREATE INDEX `jobs_finished` ON `jobs` (`finished_at`);--> statement-breakpoint

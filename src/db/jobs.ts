@@ -54,19 +54,31 @@ const RECLAIM_EXPIRED = `UPDATE jobs SET state = 'pending', locked_by = NULL, lo
 
 const CLAIM = `UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, ?1),
     locked_by = ?2, locked_until = ?3
-  WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND run_at <= ?1 ORDER BY run_at, id LIMIT ?4)
+  WHERE id IN (
+    SELECT id FROM jobs WHERE state = 'pending' AND kind = ?5 AND run_at <= ?1 ORDER BY run_at, id LIMIT ?4)
   RETURNING id, kind, lane, payload, created_at AS createdAt, started_at AS startedAt, attempts, faults, uncertain`;
 
 /**
- * Leases up to `limit` due jobs to `owner` until `until`, after freeing leases that ran out (their
- * owner died or hung). Run inside `transact`, so two processes never lease the same job.
+ * Leases due jobs to `owner` until `until`, at most `room[kind]` of each kind, after freeing leases that ran
+ * out (their owner died or hung). Run inside `transact`, so two processes never lease the same job.
  */
-export function claimJobs(tx: Writer, owner: string, now: number, until: number, limit: number): JobRow[] {
+export function claimJobs(
+  tx: Writer,
+  owner: string,
+  now: number,
+  until: number,
+  room: ReadonlyMap<string, number>,
+): JobRow[] {
   prepared(tx, RECLAIM_EXPIRED).run(now);
-  const rows = prepared(tx, CLAIM).all(now, owner, until, limit) as (Omit<JobRow, "uncertain"> & {
-    uncertain: number;
-  })[];
-  return rows.map((row) => ({ ...row, uncertain: row.uncertain === 1 })).sort((a, b) => a.id - b.id);
+  const claimed: JobRow[] = [];
+  for (const [kind, limit] of room) {
+    if (limit <= 0) continue;
+    const rows = prepared(tx, CLAIM).all(now, owner, until, limit, kind) as (Omit<JobRow, "uncertain"> & {
+      uncertain: number;
+    })[];
+    for (const row of rows) claimed.push({ ...row, uncertain: row.uncertain === 1 });
+  }
+  return claimed.sort((a, b) => a.id - b.id);
 }
 
 /** Keeps this process's leases alive while their jobs run. */

@@ -170,7 +170,7 @@ export const jobs = sqliteTable(
     finishedAt: integer("finished_at"),
   },
   (t) => [
-    index("jobs_due").on(t.state, t.runAt, t.id),
+    index("jobs_due").on(t.state, t.kind, t.runAt, t.id),
     index("jobs_lane").on(t.lane, t.state, t.id),
     uniqueIndex("jobs_dedupe_key").on(t.dedupeKey),
     index("jobs_finished").on(t.finishedAt),

@@ -13,7 +13,7 @@ export type EngineOptions = {
   clock: Clock;
   logger: Logger;
   policy: RetryPolicy;
-  /** Jobs worked at once, across all lanes. */
+  /** Jobs of one kind worked at once: a slow X cannot take the slots that answer commands. */
   concurrency: number;
   /** How often to look for work that came due without a wake (a backoff ending, another process's insert). */
   pollMs: number;
@@ -31,6 +31,7 @@ export class Engine {
   readonly #handlers = new Map<string, JobHandler>();
   readonly #schedules: { kind: string; everyMs: number }[] = [];
   readonly #running = new Set<Promise<void>>();
+  readonly #runningByKind = new Map<string, number>();
   readonly #committer: Committer;
   #wakeQueued = false;
   #stopped = true;
@@ -105,8 +106,13 @@ export class Engine {
 
   #claim(): void {
     const { db, clock, concurrency, leaseMs, logger } = this.options;
-    const room = concurrency - this.#running.size;
-    if (this.#stopped || room <= 0) return;
+    if (this.#stopped) return;
+    const room = new Map<string, number>();
+    for (const kind of this.#handlers.keys()) {
+      const free = concurrency - (this.#runningByKind.get(kind) ?? 0);
+      if (free > 0) room.set(kind, free);
+    }
+    if (room.size === 0) return;
     const now = clock.now();
     let rows: JobRow[];
     try {
@@ -120,6 +126,7 @@ export class Engine {
 
   #launch(row: JobRow): void {
     const handler = this.#handlers.get(row.kind) ?? missingHandler(row.kind);
+    this.#runningByKind.set(row.kind, (this.#runningByKind.get(row.kind) ?? 0) + 1);
     const run = (async (): Promise<void> => {
       let job: Job = { ...row, payload: {} };
       let result: JobResult;
@@ -134,6 +141,7 @@ export class Engine {
     this.#running.add(run);
     void run.finally(() => {
       this.#running.delete(run);
+      this.#runningByKind.set(row.kind, (this.#runningByKind.get(row.kind) ?? 1) - 1);
       this.wake();
     });
   }

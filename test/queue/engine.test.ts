@@ -100,6 +100,33 @@ describe("the job engine", () => {
     expect(overlapsWithinLane(runs)).toBe(false);
   });
 
+  it("should keep answering other kinds while one kind's jobs all hang on a slow dependency", async () => {
+    const db = openDatabase(tempDatabasePath());
+    let release: () => void = () => {};
+    const hung = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let started = 0;
+    const { runs, handler } = recorder(1);
+    engineOn(db, { concurrency: 2 })
+      .register("slow", {
+        async run() {
+          started++;
+          await hung;
+          return { kind: "done", detail: "ok" };
+        },
+      })
+      .register("work", handler)
+      .start();
+    for (let n = 0; n < 5; n++) queue(db, "slow", `slow-${n}`);
+    await waitFor(() => started === 2, "the slow kind to fill its slots");
+    for (let n = 0; n < 4; n++) queue(db, "work", `work-${n}`, { n });
+    await waitFor(() => runs.length === 4, "the other kind's jobs");
+    expect(started).toBe(2);
+    release();
+    await waitFor(() => started === 5, "the rest of the slow jobs");
+  });
+
   it("should back off a job that keeps throwing, then fail it and call its give-up hook once", async () => {
     const db = openDatabase(tempDatabasePath());
     const starts: number[] = [];
