@@ -20,17 +20,18 @@ export function parsePort(raw: string, problems: string[]): number {
   return port;
 }
 
-/** A whole number of at least 1, e.g. WORKER_CONCURRENCY; `fallback` when unset. */
+/** A whole number from 1 to `max`, e.g. WORKER_CONCURRENCY; `fallback` when unset. */
 export function parseCount(
   name: string,
   raw: string | undefined,
   fallback: number,
   problems: string[],
+  max = 1_000_000,
 ): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > 10_000) {
-    problems.push(`${name} must be a whole number from 1 to 10000, not "${raw}"`);
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    problems.push(`${name} must be a whole number from 1 to ${max}, not "${raw}"`);
     return fallback;
   }
   return value;

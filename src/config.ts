@@ -89,6 +89,7 @@ export function parseConfig(env: Env, options: ConfigOptions = {}): ConfigResult
     read("WORKER_CONCURRENCY"),
     DEFAULT_CONCURRENCY,
     problems,
+    10_000,
   );
   const limits = Object.freeze({
     perNumberPerHour: parseCount(

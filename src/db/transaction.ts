@@ -11,12 +11,26 @@ export type Tx = Database;
 export type Writer = Database;
 
 /**
+ * `durable`: the commit is on disk before `transact` returns (an fsync). `relaxed`: it reaches the disk with
+ * the next durable commit or checkpoint; a power cut (not a crash of the process) can lose it.
+ */
+export type Durability = "durable" | "relaxed";
+
+/**
  * Runs `work` as one transaction, taking the write lock up front (BEGIN IMMEDIATE): a deferred
  * transaction that reads first could not upgrade while another process writes, and would fail
  * rather than wait. Nested calls become savepoints.
  */
-export function transact<T>(db: Database, work: (tx: Tx) => T): T {
-  return db.$client.transaction(() => work(db)).immediate();
+export function transact<T>(db: Database, work: (tx: Tx) => T, durability: Durability = "durable"): T {
+  const client = db.$client;
+  if (durability === "durable" || client.inTransaction) return client.transaction(() => work(db)).immediate();
+  // WAL keeps commits in order: the next durable commit makes this one durable too.
+  client.run("PRAGMA synchronous = NORMAL");
+  try {
+    return client.transaction(() => work(db)).immediate();
+  } finally {
+    client.run("PRAGMA synchronous = FULL");
+  }
 }
 
 const STORAGE_FAILURES = /^SQLITE_(FULL|IOERR|BUSY|LOCKED|CORRUPT|READONLY|CANTOPEN|NOMEM|NOTADB)/;

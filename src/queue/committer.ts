@@ -41,9 +41,15 @@ export class Committer {
     const { db, clock, logger } = this.options;
     const now = clock.now();
     try {
-      transact(db, (tx) => {
-        for (const ended of batch) this.#commitOne(tx, ended, now);
-      });
+      // Relaxed: the claim that came before is durable, so a completion lost to a power cut leaves the job
+      // leased, and whoever takes it over finds out what happened before repeating anything (spec).
+      transact(
+        db,
+        (tx) => {
+          for (const ended of batch) this.#commitOne(tx, ended, now);
+        },
+        "relaxed",
+      );
     } catch (error) {
       // The database itself failed (disk full, I/O error): nothing of the batch committed. The jobs stay
       // leased and their results are kept; committing is tried again with growing pauses, never in a loop.

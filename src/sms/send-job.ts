@@ -60,8 +60,9 @@ export function sendJob(deps: SendJobDeps): JobHandler<Payload> {
           write: settle({ status: "failed", secret: null, error: "link expired" }),
         };
       }
-      if (job.uncertain && text.sentAt !== null) {
-        const earlier = await deps.sms.findSent(text.phone, body, text.sentAt - CLOCK_SKEW_MS);
+      if (job.uncertain) {
+        const since = (text.sentAt ?? job.startedAt) - CLOCK_SKEW_MS;
+        const earlier = await deps.sms.findSent(text.phone, body, since);
         if (earlier.kind === "unavailable")
           return { kind: "retry", reason: `twilio lookup: ${earlier.detail}` };
         if (earlier.kind === "found") {

@@ -19,7 +19,8 @@ export type AppProcess = { url: string; process: Subprocess; output(): string };
 export async function startAppProcess(env: Record<string, string>): Promise<AppProcess> {
   const port = env.PORT ?? String(freePort());
   let output = "";
-  const child = Bun.spawn(["bun", "run", "src/index.ts"], {
+  const profile = process.env.PROF ? ["--cpu-prof-md", "--cpu-prof-dir=/tmp/prof"] : [];
+  const child = Bun.spawn(["bun", ...profile, "run", "src/index.ts"], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env, PORT: port },
     stdout: "pipe",
