@@ -19,6 +19,7 @@ export type AppProcess = { url: string; process: Subprocess; output(): string };
 export async function startAppProcess(env: Record<string, string>): Promise<AppProcess> {
   const port = env.PORT ?? String(freePort());
   let output = "";
+  // PROF=1: each app process writes a CPU profile (markdown) to /tmp/prof when it exits.
   const profile = process.env.PROF ? ["--cpu-prof-md", "--cpu-prof-dir=/tmp/prof"] : [];
   const child = Bun.spawn(["bun", ...profile, "run", "src/index.ts"], {
     cwd: ROOT,
