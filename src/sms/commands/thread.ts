@@ -1,7 +1,6 @@
-import { and, asc, eq, isNull, lt, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import type { MediaItem } from "../../db/inbound";
 import { addJob } from "../../db/jobs";
-import { enqueueText } from "../../db/outbound";
 import { texters, threadParts } from "../../db/schema";
 import { transact, type Writer } from "../../db/transaction";
 import type { JobHandler, JobResult } from "../../queue/types";
@@ -165,22 +164,4 @@ function maxPosition(db: Writer, phone: string): number {
       .where(eq(threadParts.phone, phone))
       .get()?.n ?? 0
   );
-}
-
-/** Discards threads left open for a day, texting their owners (a housekeeping job). */
-export function expireThreads(deps: Pick<StepDeps, "db" | "clock">): number {
-  const { db, clock } = deps;
-  const now = clock.now();
-  const stale = db
-    .select({ phone: texters.phone })
-    .from(texters)
-    .where(lt(texters.threadOpenedAt, now - THREAD_TTL_MS))
-    .all();
-  for (const { phone } of stale) {
-    transact(db, (tx) => {
-      const parts = closeThread(tx, phone);
-      enqueueText(tx, { phone, body: replies.threadExpired(parts) }, now);
-    });
-  }
-  return stale.length;
 }
