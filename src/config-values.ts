@@ -26,7 +26,7 @@ export function parseCount(
   raw: string | undefined,
   fallback: number,
   problems: string[],
-  max = 1_000_000,
+  max = 1_000_000_000,
 ): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
