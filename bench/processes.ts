@@ -24,6 +24,10 @@ export const ROOT = join(import.meta.dir, "..");
 const BUN = process.execPath;
 /** The production entry; overridable while the entry point moves (SPEC: a launcher picks it). */
 const APP_ENTRY = process.env.BENCH_APP_ENTRY ?? "src/index.ts";
+/** BENCH_PROFILE=<dir>: each app process writes a CPU profile (markdown) there when it stops. */
+const PROFILE = process.env.BENCH_PROFILE
+  ? ["--cpu-prof-md", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+  : [];
 
 /** Every child still running, so that an interrupted bench leaves none behind. */
 const children = new Set<Subprocess>();
@@ -227,7 +231,7 @@ export async function startApp(standIns: StandIns): Promise<AppProcess> {
   const port = freePort();
   const dir = mkdtempSync(join(tmpdir(), "smstweet-bench-"));
   const child = track(
-    Bun.spawn([BUN, "--no-env-file", APP_ENTRY], {
+    Bun.spawn([BUN, "--no-env-file", ...PROFILE, APP_ENTRY], {
       cwd: ROOT,
       env: appEnvironment(standIns, port, join(dir, "app.db")),
       stdout: "pipe",

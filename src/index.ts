@@ -1,9 +1,11 @@
+import { createApp } from "./app";
 import { systemClock } from "./clock";
 import { ConfigError, parseConfig } from "./config";
+import { createCipher } from "./crypto/cipher";
 import { openDatabase } from "./db/client";
+import { startDeliveryThread } from "./delivery-host";
 import { createLogger } from "./log";
 import { createSandbox } from "./sandbox/sandbox";
-import { createService } from "./service";
 import { createTwilioSms } from "./sms/send";
 import { createXGateway } from "./x/client";
 
@@ -14,22 +16,26 @@ if (!parsed.ok) {
 }
 const { config } = parsed;
 const logger = createLogger(config.logLevel);
+// Opened (and migrated) here first: the delivery thread opens its own connection to an up-to-date file.
 const db = openDatabase(config.databasePath);
 // In sandbox mode the real clients below are pointed (by the config) at stand-ins the app itself serves.
 const sandbox = config.mode === "sandbox" ? createSandbox(config, systemClock) : undefined;
-const { app, delivery } = await createService({
+const cipher = await createCipher(config.tokenEncryptionKey, config.previousTokenEncryptionKey);
+let wake = (): void => {};
+const app = createApp({
   config,
   db,
   clock: systemClock,
   logger,
+  cipher,
   x: createXGateway(config.x),
   sms: createTwilioSms({ ...config.twilio }),
+  delivery: { wake: () => wake() },
   ...(sandbox ? { sandbox } : {}),
 });
 
 // Listening comes first: in sandbox mode the worker's calls to "X" and "Twilio" are calls to this server.
 app.listen({ port: config.port, hostname: config.host });
-delivery.start();
 logger.info("app.listening", {
   mode: config.mode,
   url: `http://${config.host}:${app.server?.port}`,
@@ -46,6 +52,11 @@ if (sandbox) {
     ].join("\n"),
   );
 }
+
+const delivery = await startDeliveryThread(logger);
+wake = delivery.wake;
+// Texts stored while the thread started are due already: look now.
+wake();
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

@@ -1,0 +1,43 @@
+import type { Delivery } from "./delivery";
+import type { Logger } from "./log";
+
+/** What the main thread says to the delivery thread. */
+export type ToThread = "wake" | "stop";
+
+export type DeliveryThread = Pick<Delivery, "wake" | "stop">;
+
+/**
+ * Starts delivery in its own thread (`delivery-thread.ts`) and resolves once it works the queue. Wakes are
+ * coalesced to one message per turn of the event loop: a burst of webhooks costs the thread one claim.
+ */
+export async function startDeliveryThread(logger: Logger): Promise<DeliveryThread> {
+  const worker = new Worker(new URL("./delivery-thread.ts", import.meta.url));
+  const stopped = Promise.withResolvers<void>();
+  const started = Promise.withResolvers<void>();
+  worker.onmessage = (event: MessageEvent<"started" | "stopped">): void => {
+    (event.data === "started" ? started : stopped).resolve();
+  };
+  worker.onerror = (event: ErrorEvent): void => {
+    logger.error("delivery.thread_failed", { error: event.message });
+    started.reject(new Error(`the delivery thread failed to start: ${event.message}`));
+    // A delivery thread that died takes the process down: a supervisor restarts it, and nothing is lost.
+    process.exit(1);
+  };
+  await started.promise;
+  let wakeQueued = false;
+  return {
+    wake() {
+      if (wakeQueued) return;
+      wakeQueued = true;
+      setImmediate(() => {
+        wakeQueued = false;
+        worker.postMessage("wake" satisfies ToThread);
+      });
+    },
+    async stop() {
+      worker.postMessage("stop" satisfies ToThread);
+      await stopped.promise;
+      worker.terminate();
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * The delivery worker's own thread (a Bun Worker started by `delivery-host.ts`): its own event loop and
+ * its own connection to the database, so posting at full speed never delays a webhook's answer.
+ * It reads the same environment as the main thread.
+ */
+import { systemClock } from "./clock";
+import { parseConfig } from "./config";
+import { createCipher } from "./crypto/cipher";
+import { openDatabase } from "./db/client";
+import { createDelivery } from "./delivery";
+import type { ToThread } from "./delivery-host";
+import { createLogger } from "./log";
+import { createTwilioSms } from "./sms/send";
+import { createXGateway } from "./x/client";
+import { TokenKeeper } from "./x/tokens";
+
+declare const self: Worker;
+
+const parsed = parseConfig(process.env);
+if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+const { config } = parsed;
+const logger = createLogger(config.logLevel);
+const db = openDatabase(config.databasePath);
+const x = createXGateway(config.x);
+const cipher = await createCipher(config.tokenEncryptionKey, config.previousTokenEncryptionKey);
+const keeper = new TokenKeeper({ db, x, cipher, clock: systemClock, logger });
+const delivery = createDelivery({
+  db,
+  x,
+  sms: createTwilioSms({ ...config.twilio }),
+  keeper,
+  cipher,
+  clock: systemClock,
+  logger,
+  publicUrl: config.publicUrl,
+  concurrency: config.workerConcurrency,
+  limits: config.limits,
+});
+
+self.onmessage = (event: MessageEvent<ToThread>): void => {
+  if (event.data === "wake") {
+    delivery.wake();
+    return;
+  }
+  void delivery.stop().then(() => {
+    db.$client.close();
+    self.postMessage("stopped");
+  });
+};
+delivery.start();
+self.postMessage("started");
