@@ -16,8 +16,9 @@ if (!parsed.ok) {
 }
 const { config } = parsed;
 const logger = createLogger(config.logLevel);
-// Opened (and migrated) here first: the delivery thread opens its own connection to an up-to-date file.
-const db = openDatabase(config.databasePath);
+// Opened (and migrated) here first: the delivery thread opens its own connection to an up-to-date file,
+// and checkpoints the WAL for both.
+const db = openDatabase(config.databasePath, { checkpoints: false });
 // In sandbox mode the real clients below are pointed (by the config) at stand-ins the app itself serves.
 const sandbox = config.mode === "sandbox" ? createSandbox(config, systemClock) : undefined;
 const cipher = await createCipher(config.tokenEncryptionKey, config.previousTokenEncryptionKey);

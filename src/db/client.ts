@@ -9,8 +9,16 @@ export type Database = BunSQLiteDatabase<typeof schema> & { $client: Sqlite };
 
 const MIGRATIONS = join(import.meta.dir, "../../drizzle");
 
+export type OpenOptions = {
+  /**
+   * False on the connection that answers webhooks when another one (the delivery thread's) writes all the
+   * time: that one then does the WAL checkpoints, and their fsyncs stay off the webhook's event loop.
+   */
+  checkpoints?: boolean;
+};
+
 /** Opens (creating if needed) the SQLite file, sets pragmas and applies pending migrations. */
-export function openDatabase(path: string): Database {
+export function openDatabase(path: string, options: OpenOptions = {}): Database {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const sqlite = new Sqlite(path, { create: true, strict: true });
   // WAL lets the webhook write while the worker reads. FULL: a stored text must survive power loss,
@@ -19,6 +27,7 @@ export function openDatabase(path: string): Database {
   sqlite.run("PRAGMA synchronous = FULL");
   sqlite.run("PRAGMA foreign_keys = ON");
   sqlite.run("PRAGMA busy_timeout = 5000");
+  if (options.checkpoints === false) sqlite.run("PRAGMA wal_autocheckpoint = 0");
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder: MIGRATIONS });
   return db;

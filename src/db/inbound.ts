@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import type { Database } from "./client";
 import { addJob } from "./jobs";
 import { inboundMessages } from "./schema";
-import { prepared, transact, type Writer } from "./transaction";
+import { isBusy, prepared, transact, type Writer, withoutWaiting } from "./transaction";
 
 export type InboundMessage = typeof inboundMessages.$inferSelect;
 
@@ -31,6 +31,9 @@ export function storeInbound(tx: Writer, message: NewInbound, now: number): bool
   return true;
 }
 
+/** How long texts may wait for the write lock before their webhooks fail (Twilio then retries). */
+const MAX_BUSY_MS = 5_000;
+
 type Waiting = { message: NewInbound; resolve: (stored: boolean) => void; reject: (error: unknown) => void };
 
 /**
@@ -39,6 +42,8 @@ type Waiting = { message: NewInbound; resolve: (stored: boolean) => void; reject
  */
 export class InboxWriter {
   #batch: Waiting[] = [];
+  #scheduled = false;
+  #busySince: number | null = null;
 
   constructor(
     private readonly db: Database,
@@ -50,21 +55,44 @@ export class InboxWriter {
   store(message: NewInbound): Promise<boolean> {
     return new Promise((resolve, reject) => {
       this.#batch.push({ message, resolve, reject });
-      if (this.#batch.length === 1) setImmediate(() => this.#commit());
+      this.#schedule(0);
     });
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    const commit = (): void => {
+      this.#scheduled = false;
+      this.#commit();
+    };
+    if (delayMs === 0) setImmediate(commit);
+    else setTimeout(commit, delayMs);
   }
 
   #commit(): void {
     const batch = this.#batch;
-    this.#batch = [];
+    if (batch.length === 0) return;
     const now = this.now();
     let results: boolean[];
     try {
-      results = transact(this.db, (tx) => batch.map(({ message }) => storeInbound(tx, message, now)));
+      // Never sleep in SQLite's busy handler here: it would stall every request on this event loop. While
+      // another connection (the delivery thread) holds the write lock, texts keep joining the batch.
+      results = withoutWaiting(this.db, () =>
+        transact(this.db, (tx) => batch.map(({ message }) => storeInbound(tx, message, now))),
+      );
     } catch (error) {
+      if (isBusy(error) && (this.#busySince ??= Date.now()) > Date.now() - MAX_BUSY_MS) {
+        this.#schedule(1);
+        return;
+      }
+      this.#busySince = null;
+      this.#batch = [];
       for (const waiting of batch) waiting.reject(error);
       return;
     }
+    this.#busySince = null;
+    this.#batch = [];
     for (const [i, waiting] of batch.entries()) waiting.resolve(results[i] === true);
     if (results.includes(true)) this.stored();
   }

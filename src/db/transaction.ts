@@ -44,6 +44,24 @@ export function isStorageFailure(db: Database, error: unknown): boolean {
   return (typeof code === "string" && STORAGE_FAILURES.test(code)) || !db.$client.inTransaction;
 }
 
+/** The write lock is held by another connection right now. */
+export function isBusy(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "SQLITE_BUSY";
+}
+
+/** BUSY_TIMEOUT of `openDatabase`: how long a statement waits for another connection's write lock. */
+const BUSY_TIMEOUT_MS = 5_000;
+
+/** Runs `work` with SQLite failing at once (SQLITE_BUSY) instead of sleeping when the lock is taken. */
+export function withoutWaiting<T>(db: Database, work: () => T): T {
+  db.$client.run("PRAGMA busy_timeout = 0");
+  try {
+    return work();
+  } finally {
+    db.$client.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  }
+}
+
 const cache = new WeakMap<Database, Map<string, Statement>>();
 
 /** A statement prepared once per connection: the hot paths skip building and compiling SQL each time. */
