@@ -13,7 +13,6 @@ import { securityHeaders } from "./http/security-headers";
 import type { Logger } from "./log";
 import { sandboxController } from "./sandbox/routes";
 import type { Sandbox } from "./sandbox/sandbox";
-import type { SmsGateway } from "./sms/gateway";
 import { webhookController } from "./sms/webhook";
 import { LandingPage, MessagePage } from "./web/pages";
 import { staticController } from "./web/static";
@@ -24,7 +23,6 @@ export type AppDeps = {
   db: Database;
   clock: Clock;
   x: XGateway;
-  sms: SmsGateway;
   cipher: Cipher;
   logger: Logger;
   delivery: Pick<Delivery, "wake">;

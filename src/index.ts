@@ -6,7 +6,6 @@ import { openDatabase } from "./db/client";
 import { startDeliveryThread } from "./delivery-host";
 import { createLogger } from "./log";
 import { createSandbox } from "./sandbox/sandbox";
-import { createTwilioSms } from "./sms/send";
 import { createXGateway } from "./x/client";
 
 const parsed = parseConfig(process.env);
@@ -30,7 +29,6 @@ const app = createApp({
   logger,
   cipher,
   x: createXGateway(config.x),
-  sms: createTwilioSms({ ...config.twilio }),
   delivery: { wake: () => wake() },
   ...(sandbox ? { sandbox } : {}),
 });

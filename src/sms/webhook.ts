@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
-import { validateRequest } from "twilio";
+// The webhooks module alone: the whole package (its REST client and axios) would double this thread's memory.
+import { validateRequest } from "twilio/lib/webhooks/webhooks";
 import type { InboxWriter, MediaItem } from "../db/inbound";
 import { parseForm, readLimitedText } from "../http/body";
 import { badRequest, forbidden, unsupportedMediaType } from "../http/errors";
