@@ -12,6 +12,11 @@ export type Ended = { row: JobRow; job: Job; handler: JobHandler; result: JobRes
 type CommitterOptions = { db: Database; clock: Clock; logger: Logger; policy: RetryPolicy; owner: string };
 
 const RETRY_MAX_MS = 30_000;
+/**
+ * Ends committed together at most: the write lock is shared with the webhook's connection, which must
+ * never wait long for it (spec: webhook p99 < 20 ms while the worker drains at full speed).
+ */
+const MAX_BATCH = 16;
 
 /**
  * Commits the ends of attempts: the policy's decision, the handler's effects and the job's new state,
@@ -22,21 +27,34 @@ export class Committer {
   #queue: Ended[] = [];
   #failures = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #scheduled = false;
 
   constructor(private readonly options: CommitterOptions) {}
 
   add(ended: Ended): void {
     this.#queue.push(ended);
-    if (this.#queue.length === 1 && this.#timer === undefined) setImmediate(() => this.#flush());
+    this.#schedule(0);
   }
 
   stop(): void {
     clearTimeout(this.#timer);
   }
 
+  /** One flush at a time, after this turn of the event loop (or after `delayMs`, to back off). */
+  #schedule(delayMs: number): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    const flush = (): void => {
+      this.#scheduled = false;
+      this.#timer = undefined;
+      this.#flush();
+    };
+    if (delayMs === 0) setImmediate(flush);
+    else this.#timer = setTimeout(flush, delayMs);
+  }
+
   #flush(): void {
-    this.#timer = undefined;
-    const batch = this.#queue.splice(0);
+    const batch = this.#queue.splice(0, MAX_BATCH);
     if (batch.length === 0) return;
     const { db, clock, logger } = this.options;
     const now = clock.now();
@@ -57,11 +75,13 @@ export class Committer {
       const delay = Math.min(RETRY_MAX_MS, 250 * 2 ** this.#failures);
       logger.error("queue.commit_failed", { jobs: batch.length, retryInMs: delay, error: String(error) });
       this.#queue.unshift(...batch);
-      this.#timer = setTimeout(() => this.#flush(), delay);
+      this.#schedule(delay);
       return;
     }
     this.#failures = 0;
     for (const ended of batch) ended.committed();
+    // The rest go in the next turn of the event loop, after the lock has been free for a moment.
+    if (this.#queue.length > 0) this.#schedule(0);
   }
 
   #commitOne(tx: Writer, ended: Ended, now: number): void {
