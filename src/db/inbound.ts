@@ -82,7 +82,9 @@ export class InboxWriter {
         transact(this.db, (tx) => batch.map(({ message }) => storeInbound(tx, message, now))),
       );
     } catch (error) {
-      if (isBusy(error) && (this.#busySince ??= Date.now()) > Date.now() - MAX_BUSY_MS) {
+      const busySince = this.#busySince ?? Date.now();
+      if (isBusy(error) && busySince > Date.now() - MAX_BUSY_MS) {
+        this.#busySince = busySince;
         this.#schedule(1);
         return;
       }
