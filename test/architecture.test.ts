@@ -1,0 +1,48 @@
+import { describe, expect, it } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+
+const SRC = join(import.meta.dir, "../src");
+
+/** Every module under `folder` with the src-relative paths of what it imports. */
+function importsUnder(folder: string): { file: string; imports: string[] }[] {
+  const root = join(SRC, folder);
+  return readdirSync(root, { recursive: true, encoding: "utf8" })
+    .filter((name) => /\.tsx?$/.test(name))
+    .map((name) => {
+      const path = join(root, name);
+      const specifiers = [...readFileSync(path, "utf8").matchAll(/from "(\.{1,2}\/[^"]+)"/g)].map(
+        (m) => m[1] ?? "",
+      );
+      return {
+        file: relative(SRC, path),
+        imports: specifiers.map((specifier) => relative(SRC, join(path, "..", specifier))),
+      };
+    });
+}
+
+const reaching = (folder: string, banned: readonly string[]): string[] =>
+  importsUnder(folder).flatMap(({ file, imports }) =>
+    imports
+      .filter((target) => banned.some((b) => target === b || target.startsWith(`${b}/`)))
+      .map((t) => `${file} → ${t}`),
+  );
+
+describe("the arrows between folders", () => {
+  it("should keep the job engine free of job kinds: queue/ imports nothing from sms/, auth/, x/ or web/", () => {
+    expect(reaching("queue", ["sms", "auth", "x", "web", "sandbox", "delivery"])).toEqual([]);
+  });
+
+  it("should keep storage below everything: db/ imports nothing from queue/, sms/, auth/, x/ or web/", () => {
+    expect(reaching("db", ["queue", "sms", "auth", "x", "web", "sandbox", "delivery"])).toEqual([]);
+  });
+
+  it("should keep the adapters free of commands: x/ imports nothing from sms/ or auth/", () => {
+    expect(reaching("x", ["sms", "auth", "queue", "sandbox"])).toEqual([]);
+  });
+
+  it("should never let feature code import the sandbox", () => {
+    for (const folder of ["queue", "db", "sms", "auth", "x", "web"])
+      expect(reaching(folder, ["sandbox"])).toEqual([]);
+  });
+});
