@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { startAppProcess } from "../support/process";
 import { connectThroughBrowser, linkIn } from "../support/service";
-import { appEnvironment, texter } from "../support/stack";
+import { appEnvironment, repliesAfterConnecting, texter } from "../support/stack";
 import { startTwilio, type TwilioFixture } from "../support/twilio";
 import { waitFor } from "../support/wait";
 import { startX, type XHarness } from "../support/x";
@@ -46,11 +46,7 @@ describe("a crash while posts are in flight", () => {
 
     app = await startAppProcess(env);
     // A text Twilio took just before the kill is looked up at Twilio, not sent again.
-    const confirmations = (phone: string): string[] =>
-      twilio.standIn
-        .messagesTo(phone)
-        .slice(2)
-        .map((m) => m.body);
+    const confirmations = (phone: string): string[] => repliesAfterConnecting(twilio, phone);
     try {
       await waitFor(
         () => PHONES.every((phone) => confirmations(phone).length >= 4),

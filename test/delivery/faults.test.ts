@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import type { XGateway } from "../../src/x/gateway";
 import { jobsOfKind } from "../support/jobs";
 import { FAST_POLICY, livePosts, startConnected, type TestService } from "../support/service";
+import { PNG } from "../support/stack";
 import { waitFor } from "../support/wait";
 import { startX } from "../support/x";
 
@@ -92,13 +93,7 @@ describe("a picture-only post whose answer comes after the client's timeout", ()
     try {
       // X makes the post, but its answer arrives after the client gave up: no text for X's duplicate check.
       x.standIn.failNext("tweets", { afterHandling: true, delayMs: 1_200 });
-      const png = Uint8Array.from(
-        Buffer.from(
-          "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
-          "base64",
-        ),
-      );
-      await svc.mms(PHONE, "", [{ bytes: png, contentType: "image/png" }]);
+      await svc.mms(PHONE, "", [{ bytes: PNG, contentType: "image/png" }]);
       const reply = await svc.nthTextTo(PHONE, 3);
       const posts = livePosts(svc);
       expect(posts).toHaveLength(1);

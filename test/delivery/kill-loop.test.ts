@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { AppProcess } from "../support/process";
-import { appEnvironment, connectPhone, startAppProcess, texter } from "../support/stack";
+import {
+  appEnvironment,
+  connectPhone,
+  repliesAfterConnecting,
+  startAppProcess,
+  texter,
+} from "../support/stack";
 import { startTwilio, type TwilioFixture } from "../support/twilio";
 import { waitFor } from "../support/wait";
 import { startX, type XHarness } from "../support/x";
@@ -57,11 +63,7 @@ describe("kill -9 while draining", () => {
         await app.process.exited;
         app = await startAppProcess(env);
       }
-      const confirmations = (phone: string): string[] =>
-        twilio.standIn
-          .messagesTo(phone)
-          .slice(2)
-          .map((m) => m.body);
+      const confirmations = (phone: string): string[] => repliesAfterConnecting(twilio, phone);
       await waitFor(
         () => phones.every((phone) => confirmations(phone).length >= PER_NUMBER),
         "a confirmation for every text",

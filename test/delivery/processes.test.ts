@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { AppProcess } from "../support/process";
-import { appEnvironment, connectPhone, startAppProcess, texter } from "../support/stack";
+import {
+  appEnvironment,
+  connectPhone,
+  PNG,
+  repliesAfterConnecting,
+  startAppProcess,
+  texter,
+} from "../support/stack";
 import { startTwilio, type TwilioFixture } from "../support/twilio";
 import { waitFor } from "../support/wait";
 import { startX, type XHarness } from "../support/x";
@@ -22,12 +29,6 @@ afterAll(async () => {
 });
 
 const PHONES = ["+14155550161", "+14155550162", "+14155550163"];
-const PNG = Uint8Array.from(
-  Buffer.from(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
-    "base64",
-  ),
-);
 
 describe("two processes on one database file", () => {
   it("should post and confirm every text exactly once, picture-only texts included", async () => {
@@ -56,11 +57,7 @@ describe("two processes on one database file", () => {
       expect((await text(n % 2 ? one : two, phone, `words ${n}`)).status).toBe(200);
       sent += 2;
     }
-    const confirmations = (phone: string): string[] =>
-      twilio.standIn
-        .messagesTo(phone)
-        .slice(2)
-        .map((m) => m.body);
+    const confirmations = (phone: string): string[] => repliesAfterConnecting(twilio, phone);
     await waitFor(
       () => PHONES.reduce((total, phone) => total + confirmations(phone).length, 0) >= sent,
       "a confirmation for every text",

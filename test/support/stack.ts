@@ -76,4 +76,20 @@ export async function connectPhone(
   await waitFor(() => twilio.standIn.messagesTo(phone).length === 2, `the connected text to ${phone}`);
 }
 
+/** The texts `phone` received after its link and "Connected": the replies to what it texted since. */
+export function repliesAfterConnecting(twilio: TwilioFixture, phone: string): string[] {
+  return twilio.standIn
+    .messagesTo(phone)
+    .slice(2)
+    .map((m) => m.body);
+}
+
+/** A real 1x1 PNG: what a phone would attach, byte for byte. */
+export const PNG = Uint8Array.from(
+  Buffer.from(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
+    "base64",
+  ),
+);
+
 export { startAppProcess };
