@@ -1,9 +1,5 @@
-import type { Clock } from "./clock";
-import type { Cipher } from "./crypto/cipher";
-import type { Database } from "./db/client";
 import { INBOUND_JOB } from "./db/inbound";
 import { SMS_JOB } from "./db/outbound";
-import type { Logger } from "./log";
 import { Engine } from "./queue/engine";
 import { DEFAULT_POLICY, type RetryPolicy } from "./queue/policy";
 import { UNDO_JOB, undoJob } from "./sms/commands/account";
@@ -11,25 +7,16 @@ import { POST_JOB, postJob } from "./sms/commands/post";
 import { REVOKE_JOB, revokeJob } from "./sms/commands/revoke";
 import type { StepDeps } from "./sms/commands/step";
 import { THREAD_JOB, threadJob } from "./sms/commands/thread";
-import type { SmsGateway } from "./sms/gateway";
 import { HOUSEKEEPING_JOB, housekeepingJob, THREAD_EXPIRY_JOB, threadExpiryJob } from "./sms/housekeeping";
 import { inboundJob } from "./sms/inbound-job";
 import { type Limits, resolveLimits } from "./sms/limits";
 import { sendJob } from "./sms/send-job";
-import type { XGateway } from "./x/gateway";
-import type { TokenKeeper } from "./x/tokens";
 
 /** How often open threads are checked for the 24-hour limit and old jobs pruned. */
 const HOUSEKEEPING_MS = 60_000;
 
-export type DeliveryDeps = {
-  db: Database;
-  x: XGateway;
-  sms: SmsGateway;
-  keeper: TokenKeeper;
-  cipher: Cipher;
-  clock: Clock;
-  logger: Logger;
+/** What the job kinds need (see `StepDeps`), with the engine's settings; the cost guard may be partial. */
+export type DeliveryDeps = Omit<StepDeps, "limits"> & {
   publicUrl: string;
   policy?: RetryPolicy;
   /** The cost guard; anything left out takes its default. */
@@ -48,7 +35,6 @@ export type Delivery = {
   /** Waits until nothing is in flight. */
   idle(): Promise<void>;
   stop(): Promise<void>;
-  readonly engine: Engine;
 };
 
 /** The background worker: the engine with smstweet's job kinds. The database is the queue. */
@@ -74,7 +60,6 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     .register(HOUSEKEEPING_JOB, housekeepingJob(deps))
     .schedule(HOUSEKEEPING_JOB, deps.housekeepingMs ?? HOUSEKEEPING_MS);
   return {
-    engine,
     start: () => engine.start(),
     wake: () => engine.wake(),
     idle: () => engine.idle(),
