@@ -35,6 +35,10 @@ export const replies = {
   xDailyCap: (at: number): string =>
     `Not posted: X's daily limit for this app is used up. X takes posts again from ${utcTime(at)} UTC.`,
 
+  /** UNDO could not reach X within the hour (or kept failing on our side): nothing was deleted. */
+  undoGaveUp: (): string =>
+    "Not deleted: X could not be reached. Text UNDO again later to delete your last post.",
+
   /** A job that kept failing on our side (a bug, a broken setup): the texter is told once. */
   failed: (): string => "Not posted: something went wrong on our side. Please send your text again later.",
 

@@ -107,6 +107,21 @@ describe("a picture-only post whose answer comes after the client's timeout", ()
   });
 });
 
+describe("an UNDO that X keeps answering with nonsense", () => {
+  it("should give up after the fault cap and say nothing was deleted", async () => {
+    svc = await startConnected(PHONE, "fay", { policy: { ...FAST_POLICY, maxFaults: 3 } });
+    await svc.text(PHONE, "keep me or not");
+    await svc.nthTextTo(PHONE, 3);
+    svc.x.standIn.failNext("delete_tweet", { status: 200, body: {} }, 10);
+    await svc.text(PHONE, "UNDO");
+    expect(await svc.nthTextTo(PHONE, 4)).toBe(
+      "Not deleted: X could not be reached. Text UNDO again later to delete your last post.",
+    );
+    expect(livePosts(svc)).toHaveLength(1);
+    expect(jobsOfKind(svc.db, "undo")[0]).toMatchObject({ state: "failed", faults: 3 });
+  });
+});
+
 describe("a job that keeps throwing", () => {
   it("should back off, end failed, and tell the texter once", async () => {
     const x = await startX();

@@ -29,6 +29,7 @@ const TABLE: [name: string, body: string, budget: number][] = [
   ["gaveUp", replies.gaveUp(), 1],
   ["xDailyCap", replies.xDailyCap(Date.UTC(2026, 10, 25, 23, 59)), 1],
   ["failed", replies.failed(), 1],
+  ["undoGaveUp", replies.undoGaveUp(), 1],
   ["cancelled", replies.cancelled(25), 1],
   ["reconnect", withLink(replies.reconnect()), 1],
   ["reconnectLinkSent", replies.reconnectLinkSent(), 1],

@@ -120,7 +120,7 @@ export function undoJob(deps: StepDeps): JobHandler<MessagePayload> {
           return { kind: "fault", reason: `X: ${result.detail}` };
       }
     },
-    onGiveUp: (job, giveUp, tx) => tellGaveUp(deps, job, giveUp, tx),
+    onGiveUp: (job, giveUp, tx) => tellGaveUp(deps, job, giveUp, tx, replies.undoGaveUp()),
   };
 }
 

@@ -78,15 +78,23 @@ export function loadStep(deps: StepDeps, job: Job<MessagePayload>): Step | null 
   return { deps, job, message, texter };
 }
 
-/** A text's work gave up (X down for an hour, its daily cap, or our own repeated failure): say so, once. */
-export function tellGaveUp(deps: StepDeps, job: Job<MessagePayload>, giveUp: GiveUp, tx: Writer): void {
-  const message = getInbound(tx, job.payload.messageId);
-  if (!message) return;
-  const reply = {
+/**
+ * A text's work gave up (X down for an hour, its daily cap, or our own repeated failure): say so, once.
+ * `reply` words it for work that is not a post (UNDO).
+ */
+export function tellGaveUp(
+  deps: StepDeps,
+  job: Job<MessagePayload>,
+  giveUp: GiveUp,
+  tx: Writer,
+  reply: string = {
     reset: () => replies.xDailyCap(giveUp.retryAt ?? deps.clock.now()),
     faults: () => replies.failed(),
     age: () => replies.gaveUp(),
-  }[giveUp.cause]();
+  }[giveUp.cause](),
+): void {
+  const message = getInbound(tx, job.payload.messageId);
+  if (!message) return;
   enqueueText(tx, { phone: message.phone, body: reply }, deps.clock.now());
   recordInboundOutcome(tx, message.id, "gave_up");
   deps.logger.error("inbound.gave_up", {
