@@ -40,6 +40,14 @@ export function webhookController(deps: WebhookDeps) {
         deps.logger.warn("sms.bad_signature");
         throw forbidden("Invalid Twilio signature");
       }
+      set.headers["content-type"] = "text/xml; charset=utf-8";
+      const sender = senderKind(fields.From ?? "");
+      if (sender !== "phone" && sender !== "missing") {
+        // WhatsApp, short codes and alphanumeric IDs cannot be texted back through our number: a 4xx
+        // would only fill the operator's Twilio console with error 11200. Nothing is stored or sent.
+        deps.logger.info("sms.ignored_sender", { sender });
+        return EMPTY_TWIML;
+      }
       const message = readMessage(fields, deps.twilio.accountSid);
       // Answered only once the text is committed: Twilio may then forget it.
       const stored = await deps.inbox.store(message);
@@ -47,12 +55,23 @@ export function webhookController(deps: WebhookDeps) {
         from: maskPhone(message.phone),
         media: message.media.length,
       });
-      set.headers["content-type"] = "text/xml; charset=utf-8";
       return EMPTY_TWIML;
     },
     // Not parsed by Elysia: the signature is computed over every field exactly as Twilio sent it.
     { parse: "none" },
   );
+}
+
+type SenderKind = "phone" | "missing" | "channel" | "short_code" | "alphanumeric";
+
+/** What kind of sender Twilio says texted us; only a phone number in E.164 can be answered and served. */
+function senderKind(from: string): SenderKind {
+  if (from === "") return "missing";
+  if (E164.test(from)) return "phone";
+  if (/^[a-z]+:/i.test(from)) return "channel";
+  if (/^\d{3,8}$/.test(from)) return "short_code";
+  if (/^[A-Za-z0-9 ]{1,11}$/.test(from) && /[A-Za-z]/.test(from)) return "alphanumeric";
+  return "missing";
 }
 
 function readMessage(

@@ -79,6 +79,21 @@ describe("POST /sms", () => {
     expect(stored()).toBe(before);
   });
 
+  it("should answer senders that are not phone numbers with 200 and empty TwiML, storing and sending nothing", async () => {
+    await svc.service.delivery.idle();
+    const before = stored();
+    const sends = svc.twilio.standIn.messages().length;
+    for (const from of ["whatsapp:+14155550141", "messenger:1234567890", "72975", "ACMEBANK", "Acme Co"]) {
+      const response = await signed(params({ From: from }));
+      expect({ from, status: response.status }).toEqual({ from, status: 200 });
+      expect(response.headers.get("content-type")).toStartWith("text/xml");
+      expect(await response.text()).toBe('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
+    }
+    await svc.service.delivery.idle();
+    expect(stored()).toBe(before);
+    expect(svc.twilio.standIn.messages().length).toBe(sends);
+  });
+
   it("should answer 413 to a 2 MB body sent without a Content-Length", async () => {
     const chunk = new TextEncoder().encode("a".repeat(64 * 1024));
     const stream = new ReadableStream({
