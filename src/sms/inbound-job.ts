@@ -3,6 +3,7 @@ import { addJob } from "../db/jobs";
 import { texters } from "../db/schema";
 import type { Job, JobHandler, JobResult } from "../queue/types";
 import {
+  cancelDelete,
   confirmDelete,
   DELETE_CONFIRM_WINDOW_MS,
   help,
@@ -67,6 +68,8 @@ export function inboundJob(deps: StepDeps): JobHandler<MessagePayload> {
       switch (intent.kind) {
         case "command":
           return COMMANDS[intent.command](step);
+        case "delete_cancelled":
+          return cancelDelete(step);
         case "connect":
           return sendLink(step, false);
         case "empty":

@@ -22,6 +22,8 @@ export type Command =
 
 export type Intent =
   | { kind: "command"; command: Command }
+  /** DELETE is waiting for CONFIRM and this text is something else: the deletion is off, nothing is posted. */
+  | { kind: "delete_cancelled" }
   /** Not connected yet: the text is not posted; the texter gets a link. */
   | { kind: "connect" }
   | { kind: "post"; text: string }
@@ -59,9 +61,14 @@ const WITHOUT_ACCOUNT = new Set<Command>([
   "opt_in",
 ]);
 
+/** While DELETE waits for CONFIRM, these still mean what they say; anything else calls the deletion off. */
+const DURING_DELETE = new Set<Command | undefined>(["delete_confirm", "delete_request", "opt_out", "opt_in"]);
+
 /** Decides what a text means for this texter. Pure: no I/O, no clock. */
 export function interpret(body: string, hasMedia: boolean, state: TexterState): Intent {
   const command = WORDS[body.trim().toUpperCase()];
+  // A slip after DELETE ("oops no, keep it") must never become a public post.
+  if (state.deletePending && !DURING_DELETE.has(command)) return { kind: "delete_cancelled" };
   if (command && (state.connected || WITHOUT_ACCOUNT.has(command))) return { kind: "command", command };
   if (!state.connected) return { kind: "connect" };
   // A leading backslash escapes a command word: `\HELP` posts `HELP`.

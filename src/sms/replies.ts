@@ -114,6 +114,9 @@ export const replies = {
   deleted: (): string =>
     "Erased: smstweet no longer holds your number or your X connection. Text again any time to start over.",
 
+  deleteCancelled: (): string =>
+    "Deletion cancelled: nothing was erased. That text was not posted; send it again to post it.",
+
   nothingToConfirm: (): string => "Nothing to confirm. Text DELETE to erase your data from smstweet.",
 
   welcomeBack: (): string => "Welcome back to smstweet: texts are on again. Text HELP for commands.",

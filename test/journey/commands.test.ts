@@ -175,6 +175,17 @@ describe("DELETE", () => {
     expect(svc.db.select().from(schema.oauthSessions).all()).toHaveLength(0);
   });
 
+  it("should call the deletion off on any other text, and post nothing", async () => {
+    svc = await startConnected(PHONE, "fern");
+    expect(await ask("DELETE")).toContain("CONFIRM");
+    expect(await ask("oops no, keep my account")).toBe(
+      "Deletion cancelled: nothing was erased. That text was not posted; send it again to post it.",
+    );
+    expect(livePosts(svc)).toHaveLength(0);
+    expect(await ask("CONFIRM")).toBe("Nothing to confirm. Text DELETE to erase your data from smstweet.");
+    expect(await ask("status")).toStartWith("Connected as @fern");
+  });
+
   it("should not erase anything on a CONFIRM without a recent DELETE", async () => {
     svc = await startConnected(PHONE, "fern");
     expect(await ask("CONFIRM")).toBe("Nothing to confirm. Text DELETE to erase your data from smstweet.");

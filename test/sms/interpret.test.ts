@@ -62,6 +62,23 @@ describe("interpret", () => {
     }
   });
 
+  it("should call off a pending DELETE with any other text, posting nothing", () => {
+    const deleting: TexterState = { ...connected, deletePending: true };
+    for (const body of ["oops no, keep my account", "HELP", "status", "UNDO", "\\CONFIRM", "no"]) {
+      expect({ body, intent: interpret(body, false, deleting) }).toEqual({
+        body,
+        intent: { kind: "delete_cancelled" },
+      });
+    }
+    expect(interpret("CONFIRM", false, deleting)).toEqual(command("delete_confirm"));
+    expect(interpret("delete", false, deleting)).toEqual(command("delete_request"));
+    expect(interpret("CANCEL", false, deleting)).toEqual(command("opt_out"));
+    expect(interpret("START", false, deleting)).toEqual(command("opt_in"));
+    expect(interpret("a picture", true, { ...stranger, deletePending: true })).toEqual({
+      kind: "delete_cancelled",
+    });
+  });
+
   it("should make texts parts while a thread is open, and keep commands commands", () => {
     expect(interpret("first part", false, inThread)).toEqual({ kind: "thread_part", text: "first part" });
     expect(interpret("DONE", false, inThread)).toEqual(command("thread_done"));

@@ -53,6 +53,7 @@ const TABLE: [name: string, body: string, budget: number][] = [
   ["deleteRequested", replies.deleteRequested(), 1],
   ["deleted", replies.deleted(), 1],
   ["nothingToConfirm", replies.nothingToConfirm(), 1],
+  ["deleteCancelled", replies.deleteCancelled(), 1],
   ["welcomeBack", replies.welcomeBack(), 1],
   ["unsupportedMedia", replies.unsupportedMedia(), 1],
   ["mediaUnavailable", replies.mediaUnavailable(), 1],

@@ -42,8 +42,13 @@ export function status(step: Step): JobResult {
 /** Twilio already blocks texts to the number; we record it so nothing is even attempted. */
 export function optOut(step: Step): JobResult {
   return finish(step, "opted_out", {
+    // CANCEL is one of Twilio's words: it also calls off a pending DELETE.
     write: (tx) =>
-      tx.update(texters).set({ optedOut: true }).where(eq(texters.phone, step.message.phone)).run(),
+      tx
+        .update(texters)
+        .set({ optedOut: true, deleteRequestedAt: null })
+        .where(eq(texters.phone, step.message.phone))
+        .run(),
   });
 }
 
@@ -150,6 +155,15 @@ export function requestDelete(step: Step): JobResult {
         .set({ deleteRequestedAt: step.deps.clock.now() })
         .where(eq(texters.phone, step.message.phone))
         .run(),
+  });
+}
+
+/** Any text but CONFIRM after DELETE: the deletion is off, and the text is not posted. */
+export function cancelDelete(step: Step): JobResult {
+  return finish(step, "delete_cancelled", {
+    reply: replies.deleteCancelled(),
+    write: (tx) =>
+      tx.update(texters).set({ deleteRequestedAt: null }).where(eq(texters.phone, step.message.phone)).run(),
   });
 }
 
