@@ -64,9 +64,22 @@ const WITHOUT_ACCOUNT = new Set<Command>([
 /** While DELETE waits for CONFIRM, these still mean what they say; anything else calls the deletion off. */
 const DURING_DELETE = new Set<Command | undefined>(["delete_confirm", "delete_request", "opt_out", "opt_in"]);
 
+/**
+ * The command word a text is, as people type them: any case, surrounding spaces, and trailing `.`, `!`,
+ * `?` in any mix (`Stop.`, `help?`, `undo!`, ` Done?! `) are ignored; anything else makes it a post.
+ */
+export function commandOf(body: string): Command | undefined {
+  return WORDS[
+    body
+      .trim()
+      .replace(/[.!?\s]+$/, "")
+      .toUpperCase()
+  ];
+}
+
 /** Decides what a text means for this texter. Pure: no I/O, no clock. */
 export function interpret(body: string, hasMedia: boolean, state: TexterState): Intent {
-  const command = WORDS[body.trim().toUpperCase()];
+  const command = commandOf(body);
   // A slip after DELETE ("oops no, keep it") must never become a public post.
   if (state.deletePending && !DURING_DELETE.has(command)) return { kind: "delete_cancelled" };
   if (command && (state.connected || WITHOUT_ACCOUNT.has(command))) return { kind: "command", command };

@@ -59,14 +59,14 @@ export const replies = {
   status: (handle: string | null, threadParts: number | null): string => {
     if (handle === null) return "No X account is connected. Text anything to get a link to connect one.";
     if (threadParts === null) return `Connected as @${handle}. No thread open. Text HELP for commands.`;
-    return `Connected as @${handle}. Thread open with ${threadParts} part(s): text DONE to post it or DISCARD to drop it.`;
+    return `Connected as @${handle}. Thread open with ${count(threadParts, "part")}: text DONE to post it or DISCARD to drop it.`;
   },
 
   threadStarted: (): string =>
     "Thread started. Send each part as its own text, then DONE to post them all, or DISCARD to drop them.",
 
   threadAlreadyOpen: (parts: number): string =>
-    `A thread is already open with ${parts} part(s). Send more parts, DONE to post it, or DISCARD to drop it.`,
+    `A thread is already open with ${count(parts, "part")}. Send more parts, DONE to post it, or DISCARD to drop it.`,
 
   partSaved: (position: number): string =>
     `Part ${position} saved. Send the next part, or DONE to post the thread.`,
@@ -82,7 +82,7 @@ export const replies = {
   threadEmpty: (): string => "Your thread has no parts yet. Send a part first, or DISCARD to close it.",
 
   threadPosted: (handle: string, firstPostId: string, parts: number): string =>
-    `Thread posted (${parts} parts): ${postUrl(handle, firstPostId)}`,
+    `Thread posted (${count(parts, "part")}): ${postUrl(handle, firstPostId)}`,
 
   threadStopped: (handle: string, firstPostId: string | null, failedAt: number, reason: Refusal): string =>
     `Thread stopped: X refused part ${failedAt} (${SHORT_REFUSALS[reason]}). ` +
@@ -90,10 +90,11 @@ export const replies = {
       ? "Nothing was posted."
       : `Parts 1-${failedAt - 1} are up: ${postUrl(handle, firstPostId)}`),
 
-  threadDiscarded: (parts: number): string => `Thread discarded (${parts} part(s)). Nothing was posted.`,
+  threadDiscarded: (parts: number): string =>
+    `Thread discarded (${count(parts, "part")}). Nothing was posted.`,
 
   threadExpired: (parts: number): string =>
-    `Your thread was open for 24 hours, so it was discarded (${parts} part(s)). Nothing was posted.`,
+    `Your thread was open for 24 hours, so it was discarded (${count(parts, "part")}). Nothing was posted.`,
 
   undone: (): string => "Deleted your last post from X.",
 
@@ -130,6 +131,11 @@ export const replies = {
 /** 24-hour HH:MM; the texter's own zone comes with issue 8's time rules. */
 function utcTime(at: number): string {
   return new Date(at).toISOString().slice(11, 16);
+}
+
+/** "1 part", "2 parts": texts read better without "part(s)". */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 function postUrl(handle: string, postId: string): string {

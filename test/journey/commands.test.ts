@@ -29,6 +29,17 @@ describe("HELP and STATUS", () => {
     expect(livePosts(svc)).toHaveLength(0);
   });
 
+  it("should read commands as people type them: help?, undo!, a thread's done.", async () => {
+    svc = await startConnected(PHONE, "fern");
+    expect(await ask("help?")).toContain("Commands:");
+    expect(await ask("a slip")).toStartWith("Posted:");
+    expect(await ask("undo!")).toBe("Deleted your last post from X.");
+    expect(await ask("Thread.")).toStartWith("Thread started.");
+    expect(await ask("only part")).toStartWith("Part 1 saved.");
+    expect(await ask(" Done?! ")).toStartWith("Thread posted (1 part)");
+    expect(livePosts(svc).map((p) => p.text)).toEqual(["only part"]);
+  });
+
   it("should post a backslashed command word without the backslash", async () => {
     svc = await startConnected(PHONE, "fern");
     expect(await ask("\\HELP")).toStartWith("Posted:");
@@ -43,7 +54,7 @@ describe("THREAD", () => {
     expect(await ask("one")).toStartWith("Part 1 saved.");
     expect(await ask("two")).toStartWith("Part 2 saved.");
     expect(await ask("three")).toStartWith("Part 3 saved.");
-    expect(await ask("status")).toContain("Thread open with 3 part(s)");
+    expect(await ask("status")).toContain("Thread open with 3 parts");
     expect(livePosts(svc)).toHaveLength(0);
 
     const reply = await ask("DONE");
@@ -68,7 +79,7 @@ describe("THREAD", () => {
     svc = await startConnected(PHONE, "fern");
     await ask("THREAD");
     await ask("draft");
-    expect(await ask("discard")).toBe("Thread discarded (1 part(s)). Nothing was posted.");
+    expect(await ask("discard")).toBe("Thread discarded (1 part). Nothing was posted.");
     expect(await ask("DONE")).toBe("No thread is open. Text THREAD to start one.");
     expect(livePosts(svc)).toHaveLength(0);
   });
@@ -117,7 +128,7 @@ describe("a thread left open", () => {
     expect(svc.textsTo(PHONE)).toHaveLength(4);
     offset = 25 * 60 * 60_000;
     expect(await svc.nthTextTo(PHONE, 5)).toBe(
-      "Your thread was open for 24 hours, so it was discarded (1 part(s)). Nothing was posted.",
+      "Your thread was open for 24 hours, so it was discarded (1 part). Nothing was posted.",
     );
     expect(await ask("standalone again")).toStartWith("Posted:");
     expect(livePosts(svc).map((p) => p.text)).toEqual(["standalone again"]);

@@ -34,6 +34,28 @@ describe("interpret", () => {
     expect(interpret(body, false, connected)).toEqual(command(name));
   });
 
+  it.each([
+    ["help?", "help"],
+    ["Stop.", "opt_out"],
+    ["undo!", "undo"],
+    ["done.", "thread_done"],
+    ["  Status?! ", "status"],
+    ["LOGOUT...", "logout"],
+    ["confirm !", "delete_confirm"],
+    ["Start!", "opt_in"],
+    ["cancel?", "opt_out"],
+  ])("should read %p, with its punctuation, as the %s command", (body, name) => {
+    expect(interpret(body, false, connected)).toEqual(command(name));
+  });
+
+  it("should keep punctuation inside or before a word a post, and a backslash an escape", () => {
+    expect(interpret("?help", false, connected)).toEqual({ kind: "post", text: "?help" });
+    expect(interpret("he.lp", false, connected)).toEqual({ kind: "post", text: "he.lp" });
+    expect(interpret("help, please", false, connected)).toEqual({ kind: "post", text: "help, please" });
+    expect(interpret("\\undo!", false, connected)).toEqual({ kind: "post", text: "undo!" });
+    expect(interpret("done.", false, inThread)).toEqual(command("thread_done"));
+  });
+
   it("should treat a command word inside a longer text as a post", () => {
     expect(interpret("help me", false, connected)).toEqual({ kind: "post", text: "help me" });
     expect(interpret("STOP the presses", false, connected)).toEqual({

@@ -44,6 +44,7 @@ const TABLE: [name: string, body: string, budget: number][] = [
   ["threadEmpty", replies.threadEmpty(), 1],
   ["threadPosted", replies.threadPosted(HANDLE, POST_ID, 25), 1],
   ["threadDiscarded", replies.threadDiscarded(25), 1],
+  ["threadDiscarded (one part)", replies.threadDiscarded(1), 1],
   ["threadExpired", replies.threadExpired(25), 1],
   ["undone", replies.undone(), 1],
   ["undoAlreadyGone", replies.undoAlreadyGone(), 1],
@@ -132,5 +133,19 @@ describe("measureSms", () => {
     expect(measureSms(fitted).segments).toBe(1);
     expect(fitted.length).toBe(160);
     expect(fitQuote(`${"y".repeat(100)} "{quote}"`, "日本語".repeat(10))).toBeNull();
+  });
+});
+
+describe("plurals", () => {
+  it("should say 1 part and 2 parts, never part(s)", () => {
+    expect(replies.threadPosted("fern", "1", 1)).toStartWith("Thread posted (1 part):");
+    expect(replies.threadPosted("fern", "1", 2)).toStartWith("Thread posted (2 parts):");
+    expect(replies.status("fern", 1)).toContain("Thread open with 1 part:");
+    expect(replies.threadDiscarded(1)).toBe("Thread discarded (1 part). Nothing was posted.");
+    expect(replies.threadExpired(3)).toContain("(3 parts)");
+    const all = [replies.threadAlreadyOpen(1), replies.threadDiscarded(0), replies.threadExpired(1)].join(
+      " ",
+    );
+    expect(all).not.toContain("(s)");
   });
 });
