@@ -16,10 +16,11 @@ export const replies = {
   connected: (handle: string): string =>
     `Connected as @${handle}. Text anything to post it. Text HELP for commands.`,
 
-  posted: (handle: string, postId: string): string => `Posted: ${postUrl(handle, postId)}`,
+  /** Quotes the start of the post, so that five confirmations in a row can be told apart. */
+  posted: (handle: string, postId: string, text: string): string => quoted(text, postUrl(handle, postId)),
 
   /** X said "duplicate" to a retry of ours and the post could not be found again: it landed all the same. */
-  postedEarlier: (handle: string): string => `Posted: https://x.com/${handle}`,
+  postedEarlier: (handle: string, text: string): string => quoted(text, `https://x.com/${handle}`),
 
   tooLong: (over: number, fitting: string): string =>
     fitQuote(
@@ -136,6 +137,12 @@ function utcTime(at: number): string {
 /** "1 part", "2 parts": texts read better without "part(s)". */
 function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+/** `Posted "Hello from a fl...": <url>` in one segment, or `Posted: <url>` when no quote fits (UCS-2). */
+function quoted(text: string, url: string): string {
+  const quote = text.replace(/\s+/g, " ").trim();
+  return (quote && fitQuote(`Posted "{quote}": ${url}`, quote, 1, "start")) || `Posted: ${url}`;
 }
 
 function postUrl(handle: string, postId: string): string {

@@ -33,25 +33,34 @@ function ucs2Segments(body: string): number {
 }
 
 /**
- * Fills `template`'s `{quote}` with as much of the END of `quote` as keeps the whole text within
- * `segments`, or null when not even a few characters fit: one non-GSM character in the quote switches the
- * whole text to UCS-2, and 70 characters leave no room for a quote.
+ * Fills `template`'s `{quote}` with as much of `quote` as keeps the whole text within `segments`: its END
+ * behind "..." (where a too-long text stops fitting) or, with `keep: "start"`, its START followed by "..."
+ * (which post a confirmation is about). Null when not even a few characters fit: one non-GSM character in
+ * the quote switches the whole text to UCS-2, and 70 characters leave no room for a quote.
  */
-export function fitQuote(template: string, quote: string, segments = 1): string | null {
+export function fitQuote(
+  template: string,
+  quote: string,
+  segments = 1,
+  keep: "start" | "end" = "end",
+): string | null {
   const build = (q: string): string => template.replace("{quote}", q);
   if (measureSms(build(quote)).segments <= segments) return build(quote);
   const chars = Array.from(quote);
+  const shortened = (n: number): string =>
+    keep === "end"
+      ? `...${chars
+          .slice(chars.length - n)
+          .join("")
+          .trimStart()}`
+      : `${chars.slice(0, n).join("").trimEnd()}...`;
   let low = 0;
   let high = chars.length;
-  // Binary search on how many trailing characters to keep, behind an ellipsis made of GSM-7 dots.
+  // Binary search on how many characters to keep, beside an ellipsis made of GSM-7 dots.
   while (low < high) {
-    const keep = Math.ceil((low + high) / 2);
-    if (measureSms(build(`...${chars.slice(-keep).join("")}`)).segments <= segments) low = keep;
-    else high = keep - 1;
+    const n = Math.ceil((low + high) / 2);
+    if (measureSms(build(shortened(n))).segments <= segments) low = n;
+    else high = n - 1;
   }
-  const kept = chars
-    .slice(chars.length - low)
-    .join("")
-    .trimStart();
-  return kept.length < 3 ? null : build(`...${kept}`);
+  return shortened(low).length < 6 ? null : build(shortened(low));
 }

@@ -71,7 +71,9 @@ describe("the sandbox, clicked through in Chromium", () => {
       await page.goto(`${sb.app.url}/sandbox?phone=${encodeURIComponent(PHONE)}`);
       await page.locator(".bubble.service", { hasText: "Connected as @sandbox_user." }).waitFor();
       await send("My first post by text, from the sandbox");
-      expect(await lastReply()).toMatch(/^Posted: https:\/\/x\.com\/sandbox_user\/status\/\d+$/);
+      expect(await lastReply()).toMatch(
+        /^Posted "My first post by text, from the sandbox": https:\/\/x\.com\/sandbox_user\/status\/\d+$/,
+      );
       await checkPage("07-posted");
 
       await page.locator(".bubble.service a", { hasText: "/status/" }).last().click();

@@ -68,7 +68,7 @@ describe("when X answers something that cannot be read", () => {
     const reply = await svc.nthTextTo(PHONE, 3);
     const posts = livePosts(svc);
     expect(posts.map((p) => p.text)).toEqual(["through the weather"]);
-    expect(reply).toBe(`Posted: https://x.com/fay/status/${posts[0]?.id}`);
+    expect(reply).toBe(`Posted "through the weather": https://x.com/fay/status/${posts[0]?.id}`);
     const gaps = times.slice(1).map((t, i) => t - (times[i] ?? 0));
     expect(gaps[2] ?? 0).toBeGreaterThan(gaps[0] ?? 0);
     expect(jobsOfKind(svc.db, "post")[0]).toMatchObject({ state: "done", faults: 3 });
@@ -81,7 +81,7 @@ describe("when X answers something that cannot be read", () => {
     const reply = await svc.nthTextTo(PHONE, 3);
     const posts = livePosts(svc);
     expect(posts).toHaveLength(1);
-    expect(reply).toBe(`Posted: https://x.com/fay/status/${posts[0]?.id}`);
+    expect(reply).toBe(`Posted "made, answer unreadable": https://x.com/fay/status/${posts[0]?.id}`);
     expect(tweetCalls(svc)).toBe(1);
   });
 });
@@ -188,7 +188,7 @@ describe("X's daily cap and long outages take no hostages", () => {
       "Cancelled: your last text was not posted. Nothing else changed.",
     );
     await svc.text(PHONE, "the real one");
-    expect(await svc.nthTextTo(PHONE, 4)).toStartWith("Posted: https://x.com/fay/status/");
+    expect(await svc.nthTextTo(PHONE, 4)).toMatch(/^Posted.*: https:\/\/x\.com\/fay\/status\//);
     expect(livePosts(svc).map((p) => p.text)).toEqual(["the real one"]);
   });
 
@@ -200,7 +200,7 @@ describe("X's daily cap and long outages take no hostages", () => {
     await waitFor(() => tweetCalls(svc) >= 1, "the post to be tried");
     await svc.text(PHONE, "UNDO");
     const replies = [await svc.nthTextTo(PHONE, 3), await svc.nthTextTo(PHONE, 4)];
-    expect(replies[0]).toStartWith("Posted: https://x.com/fay/status/");
+    expect(replies[0]).toMatch(/^Posted.*: https:\/\/x\.com\/fay\/status\//);
     expect(replies[1]).toBe("Deleted your last post from X.");
     expect(livePosts(svc)).toHaveLength(0);
     expect(tweetCalls(svc)).toBe(1);

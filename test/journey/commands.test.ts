@@ -32,7 +32,7 @@ describe("HELP and STATUS", () => {
   it("should read commands as people type them: help?, undo!, a thread's done.", async () => {
     svc = await startConnected(PHONE, "fern");
     expect(await ask("help?")).toContain("Commands:");
-    expect(await ask("a slip")).toStartWith("Posted:");
+    expect(await ask("a slip")).toStartWith("Posted");
     expect(await ask("undo!")).toBe("Deleted your last post from X.");
     expect(await ask("Thread.")).toStartWith("Thread started.");
     expect(await ask("only part")).toStartWith("Part 1 saved.");
@@ -42,7 +42,7 @@ describe("HELP and STATUS", () => {
 
   it("should post a backslashed command word without the backslash", async () => {
     svc = await startConnected(PHONE, "fern");
-    expect(await ask("\\HELP")).toStartWith("Posted:");
+    expect(await ask("\\HELP")).toStartWith("Posted");
     expect(livePosts(svc).map((p) => p.text)).toEqual(["HELP"]);
   });
 });
@@ -64,7 +64,7 @@ describe("THREAD", () => {
     expect(second?.replyTo).toBe(first?.id ?? "-");
     expect(third?.replyTo).toBe(second?.id ?? "-");
     expect(reply).toBe(`Thread posted (3 parts): https://x.com/fern/status/${first?.id}`);
-    expect(await ask("next one stands alone")).toStartWith("Posted:");
+    expect(await ask("next one stands alone")).toStartWith("Posted");
     expect(livePosts(svc).at(-1)?.replyTo).toBeNull();
   });
 
@@ -130,7 +130,7 @@ describe("a thread left open", () => {
     expect(await svc.nthTextTo(PHONE, 5)).toBe(
       "Your thread was open for 24 hours, so it was discarded (1 part). Nothing was posted.",
     );
-    expect(await ask("standalone again")).toStartWith("Posted:");
+    expect(await ask("standalone again")).toStartWith("Posted");
     expect(livePosts(svc).map((p) => p.text)).toEqual(["standalone again"]);
   });
 });
@@ -219,6 +219,6 @@ describe("STOP and START", () => {
     await Bun.sleep(150);
     expect(sends()).toHaveLength(sendsAtStop);
     expect(await ask("START")).toStartWith("Welcome back");
-    expect(await ask("after start")).toStartWith("Posted:");
+    expect(await ask("after start")).toStartWith("Posted");
   });
 });

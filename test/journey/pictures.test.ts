@@ -23,7 +23,7 @@ describe("picture messages", () => {
     await svc.mms(PHONE, "look at this", [{ bytes: PNG, contentType: "image/png" }]);
     const reply = await svc.nthTextTo(PHONE, 3);
     const [post] = svc.x.standIn.posts();
-    expect(reply).toBe(`Posted: https://x.com/gus/status/${post?.id}`);
+    expect(reply).toBe(`Posted "look at this": https://x.com/gus/status/${post?.id}`);
     expect(post?.text).toBe("look at this");
     expect(post?.mediaIds).toHaveLength(1);
     const [media] = svc.x.standIn.media();
@@ -35,7 +35,7 @@ describe("picture messages", () => {
     svc = await startConnected(PHONE, "gus");
     const four = [1, 2, 3, 4].map(() => ({ bytes: JPEG, contentType: "image/jpeg" }));
     await svc.mms(PHONE, "", four);
-    expect(await svc.nthTextTo(PHONE, 3)).toStartWith("Posted:");
+    expect(await svc.nthTextTo(PHONE, 3)).toStartWith("Posted");
     const [post] = svc.x.standIn.posts();
     expect(post?.text).toBe("");
     expect(post?.mediaIds).toHaveLength(4);

@@ -19,7 +19,10 @@ describe("posting a text", () => {
     const [post] = livePosts(svc);
     expect(post?.text).toBe(body);
     expect(post?.username).toBe("bob");
-    expect(reply).toBe(`Posted: https://x.com/bob/status/${post?.id}`);
+    // The confirmation quotes the post's start, whitespace collapsed, so the texter can tell it apart.
+    expect(reply).toBe(
+      `Posted "Hello from a flip phone! <b>&amp; 'quotes' "too"": https://x.com/bob/status/${post?.id}`,
+    );
   });
 
   it("should post once when Twilio delivers the same MessageSid twice", async () => {

@@ -15,7 +15,9 @@ describe("sandbox mode", () => {
     expect(await connectInSandbox(link, "sandbox_user")).toContain("Connected as @sandbox_user");
     expect(await svc.nthReply(phone, 2)).toStartWith("Connected as @sandbox_user.");
     await svc.simulate(phone, "posted from the simulator");
-    expect(await svc.nthReply(phone, 3)).toMatch(/^Posted: https:\/\/x\.com\/sandbox_user\/status\/\d+$/);
+    expect(await svc.nthReply(phone, 3)).toMatch(
+      /^Posted "posted from the simulator": https:\/\/x\.com\/sandbox_user\/status\/\d+$/,
+    );
     expect(svc.sandbox.x.posts().map((post) => post.text)).toEqual(["posted from the simulator"]);
 
     const page = await (await fetch(`${svc.url}/sandbox?phone=${encodeURIComponent(phone)}`)).text();
@@ -45,7 +47,7 @@ describe("sandbox mode", () => {
     const link = (await svc.nthReply(phone, 1)).match(/http:\/\/\S+\/auth\/\S+/)?.[0] ?? "";
     await connectInSandbox(link, "sandbox_user");
     await svc.simulate(phone, `"><img src=x onerror=alert(1)>${SCRIPT}`);
-    expect(await svc.nthReply(phone, 3)).toStartWith("Posted:");
+    expect(await svc.nthReply(phone, 3)).toStartWith("Posted");
     for (const path of [`/sandbox?phone=${encodeURIComponent(phone)}`, "/sandbox/timeline"]) {
       const html = await (await fetch(`${svc.url}${path}`)).text();
       expect(html).not.toContain("<script>");

@@ -24,8 +24,10 @@ const REFUSALS: Refusal[] = [
 const TABLE: [name: string, body: string, budget: number][] = [
   ["welcome", withLink(replies.welcome()), 1],
   ["connected", replies.connected(HANDLE), 1],
-  ["posted", replies.posted(HANDLE, POST_ID), 1],
-  ["postedEarlier", replies.postedEarlier(HANDLE), 1],
+  ["posted", replies.posted(HANDLE, POST_ID, "word ".repeat(56)), 1],
+  ["posted (emoji)", replies.posted(HANDLE, POST_ID, "🎉 ".repeat(100)), 1],
+  ["posted (escapes)", replies.posted(HANDLE, POST_ID, "{[~]}".repeat(50)), 1],
+  ["postedEarlier", replies.postedEarlier(HANDLE, "word ".repeat(56)), 1],
   ["gaveUp", replies.gaveUp(), 1],
   ["xDailyCap", replies.xDailyCap(Date.UTC(2026, 10, 25, 23, 59)), 1],
   ["failed", replies.failed(), 1],
@@ -147,5 +149,35 @@ describe("plurals", () => {
       " ",
     );
     expect(all).not.toContain("(s)");
+  });
+});
+
+describe("confirmations", () => {
+  it("should quote the start of the post, shortened to stay one segment", () => {
+    const reply = replies.posted(
+      "fern",
+      "123",
+      "Hello from a flip phone, on a train with no signal to speak of, texting my first post to X, which is a long one, as you can see.",
+    );
+    expect(reply).toMatch(
+      /^Posted "Hello from a flip phone, on a train with no signal.*\.\.\.": https:\/\/x\.com\/fern\/status\/123$/,
+    );
+    expect(measureSms(reply).segments).toBe(1);
+    expect(replies.posted("fern", "123", "short one")).toBe(
+      'Posted "short one": https://x.com/fern/status/123',
+    );
+    expect(replies.posted("fern", "123", "two\n\nlines")).toBe(
+      'Posted "two lines": https://x.com/fern/status/123',
+    );
+  });
+
+  it("should quote a text that needs UCS-2 only while it stays one segment, and not quote an empty one", () => {
+    expect(replies.posted("fern", "123", "こんにちは世界")).toBe(
+      'Posted "こんにちは世界": https://x.com/fern/status/123',
+    );
+    const long = replies.posted("fern", "123", "こんにちは世界".repeat(10));
+    expect(measureSms(long).segments).toBe(1);
+    expect(long).toEndWith('...": https://x.com/fern/status/123');
+    expect(replies.posted("fern", "123", "")).toBe("Posted: https://x.com/fern/status/123");
   });
 });

@@ -30,9 +30,9 @@ export function postJob(deps: StepDeps): JobHandler<PostPayload> {
       const pictures = await picturesOf(step, JSON.parse(step.message.media) as MediaItem[]);
       if (!Array.isArray(pictures)) return pictures;
       const result = await publish(deps, step.message.phone, { text: job.payload.text, pictures }, job);
-      return afterPublish(step, result, (posted) =>
+      return afterPublish(step, result, job.payload.text, (posted) =>
         finish(step, "posted", {
-          reply: replies.posted(posted.handle, posted.id),
+          reply: replies.posted(posted.handle, posted.id, job.payload.text),
           postId: posted.id,
           write: (tx) => recordPost(tx, step.message.phone, posted.id, deps.clock.now()),
         }),
@@ -47,13 +47,15 @@ export function postJob(deps: StepDeps): JobHandler<PostPayload> {
 export async function afterPublish(
   step: Step,
   result: Publication,
+  /** What was posted, for the confirmation's quote. */
+  text: string,
   posted: (result: { id: string; handle: string }) => JobResult,
 ): Promise<JobResult> {
   switch (result.kind) {
     case "posted":
       return posted(result);
     case "posted_unknown":
-      return finish(step, "posted_earlier", { reply: replies.postedEarlier(result.handle) });
+      return finish(step, "posted_earlier", { reply: replies.postedEarlier(result.handle, text) });
     case "refused":
       return finish(step, `refused:${result.reason}`, {
         reply: replies.refused(result.reason),

@@ -121,7 +121,7 @@ export function threadJob(deps: StepDeps): JobHandler<MessagePayload> {
           });
         }
         if (result.kind !== "posted" && result.kind !== "posted_unknown") {
-          return afterPublish(step, result, () => ({ kind: "fault", reason: "unreachable" }));
+          return afterPublish(step, result, part.body, () => ({ kind: "fault", reason: "unreachable" }));
         }
         handle = result.handle;
         // Lost answer and not found again: chain the rest to the last part we know.
@@ -136,7 +136,9 @@ export function threadJob(deps: StepDeps): JobHandler<MessagePayload> {
       }
       const first = parts.find((part) => part.postId !== null)?.postId ?? null;
       return finish(step, "thread_posted", {
-        reply: first ? replies.threadPosted(handle, first, parts.length) : replies.postedEarlier(handle),
+        reply: first
+          ? replies.threadPosted(handle, first, parts.length)
+          : replies.postedEarlier(handle, parts[0]?.body ?? ""),
         postId: first ?? undefined,
         write: done,
       });
