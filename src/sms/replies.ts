@@ -101,6 +101,12 @@ export const replies = {
 
   undoAlreadyGone: (): string => "Your last post was already gone from X.",
 
+  partRemoved: (position: number): string =>
+    `Part ${position} removed. Send it again, more parts, DONE to post the thread, or DISCARD to drop it.`,
+
+  noPartToUndo: (): string =>
+    "Your thread has no parts to remove. Send a part, or DISCARD to close the thread.",
+
   nothingToUndo: (): string => "Nothing to undo: no post made by text was found.",
 
   loggedOut: (handle: string, cancelled = 0): string =>

@@ -68,6 +68,20 @@ describe("THREAD", () => {
     expect(livePosts(svc).at(-1)?.replyTo).toBeNull();
   });
 
+  it("should remove the last part on UNDO inside a thread, and keep the posts already published", async () => {
+    svc = await startConnected(PHONE, "fern");
+    expect(await ask("published before")).toStartWith("Posted");
+    expect(await ask("THREAD")).toStartWith("Thread started.");
+    expect(await ask("one")).toStartWith("Part 1 saved.");
+    expect(await ask("a typo")).toStartWith("Part 2 saved.");
+    expect(await ask("undo")).toBe(
+      "Part 2 removed. Send it again, more parts, DONE to post the thread, or DISCARD to drop it.",
+    );
+    expect(await ask("two")).toStartWith("Part 2 saved.");
+    expect(await ask("DONE")).toStartWith("Thread posted (2 parts)");
+    expect(livePosts(svc).map((p) => p.text)).toEqual(["published before", "one", "two"]);
+  });
+
   it("should check each part's length on arrival and number only the parts it keeps", async () => {
     svc = await startConnected(PHONE, "fern");
     await ask("THREAD");

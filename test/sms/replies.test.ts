@@ -51,6 +51,8 @@ const TABLE: [name: string, body: string, budget: number][] = [
   ["undone", replies.undone(), 1],
   ["undoAlreadyGone", replies.undoAlreadyGone(), 1],
   ["nothingToUndo", replies.nothingToUndo(), 1],
+  ["partRemoved", replies.partRemoved(25), 1],
+  ["noPartToUndo", replies.noPartToUndo(), 1],
   ["loggedOut", replies.loggedOut(HANDLE), 1],
   ["loggedOut (cancelled)", replies.loggedOut(HANDLE, 99), 1],
   ["deleteRequested", replies.deleteRequested(), 1],

@@ -21,7 +21,7 @@ import {
   tellGaveUp,
   xLane,
 } from "./step";
-import { closeThread, partCount, THREAD_JOB } from "./thread";
+import { closeThread, partCount, removeLastPart, THREAD_JOB } from "./thread";
 
 /** Spec: CONFIRM must follow DELETE within ten minutes. */
 export const DELETE_CONFIRM_WINDOW_MS = 10 * 60_000;
@@ -66,6 +66,7 @@ export function optIn(step: Step): JobResult {
  * Decided inside the commit: a post that started meanwhile is past recall and the job deletes it instead.
  */
 export function undo(step: Step): JobResult {
+  if (step.texter.threadOpenedAt !== null) return removeLastPart(step);
   const { phone } = step.message;
   const now = step.deps.clock.now();
   return finish(step, "undo", {

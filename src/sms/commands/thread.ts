@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import { and, asc, desc, eq, isNull, sql } from "drizzle-orm";
 import type { MediaItem } from "../../db/inbound";
 import { addJob } from "../../db/jobs";
 import { texters, threadParts } from "../../db/schema";
@@ -51,6 +51,24 @@ export function addPart(step: Step, text: string): JobResult {
         .insert(threadParts)
         .values({ phone, position, body: text, media, createdAt: step.deps.clock.now() })
         .run(),
+  });
+}
+
+/** UNDO inside an open thread: the last part goes, the published posts stay (spec: UNDO means the last thing you did). */
+export function removeLastPart(step: Step): JobResult {
+  const { phone } = step.message;
+  const last = step.deps.db
+    .select({ id: threadParts.id })
+    .from(threadParts)
+    .where(openParts(phone))
+    .orderBy(desc(threadParts.position))
+    .limit(1)
+    .get();
+  if (!last) return finish(step, "no_part_to_undo", { reply: replies.noPartToUndo() });
+  const position = partCount(step.deps.db, phone);
+  return finish(step, "part_removed", {
+    reply: replies.partRemoved(position),
+    write: (tx) => void tx.delete(threadParts).where(eq(threadParts.id, last.id)).run(),
   });
 }
 
