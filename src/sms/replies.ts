@@ -97,7 +97,11 @@ export const replies = {
   threadExpired: (parts: number): string =>
     `Your thread was open for 24 hours, so it was discarded (${count(parts, "part")}). Nothing was posted.`,
 
-  undone: (): string => "Deleted your last post from X.",
+  /** Quotes the deleted post's start (read from X just before), so the texter knows which one went. */
+  undone: (text: string): string =>
+    (text.trim() &&
+      fitQuote(`Deleted "{quote}" from X. UNDO again deletes the one before.`, oneLine(text), 1, "start")) ||
+    "Deleted your last post from X. UNDO again deletes the one before.",
 
   undoAlreadyGone: (): string => "Your last post was already gone from X.",
 
@@ -146,8 +150,13 @@ function count(n: number, noun: string): string {
 }
 
 /** `Posted "Hello from a fl...": <url>` in one segment, or `Posted: <url>` when no quote fits (UCS-2). */
+/** A quote on one line: SMS screens are small, and line breaks inside quotes read as the end of the text. */
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}
+
 function quoted(text: string, url: string): string {
-  const quote = text.replace(/\s+/g, " ").trim();
+  const quote = oneLine(text);
   return (quote && fitQuote(`Posted "{quote}": ${url}`, quote, 1, "start")) || `Posted: ${url}`;
 }
 

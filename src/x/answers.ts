@@ -13,6 +13,16 @@ export function readPostId(answer: unknown): Read<{ id: string }> {
   return typeof id === "string" && id !== "" ? ok({ id }) : fail("a post answer without data.id");
 }
 
+/** X answers a post it cannot find with 200, `errors` and no `data` (a partial error), or with a 404. */
+export function readPost(answer: unknown): Read<{ id: string; text: string } | null> {
+  const data = dataOf(answer);
+  const id = field(data, "id");
+  const text = field(data, "text");
+  if (typeof id === "string" && typeof text === "string") return ok({ id, text });
+  if (data === undefined && isObject(answer) && Array.isArray(answer.errors)) return ok(null);
+  return fail("a post answer without data.id and data.text, or errors");
+}
+
 export function readDeleted(answer: unknown): Read<boolean> {
   const deleted = field(dataOf(answer), "deleted");
   return typeof deleted === "boolean" ? ok(deleted) : fail("a delete answer without data.deleted");

@@ -7,6 +7,7 @@ import {
   readAnything,
   readDeleted,
   readMediaId,
+  readPost,
   readPostId,
   readTimeline,
   readUser,
@@ -117,6 +118,15 @@ export function createXGateway(options: XGatewayOptions): XGateway {
       if (outcome.kind !== "ok") return outcome;
       if (!outcome.value) throw new XGatewayError("X answered deleted: false");
       return { kind: "ok", value: null };
+    },
+    getPost: async (accessToken, id) => {
+      const outcome = await call(
+        () => userClient(accessToken).v2.get("tweets/:id", {}, { params: { id } }),
+        readPost,
+      );
+      return outcome.kind === "refused" && outcome.reason === "not_found"
+        ? { kind: "ok", value: null }
+        : outcome;
     },
     // The raw GET, not v2.userTimeline: its paginator turns an unreadable answer into an empty timeline,
     // which would read as "not posted" and post twice.

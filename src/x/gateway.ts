@@ -80,6 +80,8 @@ export interface XGateway {
   me(accessToken: string): Promise<XOutcome<XUser>>;
   post(accessToken: string, request: PostRequest): Promise<XOutcome<{ id: string }>>;
   deletePost(accessToken: string, id: string): Promise<XOutcome<null>>;
+  /** One post as X shows it now; null when X no longer has it (deleted, or never visible to this user). */
+  getPost(accessToken: string, id: string): Promise<XOutcome<{ id: string; text: string } | null>>;
   /**
    * The user's latest posts, newest first, made at or after `since` (epoch ms, rounded down to the second:
    * X's `start_time` is second-granular) when given: finds a post whose creation answer was lost.

@@ -91,7 +91,9 @@ describe("the sandbox, clicked through in Chromium", () => {
     async () => {
       await page.goto(`${sb.app.url}/sandbox?phone=${encodeURIComponent(PHONE)}`);
       await send("UNDO");
-      expect(await lastReply()).toBe("Deleted your last post from X.");
+      expect(await lastReply()).toBe(
+        'Deleted "My first post by text, from the sandbox" from X. UNDO again deletes the one before.',
+      );
       await checkPage("09-undone");
       await page.goto(`${sb.app.url}/sandbox/timeline`);
       expect(await page.locator(".post", { hasText: "My first post by text" }).count()).toBe(0);

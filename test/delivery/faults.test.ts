@@ -201,7 +201,7 @@ describe("X's daily cap and long outages take no hostages", () => {
     await svc.text(PHONE, "UNDO");
     const replies = [await svc.nthTextTo(PHONE, 3), await svc.nthTextTo(PHONE, 4)];
     expect(replies[0]).toMatch(/^Posted.*: https:\/\/x\.com\/fay\/status\//);
-    expect(replies[1]).toBe("Deleted your last post from X.");
+    expect(replies[1]).toBe('Deleted "maybe up already" from X. UNDO again deletes the one before.');
     expect(livePosts(svc)).toHaveLength(0);
     expect(tweetCalls(svc)).toBe(1);
   });

@@ -33,7 +33,7 @@ describe("HELP and STATUS", () => {
     svc = await startConnected(PHONE, "fern");
     expect(await ask("help?")).toContain("Commands:");
     expect(await ask("a slip")).toStartWith("Posted");
-    expect(await ask("undo!")).toBe("Deleted your last post from X.");
+    expect(await ask("undo!")).toBe('Deleted "a slip" from X. UNDO again deletes the one before.');
     expect(await ask("Thread.")).toStartWith("Thread started.");
     expect(await ask("only part")).toStartWith("Part 1 saved.");
     expect(await ask(" Done?! ")).toStartWith("Thread posted (1 part)");
@@ -154,9 +154,9 @@ describe("UNDO", () => {
     svc = await startConnected(PHONE, "fern");
     await ask("first");
     await ask("second");
-    expect(await ask("UNDO")).toBe("Deleted your last post from X.");
+    expect(await ask("UNDO")).toBe('Deleted "second" from X. UNDO again deletes the one before.');
     expect(livePosts(svc).map((p) => p.text)).toEqual(["first"]);
-    await ask("undo");
+    expect(await ask("undo")).toBe('Deleted "first" from X. UNDO again deletes the one before.');
     expect(livePosts(svc)).toHaveLength(0);
     expect(await ask("UNDO")).toBe("Nothing to undo: no post made by text was found.");
   });

@@ -89,6 +89,32 @@ export function deleteTweetRoute(state: StandInState, request: Request, id: stri
   return json({ data: { deleted: true } });
 }
 
+/**
+ * GET /2/tweets/:id. X answers a post it cannot show with 200 and a partial error (`errors`, no `data`),
+ * as its documentation of GetPostsByIdResponse allows.
+ */
+export function tweetRoute(state: StandInState, request: Request, id: string): Response {
+  const auth = authenticate(state, request, ["tweet.read", "users.read"]);
+  if (!auth.ok) return auth.response;
+  const post = state.posts.get(id);
+  if (!post || post.deleted) {
+    return json({
+      errors: [
+        {
+          value: id,
+          detail: `Could not find tweet with id: [${id}].`,
+          title: "Not Found Error",
+          resource_type: "tweet",
+          parameter: "id",
+          resource_id: id,
+          type: "https://api.twitter.com/2/problems/resource-not-found",
+        },
+      ],
+    });
+  }
+  return json({ data: { id: post.id, text: post.text, edit_history_tweet_ids: [post.id] } });
+}
+
 /** GET /2/users/:id/tweets: the user's live posts, newest first, as `user-timeline.ts` reads the query. */
 export function userTimelineRoute(state: StandInState, request: Request, userId: string): Response {
   const auth = authenticate(state, request, ["tweet.read", "users.read"]);

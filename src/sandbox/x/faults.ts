@@ -63,6 +63,7 @@ export function faultRouteOf(method: string, path: string): FaultRoute | null {
   if (method === "GET" && /^\/2\/users\/\d{1,19}\/tweets$/.test(path)) return "timeline";
   if (method === "POST" && path === "/2/tweets") return "tweets";
   if (method === "DELETE" && path.startsWith("/2/tweets/")) return "delete_tweet";
+  if (method === "GET" && /^\/2\/tweets\/\d{1,19}$/.test(path)) return "tweet";
   if (path.startsWith("/2/media/upload")) return "media";
   return null;
 }

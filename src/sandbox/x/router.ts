@@ -1,4 +1,4 @@
-import { createTweetRoute, deleteTweetRoute, meRoute, userTimelineRoute } from "./api-routes";
+import { createTweetRoute, deleteTweetRoute, meRoute, tweetRoute, userTimelineRoute } from "./api-routes";
 import { authorizeDecision, authorizePage } from "./authorize-routes";
 import { faultRouteOf } from "./faults";
 import { json, problem } from "./http";
@@ -74,6 +74,8 @@ function dispatch(
   if (timeline?.[1]) return userTimelineRoute(state, request, timeline[1]);
   const tweet = /^DELETE \/2\/tweets\/(\d{1,19})$/.exec(key);
   if (tweet?.[1]) return deleteTweetRoute(state, request, tweet[1]);
+  const single = /^GET \/2\/tweets\/(\d{1,19})$/.exec(key);
+  if (single?.[1]) return tweetRoute(state, request, single[1]);
   const upload = /^POST \/2\/media\/upload\/(\d{1,19})\/(append|finalize)$/.exec(key);
   if (upload?.[1]) {
     return upload[2] === "append"

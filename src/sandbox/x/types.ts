@@ -31,6 +31,8 @@ export type FaultRoute =
   | "users_me"
   | "tweets"
   | "delete_tweet"
+  /** GET /2/tweets/:id */
+  | "tweet"
   /** GET /2/users/:id/tweets */
   | "timeline"
   | "media";

@@ -6,6 +6,7 @@ import type { Writer } from "../../db/transaction";
 import { maskPhone } from "../../log";
 import type { JobHandler, JobResult } from "../../queue/types";
 import { asTexter } from "../../x/as-texter";
+import type { XOutcome } from "../../x/gateway";
 import { forgetTokens } from "../../x/tokens";
 import { replies } from "../replies";
 import { sendLink } from "./link";
@@ -101,12 +102,25 @@ export function undoJob(deps: StepDeps): JobHandler<MessagePayload> {
         .limit(1)
         .get();
       if (!last) return finish(step, "nothing_to_undo", { reply: replies.nothingToUndo() });
-      const result = await asTexter(keeper, phone, (token) => x.deletePost(token, last.postId));
+      // The quote is read from X, where the post is public anyway: no copy of it is kept here.
+      const result = await asTexter(keeper, phone, async (token): Promise<XOutcome<string | null>> => {
+        const shown = await x.getPost(token, last.postId);
+        if (shown.kind !== "ok" || shown.value === null)
+          return shown.kind === "ok" ? { kind: "ok", value: null } : shown;
+        const deleted = await x.deletePost(token, last.postId);
+        return deleted.kind === "ok" ? { kind: "ok", value: shown.value.text } : deleted;
+      });
       const markDeleted = (tx: Writer): void =>
         void tx.update(posts).set({ deletedAt: clock.now() }).where(eq(posts.id, last.id)).run();
       switch (result.kind) {
         case "ok":
-          return finish(step, "undone", { reply: replies.undone(), write: markDeleted });
+          if (result.value === null) {
+            return finish(step, "undo_already_gone", {
+              reply: replies.undoAlreadyGone(),
+              write: markDeleted,
+            });
+          }
+          return finish(step, "undone", { reply: replies.undone(result.value), write: markDeleted });
         case "refused":
           if (result.reason === "not_found") {
             return finish(step, "undo_already_gone", {
