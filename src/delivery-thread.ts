@@ -6,6 +6,7 @@
 import { systemClock } from "./clock";
 import { parseConfig } from "./config";
 import { createCipher } from "./crypto/cipher";
+import { createPinKeys } from "./crypto/pin";
 import { openDatabase } from "./db/client";
 import { createDelivery } from "./delivery";
 import type { ToThread } from "./delivery-host";
@@ -23,6 +24,7 @@ const logger = createLogger(config.logLevel);
 const db = openDatabase(config.databasePath);
 const x = createXGateway(config.x);
 const cipher = await createCipher(config.tokenEncryptionKey, config.previousTokenEncryptionKey);
+const pins = await createPinKeys(config.tokenEncryptionKey, config.previousTokenEncryptionKey);
 const keeper = new TokenKeeper({ db, x, cipher, clock: systemClock, logger });
 const delivery = createDelivery({
   db,
@@ -30,6 +32,7 @@ const delivery = createDelivery({
   sms: createTwilioSms({ ...config.twilio }),
   keeper,
   cipher,
+  pins,
   clock: systemClock,
   logger,
   publicUrl: config.publicUrl,

@@ -2,6 +2,7 @@ import { createApp } from "./app";
 import type { Clock } from "./clock";
 import type { Config } from "./config";
 import { type Cipher, createCipher } from "./crypto/cipher";
+import { createPinKeys } from "./crypto/pin";
 import type { Database } from "./db/client";
 import { createDelivery, type Delivery } from "./delivery";
 import type { Logger } from "./log";
@@ -35,9 +36,11 @@ export type Service = { app: ReturnType<typeof createApp>; delivery: Delivery; c
 export async function createService(deps: ServiceDeps): Promise<Service> {
   const cipher = await createCipher(deps.config.tokenEncryptionKey, deps.config.previousTokenEncryptionKey);
   const keeper = new TokenKeeper({ ...deps, cipher });
+  const pins = await createPinKeys(deps.config.tokenEncryptionKey, deps.config.previousTokenEncryptionKey);
   const delivery = createDelivery({
     ...deps,
     cipher,
+    pins,
     keeper,
     publicUrl: deps.config.publicUrl,
     concurrency: deps.config.workerConcurrency,

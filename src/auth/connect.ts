@@ -1,3 +1,4 @@
+import { eq } from "drizzle-orm";
 import type { Clock } from "../clock";
 import type { Cipher } from "../crypto/cipher";
 import type { Database } from "../db/client";
@@ -5,6 +6,8 @@ import { enqueueText } from "../db/outbound";
 import { texters } from "../db/schema";
 import { transact } from "../db/transaction";
 import { type Logger, maskPhone } from "../log";
+import { disconnect } from "../sms/commands/account";
+import { writeLock } from "../sms/commands/lock";
 import { replies } from "../sms/replies";
 import type { XGateway } from "../x/gateway";
 import { sealTokens } from "../x/tokens";
@@ -50,11 +53,16 @@ export async function connectAccount(
   const connected = transact(db, (tx) => {
     if (!consumeLinks(tx, session.link, now)) return false;
     endOAuthSession(tx, session.stateHash);
+    const before = tx.select().from(texters).where(eq(texters.phone, phone)).get();
+    // Another X account through a link (FORGOT): it replaces the connection, the old grant is revoked.
+    if (before?.refreshToken && before.xUserId !== me.value.id) disconnect(tx, phone, now);
     const account = { ...sealed, xUserId: me.value.id, xHandle: me.value.username, connectedAt: now };
     tx.insert(texters)
       .values({ phone, createdAt: now, ...account })
       .onConflictDoUpdate({ target: texters.phone, set: account })
       .run();
+    // Whoever connects through a link has proved both the phone and the X account: a PIN (and a freeze) ends.
+    writeLock(tx, phone, { clear: true });
     enqueueText(tx, { phone, body: replies.connected(me.value.username) }, now);
     return true;
   });

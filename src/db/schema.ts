@@ -14,6 +14,11 @@ export const texters = sqliteTable("texters", {
   threadOpenedAt: integer("thread_opened_at"),
   /** Set by DELETE; CONFIRM within ten minutes erases the number. */
   deleteRequestedAt: integer("delete_requested_at"),
+  /** LOCK: the PIN's HMAC (crypto/pin) and the id of the key it was made under; null when unlocked. */
+  pinMac: text("pin_mac"),
+  pinKeyId: text("pin_key_id"),
+  /** JSON array of when wrong PINs were texted (the last 24 hours'): five freeze the number. */
+  pinFailures: text("pin_failures").notNull().default("[]"),
   createdAt: integer("created_at").notNull(),
 });
 

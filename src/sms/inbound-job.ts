@@ -15,6 +15,7 @@ import {
   undo,
 } from "./commands/account";
 import { sendLink } from "./commands/link";
+import { checkPin, isLocked, lockCommand, lockedWithoutPin, withRemac } from "./commands/lock";
 import { POST_JOB, type PostPayload } from "./commands/post";
 import {
   finish,
@@ -26,7 +27,7 @@ import {
   xLane,
 } from "./commands/step";
 import { addPart, discardThread, finishThread, startThread } from "./commands/thread";
-import { type Command, interpret } from "./interpret";
+import { type Command, type Intent, interpret, type TexterState } from "./interpret";
 import { replies } from "./replies";
 
 const COMMANDS: Record<Command, (step: Step) => JobResult | Promise<JobResult>> = {
@@ -58,36 +59,54 @@ export function inboundJob(deps: StepDeps): JobHandler<MessagePayload> {
       const step = loadStep(deps, job);
       if (!step) return { kind: "done", detail: "erased" };
       const { texter } = step;
-      const intent = interpret(message.body, message.media !== "[]", {
+      const hasMedia = message.media !== "[]";
+      const state: TexterState = {
         connected: texter.refreshToken !== null,
         threadOpen: texter.threadOpenedAt !== null,
         deletePending:
           texter.deleteRequestedAt !== null &&
           clock.now() - texter.deleteRequestedAt <= DELETE_CONFIRM_WINDOW_MS,
-      });
-      switch (intent.kind) {
-        case "command":
-          return COMMANDS[intent.command](step);
-        case "delete_cancelled":
-          return cancelDelete(step);
-        case "connect":
-          return sendLink(step, false);
-        case "empty":
-          return finish(step, "empty");
-        case "too_long":
-          return finish(step, "too_long", {
-            reply: intent.inThread
-              ? replies.partTooLong(intent.over, intent.fitting)
-              : replies.tooLong(intent.over, intent.fitting),
-          });
-        case "thread_part":
-          return addPart(step, intent.text);
-        case "post":
-          return queuePost(step, job, intent.text);
-      }
+        locked: isLocked(texter),
+      };
+      const intent = interpret(message.body, hasMedia, state);
+      if (intent.kind !== "pin_attempt") return act(step, job, intent);
+      // The PIN is checked here (Web Crypto is async; interpret stays pure), then the rest is read as a text.
+      const gate = await checkPin(step, intent.pin);
+      if (gate.kind === "shut") return gate.result;
+      const unlocked = interpret(intent.rest, hasMedia, { ...state, locked: false });
+      return withRemac(step, await act(step, job, unlocked), gate.remac);
     },
     onGiveUp: (job, giveUp, tx) => tellGaveUp(deps, job, giveUp, tx),
   };
+}
+
+function act(step: Step, job: Job<MessagePayload>, intent: Intent): JobResult | Promise<JobResult> {
+  switch (intent.kind) {
+    case "command":
+      return COMMANDS[intent.command](step);
+    case "lock":
+      return lockCommand(step, intent.command, intent.pin);
+    case "delete_cancelled":
+      return cancelDelete(step);
+    case "connect":
+      return sendLink(step, false);
+    case "empty":
+      return finish(step, "empty");
+    case "too_long":
+      return finish(step, "too_long", {
+        reply: intent.inThread
+          ? replies.partTooLong(intent.over, intent.fitting)
+          : replies.tooLong(intent.over, intent.fitting),
+      });
+    case "thread_part":
+      return addPart(step, intent.text);
+    case "post":
+      return queuePost(step, job, intent.text);
+    // A PIN is checked once, before the rest is read unlocked: a second one is not a PIN.
+    case "pin_attempt":
+    case "locked_without_pin":
+      return lockedWithoutPin(step);
+  }
 }
 
 function queuePost(step: Step, job: Job<MessagePayload>, text: string): JobResult {

@@ -5,6 +5,8 @@ export type TexterState = {
   threadOpen: boolean;
   /** DELETE was texted less than ten minutes ago. */
   deletePending: boolean;
+  /** LOCK set a PIN on this connection: texts must start with it (spec: LOCK grammar). */
+  locked: boolean;
 };
 
 export type Command =
@@ -20,8 +22,16 @@ export type Command =
   | "opt_out"
   | "opt_in";
 
+export type LockCommand = "lock" | "unlock" | "forgot";
+
 export type Intent =
   | { kind: "command"; command: Command }
+  /** LOCK, UNLOCK or FORGOT, whatever follows; `pin` is null when LOCK or UNLOCK is not followed by 4-8 digits. */
+  | { kind: "lock"; command: LockCommand; pin: string | null }
+  /** Locked, and the text starts with 4-8 digits: checking them is the caller's (async crypto); `rest` is the text. */
+  | { kind: "pin_attempt"; pin: string; rest: string }
+  /** Locked, and the text does not start with a PIN: not posted, not counted as a wrong PIN. */
+  | { kind: "locked_without_pin" }
   /** DELETE is waiting for CONFIRM and this text is something else: the deletion is off, nothing is posted. */
   | { kind: "delete_cancelled" }
   /** Not connected yet: the text is not posted; the texter gets a link. */
@@ -77,11 +87,39 @@ export function commandOf(body: string): Command | undefined {
   ];
 }
 
+const LOCK_WORDS: Record<string, LockCommand> = { LOCK: "lock", UNLOCK: "unlock", FORGOT: "forgot" };
+
+/** What works on a locked number without the PIN: the carrier's words (STOP, START, HELP) must always work. */
+const WITHOUT_PIN = new Set<Command | undefined>(["help", "opt_out", "opt_in"]);
+
+/** `LOCK 4821`, `unlock 4821.`: the word, then 4-8 digits and nothing else. */
+const LOCK_TEXT = /^(\S+)(?:\s+([\s\S]*?))?[.!?]*$/;
+const PIN = /^\d{4,8}$/;
+/** A locked number's texts: the PIN, then a space (or nothing more: a picture alone). */
+const PIN_PREFIX = /^(\d{4,8})(?:\s([\s\S]*))?$/;
+
+function lockCommand(body: string): Intent | null {
+  const match = LOCK_TEXT.exec(body.trim());
+  const command = LOCK_WORDS[(match?.[1] ?? "").toUpperCase().replace(/[.!?]+$/, "")];
+  if (!command) return null;
+  const argument = (match?.[2] ?? "").trim();
+  return { kind: "lock", command, pin: PIN.test(argument) ? argument : null };
+}
+
 /** Decides what a text means for this texter. Pure: no I/O, no clock. */
 export function interpret(body: string, hasMedia: boolean, state: TexterState): Intent {
   const command = commandOf(body);
+  // With no account there is nothing to lock or unlock: those words get a link like any text.
+  const lock = state.connected ? lockCommand(body) : null;
+  if (state.locked && !WITHOUT_PIN.has(command) && lock === null) {
+    const pin = PIN_PREFIX.exec(body.trimStart());
+    return pin
+      ? { kind: "pin_attempt", pin: pin[1] ?? "", rest: pin[2] ?? "" }
+      : { kind: "locked_without_pin" };
+  }
   // A slip after DELETE ("oops no, keep it") must never become a public post.
   if (state.deletePending && !DURING_DELETE.has(command)) return { kind: "delete_cancelled" };
+  if (lock) return lock;
   if (command && (state.connected || WITHOUT_ACCOUNT.has(command))) return { kind: "command", command };
   if (!state.connected) return { kind: "connect" };
   // A leading backslash escapes a command word: `\HELP` posts `HELP`.

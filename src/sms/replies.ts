@@ -54,13 +54,14 @@ export const replies = {
 
   help: (): string =>
     "smstweet posts every text you send to X. Commands: STATUS, THREAD (send parts, then DONE or DISCARD), " +
-    "UNDO deletes your last post, LOGOUT, DELETE erases your data. Start with \\ to post a command word. " +
-    "STOP ends texts.",
+    "UNDO deletes your last post, LOGOUT, DELETE erases your data, LOCK 1234 sets a PIN (UNLOCK 1234, FORGOT). " +
+    "Start with \\ to post a command word. STOP ends texts.",
 
-  status: (handle: string | null, threadParts: number | null): string => {
+  status: (handle: string | null, threadParts: number | null, locked = false): string => {
     if (handle === null) return "No X account is connected. Text anything to get a link to connect one.";
-    if (threadParts === null) return `Connected as @${handle}. No thread open. Text HELP for commands.`;
-    return `Connected as @${handle}. Thread open with ${count(threadParts, "part")}: text DONE to post it or DISCARD to drop it.`;
+    const connected = `Connected as @${handle}.${locked ? " Locked with a PIN." : ""}`;
+    if (threadParts === null) return `${connected} No thread open. Text HELP for commands.`;
+    return `${connected} Thread open with ${count(threadParts, "part")}: text DONE to post it or DISCARD to drop it.`;
   },
 
   threadStarted: (): string =>
@@ -137,6 +138,48 @@ export const replies = {
     "Not posted: smstweet can post JPEG, PNG, GIF or WebP pictures: up to 4 (or 1 GIF), 5 MB each (GIF 15 MB).",
 
   mediaUnavailable: (): string => "Not posted: your picture could not be fetched. Please send it again.",
+
+  // LOCK (spec: LOCK grammar). A PIN is never quoted back: outbound texts are stored until pruned.
+
+  locked: (): string =>
+    "Locked: from now on start every text with your PIN and a space (PIN hello). Text UNLOCK and your PIN to remove it, or FORGOT if lost.",
+
+  lockFormat: (): string =>
+    "Not locked: text LOCK and a PIN of 4 to 8 digits, like LOCK 4821. Then start every text with your PIN and a space.",
+
+  alreadyLocked: (): string =>
+    "This number is already locked. To change the PIN, text UNLOCK and your PIN, then LOCK and the new PIN.",
+
+  unlockFormat: (): string =>
+    "To unlock, text UNLOCK and your PIN, like UNLOCK 4821. Forgot your PIN? Text FORGOT for a link to reconnect.",
+
+  notLocked: (): string =>
+    "This number is not locked. To set a PIN, text LOCK and 4 to 8 digits, like LOCK 4821.",
+
+  unlocked: (): string =>
+    "Unlocked: texts no longer need your PIN. Text LOCK and 4 to 8 digits to set one again.",
+
+  lockedWithoutPin: (): string =>
+    "Not posted: this number is locked. Start your text with your PIN and a space. Forgot your PIN? Text FORGOT.",
+
+  wrongPin: (left: number): string =>
+    `Not posted: wrong PIN. ${left} more wrong ${left === 1 ? "PIN" : "PINs"} within 24 hours will freeze this number. Forgot your PIN? Text FORGOT.`,
+
+  frozen: (cancelled = 0): string =>
+    "Frozen after 5 wrong PINs: smstweet let go of your X account." +
+    (cancelled > 0
+      ? ` ${cancelled} waiting ${cancelled === 1 ? "text was" : "texts were"} not posted.`
+      : "") +
+    " Text anything for a link to connect again.",
+
+  pinUnchecked: (): string =>
+    "Not posted: your PIN can no longer be checked (a server key changed). Text FORGOT for a link to reconnect and clear it.",
+
+  forgotLink: (): string =>
+    `Connect your X account again to clear your PIN (link valid 15 min): ${LINK_PLACEHOLDER}`,
+
+  forgotCoolingDown: (): string =>
+    "A link was sent to you a few minutes ago: use it to reconnect and clear your PIN, or text FORGOT again later.",
 } as const;
 
 /** 24-hour HH:MM; the texter's own zone comes with issue 8's time rules. */

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "bun:test";
 import { type Intent, interpret, type TexterState } from "../../src/sms/interpret";
 
-const connected: TexterState = { connected: true, threadOpen: false, deletePending: false };
+const connected: TexterState = { connected: true, threadOpen: false, deletePending: false, locked: false };
 const inThread: TexterState = { ...connected, threadOpen: true };
-const stranger: TexterState = { connected: false, threadOpen: false, deletePending: false };
+const stranger: TexterState = { connected: false, threadOpen: false, deletePending: false, locked: false };
+const locked: TexterState = { ...connected, locked: true };
 
 const command = (name: string): Intent => ({ kind: "command", command: name }) as Intent;
 
@@ -125,5 +126,71 @@ describe("interpret", () => {
   it("should post a picture without text, and ignore an empty text", () => {
     expect(interpret("", true, connected)).toEqual({ kind: "post", text: "" });
     expect(interpret("  ", false, connected)).toEqual({ kind: "empty" });
+  });
+});
+
+describe("interpret on LOCK", () => {
+  it.each([
+    ["LOCK 4821", "lock", "4821"],
+    ["lock 12345678.", "lock", "12345678"],
+    ["LOCK 12", "lock", null],
+    ["LOCK abc", "lock", null],
+    ["Lock the door", "lock", null],
+    ["lock", "lock", null],
+    ["LOCK 123456789", "lock", null],
+    ["UNLOCK 4821", "unlock", "4821"],
+    ["unlock", "unlock", null],
+    ["FORGOT", "forgot", null],
+    ["forgot?", "forgot", null],
+  ])("should read %p as a lock command, never a post", (body, name, pin) => {
+    expect(interpret(body, false, connected)).toEqual({ kind: "lock", command: name, pin } as Intent);
+  });
+
+  it("should post a backslashed LOCK and a longer word that starts like one", () => {
+    expect(interpret("\\LOCK 4821", false, connected)).toEqual({ kind: "post", text: "LOCK 4821" });
+    expect(interpret("locked out again", false, connected)).toEqual({
+      kind: "post",
+      text: "locked out again",
+    });
+  });
+
+  it("should send a link for the lock words when no account is connected", () => {
+    expect(interpret("LOCK 4821", false, stranger)).toEqual({ kind: "connect" });
+    expect(interpret("FORGOT", false, stranger)).toEqual({ kind: "connect" });
+  });
+
+  it("should hand a locked number's leading 4-8 digits over as a PIN with the rest of the text", () => {
+    expect(interpret("4821 hello there", false, locked)).toEqual({
+      kind: "pin_attempt",
+      pin: "4821",
+      rest: "hello there",
+    });
+    expect(interpret(" 12345678 UNDO", false, locked)).toEqual({
+      kind: "pin_attempt",
+      pin: "12345678",
+      rest: "UNDO",
+    });
+    expect(interpret("4821", true, locked)).toEqual({ kind: "pin_attempt", pin: "4821", rest: "" });
+  });
+
+  it("should refuse a locked number's text without a PIN, without counting it", () => {
+    for (const body of ["hello", "123 hello", "123456789 hello", "4821hello", "UNDO", "THREAD", "CONFIRM"]) {
+      expect(interpret(body, false, locked)).toEqual({ kind: "locked_without_pin" });
+    }
+  });
+
+  it("should let STOP, START, HELP, UNLOCK and FORGOT through a lock without the PIN", () => {
+    expect(interpret("STOP", false, locked)).toEqual(command("opt_out"));
+    expect(interpret("start", false, locked)).toEqual(command("opt_in"));
+    expect(interpret("HELP", false, locked)).toEqual(command("help"));
+    expect(interpret("UNLOCK 4821", false, locked)).toEqual({ kind: "lock", command: "unlock", pin: "4821" });
+    expect(interpret("FORGOT", false, locked)).toEqual({ kind: "lock", command: "forgot", pin: null });
+  });
+
+  it("should read the rest after the PIN as an unlocked text", () => {
+    const rest = interpret("4821 UNDO", false, locked);
+    expect(rest.kind).toBe("pin_attempt");
+    if (rest.kind !== "pin_attempt") return;
+    expect(interpret(rest.rest, false, { ...locked, locked: false })).toEqual(command("undo"));
   });
 });

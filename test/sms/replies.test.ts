@@ -39,6 +39,8 @@ const TABLE: [name: string, body: string, budget: number][] = [
   ["status (none)", replies.status(null, null), 1],
   ["status (connected)", replies.status(HANDLE, null), 1],
   ["status (thread)", replies.status(HANDLE, 25), 1],
+  ["status (locked)", replies.status(HANDLE, null, true), 1],
+  ["status (locked, thread)", replies.status(HANDLE, 25, true), 1],
   ["threadStarted", replies.threadStarted(), 1],
   ["threadAlreadyOpen", replies.threadAlreadyOpen(25), 1],
   ["partSaved", replies.partSaved(25), 1],
@@ -63,6 +65,20 @@ const TABLE: [name: string, body: string, budget: number][] = [
   ["welcomeBack", replies.welcomeBack(), 1],
   ["unsupportedMedia", replies.unsupportedMedia(), 1],
   ["mediaUnavailable", replies.mediaUnavailable(), 1],
+  ["locked", replies.locked(), 1],
+  ["lockFormat", replies.lockFormat(), 1],
+  ["alreadyLocked", replies.alreadyLocked(), 1],
+  ["unlockFormat", replies.unlockFormat(), 1],
+  ["notLocked", replies.notLocked(), 1],
+  ["unlocked", replies.unlocked(), 1],
+  ["lockedWithoutPin", replies.lockedWithoutPin(), 1],
+  ["wrongPin", replies.wrongPin(4), 1],
+  ["wrongPin (last)", replies.wrongPin(1), 1],
+  ["frozen", replies.frozen(), 1],
+  ["frozen (cancelled)", replies.frozen(99), 1],
+  ["pinUnchecked", replies.pinUnchecked(), 1],
+  ["forgotLink", withLink(replies.forgotLink()), 1],
+  ["forgotCoolingDown", replies.forgotCoolingDown(), 1],
   ["tooLong", replies.tooLong(999, "word ".repeat(60)), 1],
   ["partTooLong", replies.partTooLong(999, "word ".repeat(60)), 1],
   ...REFUSALS.map((reason): [string, string, number] => [`refused:${reason}`, replies.refused(reason), 1]),
@@ -92,6 +108,7 @@ describe("replies", () => {
   it("should put the link into the texts that need one", () => {
     expect(replies.welcome()).toContain("{link}");
     expect(replies.reconnect()).toContain("{link}");
+    expect(replies.forgotLink()).toContain("{link}");
   });
 
   it("should say how far over the limit a text is and quote the end of what fits", () => {

@@ -10,6 +10,7 @@ import type { XOutcome } from "../../x/gateway";
 import { forgetTokens } from "../../x/tokens";
 import { replies } from "../replies";
 import { sendLink } from "./link";
+import { isLocked } from "./lock";
 import { POST_JOB } from "./post";
 import { REVOKE_JOB } from "./revoke";
 import {
@@ -37,7 +38,7 @@ export function status(step: Step): JobResult {
   const { texter } = step;
   const connected = texter.refreshToken !== null ? texter.xHandle : null;
   const parts = texter.threadOpenedAt === null ? null : partCount(step.deps.db, texter.phone);
-  return finish(step, "status", { reply: replies.status(connected, parts) });
+  return finish(step, "status", { reply: replies.status(connected, parts, isLocked(texter)) });
 }
 
 /** Twilio already blocks texts to the number; we record it so nothing is even attempted. */
@@ -154,7 +155,7 @@ export function logout(step: Step): JobResult {
   const now = step.deps.clock.now();
   return finish(step, "logged_out", {
     write: (tx) => {
-      const cancelled = disconnect(tx, step, now);
+      const cancelled = disconnect(tx, phone, now);
       closeThread(tx, phone);
       enqueueText(tx, { phone, body: replies.loggedOut(handle, cancelled) }, now);
     },
@@ -193,7 +194,7 @@ export function confirmDelete(step: Step): JobResult {
   const now = clock.now();
   return finish(step, "erased", {
     write: (tx) => {
-      disconnect(tx, step, now);
+      disconnect(tx, phone, now);
       for (const table of [threadParts, posts, authLinks, outboundMessages, texters]) {
         tx.delete(table).where(eq(table.phone, phone)).run();
       }
@@ -211,8 +212,7 @@ export function confirmDelete(step: Step): JobResult {
  * Cancels everything still waiting for X, queues the revocation of the tokens (sealed as stored, in the
  * job's payload, erased once it is done) and forgets them. Returns how many waiting posts were cancelled.
  */
-function disconnect(tx: Writer, step: Step, now: number): number {
-  const { phone } = step.message;
+export function disconnect(tx: Writer, phone: string, now: number): number {
   const lane = xLane(phone);
   const queued = queuedInLane(tx, lane);
   cancelJobs(

@@ -11,13 +11,18 @@ import { finish, type Step } from "./step";
  * Texts a one-time link to a number without (usable) tokens. `reconnect`: the tokens just died, so
  * they are forgotten in the same transaction and the texter is told this text was not posted.
  */
-export async function sendLink(step: Step, reconnect: boolean): Promise<JobResult> {
+export async function sendLink(
+  step: Step,
+  reconnect: boolean,
+  /** Other words for the link's text and for the answer while the last link is still cooling down (FORGOT). */
+  wording?: { link: string; throttled: string },
+): Promise<JobResult> {
   const { db, clock, cipher, logger, limits } = step.deps;
   const { phone } = step.message;
   const now = clock.now();
   if (linkCoolingDown(db, phone, now)) {
     return finish(step, "link_throttled", {
-      reply: reconnect ? replies.reconnectLinkSent() : null,
+      reply: wording?.throttled ?? (reconnect ? replies.reconnectLinkSent() : null),
       write: (tx) => reconnect && forgetTokens(tx, phone),
     });
   }
@@ -37,7 +42,11 @@ export async function sendLink(step: Step, reconnect: boolean): Promise<JobResul
       insertLink(tx, phone, link, now);
       enqueueText(
         tx,
-        { phone, body: reconnect ? replies.reconnect() : replies.welcome(), secret: link.sealedToken },
+        {
+          phone,
+          body: wording?.link ?? (reconnect ? replies.reconnect() : replies.welcome()),
+          secret: link.sealedToken,
+        },
         now,
       );
       logger.info("inbound.link_sent", { phone: maskPhone(phone), id: step.message.id });

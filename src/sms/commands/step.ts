@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Clock } from "../../clock";
 import type { Cipher } from "../../crypto/cipher";
+import type { PinKeys } from "../../crypto/pin";
 import type { Database } from "../../db/client";
 import { getInbound, type InboundMessage, recordInboundOutcome } from "../../db/inbound";
 import { enqueueText } from "../../db/outbound";
@@ -20,6 +21,8 @@ export type StepDeps = {
   sms: SmsGateway;
   keeper: TokenKeeper;
   cipher: Cipher;
+  /** LOCK PINs' MACs, keyed from the token keys. */
+  pins: PinKeys;
   clock: Clock;
   logger: Logger;
   /** The cost guard; steps read the cap on new links (see link.ts). */
