@@ -33,16 +33,20 @@ export function insertLink(tx: Writer, phone: string, link: PreparedLink, now: n
     .run();
 }
 
-/** True when this number was sent a link that still works too recently to send another. */
-export function linkCoolingDown(db: Writer, phone: string, now: number): boolean {
+/** The link this number was sent too recently to send another (it still works), if any. */
+export function linkCoolingDown(
+  db: Writer,
+  phone: string,
+  now: number,
+): { createdAt: number; expiresAt: number } | null {
   const last = db
-    .select({ createdAt: authLinks.createdAt })
+    .select({ createdAt: authLinks.createdAt, expiresAt: authLinks.expiresAt })
     .from(authLinks)
     .where(and(eq(authLinks.phone, phone), isNull(authLinks.usedAt), gt(authLinks.expiresAt, now)))
     .orderBy(desc(authLinks.createdAt))
     .limit(1)
     .get();
-  return last !== undefined && now - last.createdAt < LINK_COOLDOWN_MS;
+  return last !== undefined && now - last.createdAt < LINK_COOLDOWN_MS ? last : null;
 }
 
 /**

@@ -91,7 +91,7 @@ function act(step: Step, job: Job<MessagePayload>, intent: Intent): JobResult | 
     case "connect":
       return sendLink(step, false);
     case "empty":
-      return finish(step, "empty");
+      return finish(step, "empty", { reply: replies.empty() });
     case "too_long":
       return finish(step, "too_long", {
         reply: intent.inThread

@@ -69,6 +69,7 @@ const WITHOUT_ACCOUNT = new Set<Command>([
   "delete_confirm",
   "opt_out",
   "opt_in",
+  "logout",
 ]);
 
 /** While DELETE waits for CONFIRM, these still mean what they say; anything else calls the deletion off. */

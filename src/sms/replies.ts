@@ -33,8 +33,9 @@ export const replies = {
   gaveUp: (): string => "Not posted: X has been unreachable for an hour. Please send your text again later.",
 
   /** X's daily cap, whose reset is past the hour a text may wait: `at` is when X takes posts again. */
-  xDailyCap: (at: number): string =>
-    `Not posted: X's daily limit for this app is used up. X takes posts again from ${utcTime(at)} UTC.`,
+  /** `at`: when X takes posts again, as `timeFor` writes it. */
+  xDailyCap: (at: string): string =>
+    `Not posted: X's daily limit for this app is used up. X takes posts again from ${at}.`,
 
   /** UNDO could not reach X within the hour (or kept failing on our side): nothing was deleted. */
   undoGaveUp: (): string =>
@@ -49,8 +50,17 @@ export const replies = {
   reconnect: (): string =>
     `Your X connection has expired, so your last text was not posted. Reconnect here: ${LINK_PLACEHOLDER}`,
 
-  reconnectLinkSent: (): string =>
-    "Your X connection has expired, so your last text was not posted. Use the link we just sent to reconnect.",
+  /** A text while the last link is still fresh: times as `timeFor` writes them ("14:02", "14:02 UTC"). */
+  reconnectLinkSent: (sent: string, until: string): string =>
+    `Not posted: reconnect your X account first. We texted you a link at ${sent}; it works until ${until}.`,
+
+  linkAlreadySent: (sent: string, until: string): string =>
+    `Not posted: connect your X account first. We texted you a link at ${sent}; it works until ${until}.`,
+
+  empty: (): string => "Nothing to post: that text was empty. Text HELP for commands.",
+
+  notConnected: (): string =>
+    "No X account is connected, so there is nothing to log out of. Text anything to get a link to connect one.",
 
   help: (): string =>
     "smstweet posts every text you send to X. Commands: STATUS, THREAD (send parts, then DONE or DISCARD), " +
@@ -181,11 +191,6 @@ export const replies = {
   forgotCoolingDown: (): string =>
     "A link was sent to you a few minutes ago: use it to reconnect and clear your PIN, or text FORGOT again later.",
 } as const;
-
-/** 24-hour HH:MM; the texter's own zone comes with issue 8's time rules. */
-function utcTime(at: number): string {
-  return new Date(at).toISOString().slice(11, 16);
-}
 
 /** "1 part", "2 parts": texts read better without "part(s)". */
 function count(n: number, noun: string): string {

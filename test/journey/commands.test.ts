@@ -236,3 +236,28 @@ describe("STOP and START", () => {
     expect(await ask("after start")).toStartWith("Posted");
   });
 });
+
+describe("never silent", () => {
+  it("should answer a second text while the link is fresh with when it was sent and until when it works", async () => {
+    svc = await startTestService();
+    expect(await ask("hi")).toContain("/auth/");
+    const reply = await ask("did it work?");
+    expect(reply).toMatch(
+      /^Not posted: connect your X account first\. We texted you a link at \d\d:\d\d UTC; it works until \d\d:\d\d UTC\.$/,
+    );
+    const [sent, until] = [...reply.matchAll(/(\d\d):(\d\d)/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+    expect(((until ?? 0) - (sent ?? 0) + 1440) % 1440).toBe(15);
+    expect(svc.textsTo(PHONE).filter((text) => text.includes("/auth/"))).toHaveLength(1);
+  });
+
+  it("should say so when a text is empty, and when LOGOUT finds nothing to log out of", async () => {
+    svc = await startTestService();
+    expect(await ask("LOGOUT")).toBe(
+      "No X account is connected, so there is nothing to log out of. Text anything to get a link to connect one.",
+    );
+    await svc.stop();
+    svc = await startConnected(PHONE, "fern");
+    expect(await ask("\\")).toBe("Nothing to post: that text was empty. Text HELP for commands.");
+    expect(livePosts(svc)).toHaveLength(0);
+  });
+});

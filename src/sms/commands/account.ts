@@ -150,6 +150,8 @@ export function undoJob(deps: StepDeps): JobHandler<MessagePayload> {
  * at once even while X is down; posts still waiting for X are cancelled and the reply counts them.
  */
 export function logout(step: Step): JobResult {
+  if (step.texter.refreshToken === null)
+    return finish(step, "not_connected", { reply: replies.notConnected() });
   const { phone } = step.message;
   const handle = step.texter.xHandle ?? "";
   const now = step.deps.clock.now();

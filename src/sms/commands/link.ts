@@ -4,6 +4,7 @@ import { enqueueText } from "../../db/outbound";
 import { maskPhone } from "../../log";
 import type { JobResult } from "../../queue/types";
 import { forgetTokens } from "../../x/tokens";
+import { timeFor } from "../local-time";
 import { replies } from "../replies";
 import { finish, type Step } from "./step";
 
@@ -20,9 +21,15 @@ export async function sendLink(
   const { db, clock, cipher, logger, limits } = step.deps;
   const { phone } = step.message;
   const now = clock.now();
-  if (linkCoolingDown(db, phone, now)) {
+  const cooling = linkCoolingDown(db, phone, now);
+  if (cooling) {
+    // Never silent: the texter hears when the link went out and until when it works.
+    const sent = timeFor(phone, cooling.createdAt);
+    const until = timeFor(phone, cooling.expiresAt);
     return finish(step, "link_throttled", {
-      reply: wording?.throttled ?? (reconnect ? replies.reconnectLinkSent() : null),
+      reply:
+        wording?.throttled ??
+        (reconnect ? replies.reconnectLinkSent(sent, until) : replies.linkAlreadySent(sent, until)),
       write: (tx) => reconnect && forgetTokens(tx, phone),
     });
   }

@@ -13,6 +13,7 @@ import type { XGateway } from "../../x/gateway";
 import type { TokenKeeper } from "../../x/tokens";
 import type { SmsGateway } from "../gateway";
 import type { Limits } from "../limits";
+import { timeFor } from "../local-time";
 import { replies } from "../replies";
 
 export type StepDeps = {
@@ -90,14 +91,17 @@ export function tellGaveUp(
   job: Job<MessagePayload>,
   giveUp: GiveUp,
   tx: Writer,
-  reply: string = {
-    reset: () => replies.xDailyCap(giveUp.retryAt ?? deps.clock.now()),
-    faults: () => replies.failed(),
-    age: () => replies.gaveUp(),
-  }[giveUp.cause](),
+  wording?: string,
 ): void {
   const message = getInbound(tx, job.payload.messageId);
   if (!message) return;
+  const reply =
+    wording ??
+    {
+      reset: () => replies.xDailyCap(timeFor(message.phone, giveUp.retryAt ?? deps.clock.now())),
+      faults: () => replies.failed(),
+      age: () => replies.gaveUp(),
+    }[giveUp.cause]();
   enqueueText(tx, { phone: message.phone, body: reply }, deps.clock.now());
   recordInboundOutcome(tx, message.id, "gave_up");
   deps.logger.error("inbound.gave_up", {
