@@ -16,16 +16,21 @@ const linkGone = (chrome: PageChrome): JSX.Element =>
   MessagePage({
     ...chrome,
     title: "This link no longer works",
-    lines: ["Links work once, for 15 minutes. Text anything to the service's number to get a new one."],
+    // Never "text anything": for someone already connected, that text would be posted in public.
+    lines: [
+      "Links work once, for 15 minutes.",
+      "Text STATUS to the service's number to check your connection; if you are not connected, its reply says how to get a new link.",
+    ],
   });
 
 const stateMismatch = (chrome: PageChrome): JSX.Element =>
   MessagePage({
     ...chrome,
-    title: "We could not check this sign-in",
+    // Also what a reload or the back button shows after connecting: say what is true for both.
+    title: "This sign-in is finished, or was started elsewhere",
     lines: [
-      "This page was opened in a different browser, or the sign-in took too long.",
-      "Open the link from your text message again, in this browser.",
+      "Text STATUS to the service's number to check whether your X account is connected.",
+      "Not connected? Open the link from your text message again, in the browser you started in, within 15 minutes.",
     ],
   });
 

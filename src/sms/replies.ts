@@ -11,7 +11,7 @@ import { fitQuote } from "./segments";
  */
 export const replies = {
   welcome: (): string =>
-    `smstweet: to post to X by text, connect your X account (link valid 15 min): ${LINK_PLACEHOLDER}`,
+    `Not posted yet: first connect your X account to smstweet (link works 15 min): ${LINK_PLACEHOLDER}`,
 
   connected: (handle: string): string =>
     `Connected as @${handle}. Text anything to post it. Text HELP for commands.`,
@@ -61,6 +61,11 @@ export const replies = {
 
   notConnected: (): string =>
     "No X account is connected, so there is nothing to log out of. Text anything to get a link to connect one.",
+
+  /** HELP before an account is connected: how to connect comes first. */
+  helpUnconnected: (): string =>
+    "smstweet posts your texts to X. Not connected yet: text anything to get a link to connect your X account. " +
+    "DELETE erases your data. STOP ends texts.",
 
   help: (): string =>
     "smstweet posts every text you send to X. Commands: STATUS, THREAD (send parts, then DONE or DISCARD), " +
@@ -124,12 +129,11 @@ export const replies = {
 
   nothingToUndo: (): string => "Nothing to undo: no post made by text was found.",
 
-  loggedOut: (handle: string, cancelled = 0): string =>
-    `Logged out: smstweet can no longer post as @${handle}.` +
-    (cancelled > 0
-      ? ` ${cancelled} waiting ${cancelled === 1 ? "text was" : "texts were"} not posted.`
-      : "") +
-    " Text anything to connect again.",
+  loggedOut: (handle: string, cancelled = 0, droppedParts = 0): string =>
+    `Logged out: smstweet no longer posts as @${handle}.` +
+    (cancelled > 0 ? ` ${count(cancelled, "waiting text")} not posted.` : "") +
+    (droppedParts > 0 ? ` Open thread (${count(droppedParts, "part")}) dropped.` : "") +
+    " Text anything to reconnect.",
 
   deleteRequested: (): string =>
     "Text CONFIRM within 10 minutes to erase your number, your X connection and your history from smstweet.",

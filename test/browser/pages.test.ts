@@ -52,7 +52,9 @@ describe("the sandbox's failure pages, in Chromium", () => {
 
       const forged = await page.goto(`${sb.app.url}/auth/callback?state=forged&code=forged`);
       expect(forged?.status()).toBe(400);
-      await page.getByRole("heading", { name: "We could not check this sign-in" }).waitFor();
+      await page
+        .getByRole("heading", { name: "This sign-in is finished, or was started elsewhere" })
+        .waitFor();
       await checkPage("22-wrong-state");
     },
     TIMEOUT,

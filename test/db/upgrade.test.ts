@@ -51,7 +51,7 @@ describe("upgrading a database from release 0.1", () => {
     svc = await startTestService({ dbPath });
     const help = await svc.nthTextTo("+14155550191", 1);
     const status = await svc.nthTextTo("+14155550191", 2);
-    expect(help).toContain("Commands:");
+    expect(help).toStartWith("smstweet posts your texts to X.");
     expect(status).toStartWith("No X account is connected");
     expect(await svc.nthTextTo("+14155550193", 1)).toBe("A reply queued before the upgrade.");
     await svc.service.delivery.idle();

@@ -218,7 +218,7 @@ describe("X's daily cap and long outages take no hostages", () => {
     expect(await svc.nthTextTo(PHONE, 4)).toContain("Commands:");
     await svc.text(PHONE, "LOGOUT");
     expect(await svc.nthTextTo(PHONE, 5)).toBe(
-      "Logged out: smstweet can no longer post as @fay. 1 waiting text was not posted. Text anything to connect again.",
+      "Logged out: smstweet no longer posts as @fay. 1 waiting text not posted. Text anything to reconnect.",
     );
     expect(livePosts(svc)).toHaveLength(0);
     // The revocation waits for X in the background; the texter is already disconnected.

@@ -167,7 +167,7 @@ describe("LOGOUT", () => {
     svc = await startConnected(PHONE, "fern");
     const revokesBefore = svc.x.standIn.requests.filter((r) => r.path === "/2/oauth2/revoke").length;
     expect(await ask("LOGOUT")).toBe(
-      "Logged out: smstweet can no longer post as @fern. Text anything to connect again.",
+      "Logged out: smstweet no longer posts as @fern. Text anything to reconnect.",
     );
     expect(svc.x.standIn.requests.filter((r) => r.path === "/2/oauth2/revoke").length - revokesBefore).toBe(
       2,
@@ -259,5 +259,25 @@ describe("never silent", () => {
     svc = await startConnected(PHONE, "fern");
     expect(await ask("\\")).toBe("Nothing to post: that text was empty. Text HELP for commands.");
     expect(livePosts(svc)).toHaveLength(0);
+  });
+});
+
+describe("honest words", () => {
+  it("should say the first text was not posted, and tell an unconnected texter how to connect on HELP", async () => {
+    svc = await startTestService();
+    expect(await ask("my first post!")).toStartWith(
+      "Not posted yet: first connect your X account to smstweet",
+    );
+    expect(await ask("HELP")).toStartWith("smstweet posts your texts to X. Not connected yet: text anything");
+  });
+
+  it("should say on LOGOUT that an open thread's parts were dropped", async () => {
+    svc = await startConnected(PHONE, "fern");
+    await ask("THREAD");
+    await ask("one");
+    await ask("two");
+    expect(await ask("LOGOUT")).toBe(
+      "Logged out: smstweet no longer posts as @fern. Open thread (2 parts) dropped. Text anything to reconnect.",
+    );
   });
 });

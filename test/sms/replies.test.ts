@@ -61,6 +61,8 @@ const TABLE: [name: string, body: string, budget: number][] = [
   ["noPartToUndo", replies.noPartToUndo(), 1],
   ["loggedOut", replies.loggedOut(HANDLE), 1],
   ["loggedOut (cancelled)", replies.loggedOut(HANDLE, 99), 1],
+  ["loggedOut (cancelled, thread dropped)", replies.loggedOut(HANDLE, 99, 25), 1],
+  ["helpUnconnected", replies.helpUnconnected(), 1],
   ["deleteRequested", replies.deleteRequested(), 1],
   ["deleted", replies.deleted(), 1],
   ["nothingToConfirm", replies.nothingToConfirm(), 1],

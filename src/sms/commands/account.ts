@@ -31,7 +31,8 @@ export const DELETE_CONFIRM_WINDOW_MS = 10 * 60_000;
 export const UNDO_JOB = "undo";
 
 export function help(step: Step): JobResult {
-  return finish(step, "help", { reply: replies.help() });
+  const connected = step.texter.refreshToken !== null;
+  return finish(step, "help", { reply: connected ? replies.help() : replies.helpUnconnected() });
 }
 
 export function status(step: Step): JobResult {
@@ -158,8 +159,8 @@ export function logout(step: Step): JobResult {
   return finish(step, "logged_out", {
     write: (tx) => {
       const cancelled = disconnect(tx, phone, now);
-      closeThread(tx, phone);
-      enqueueText(tx, { phone, body: replies.loggedOut(handle, cancelled) }, now);
+      const dropped = closeThread(tx, phone);
+      enqueueText(tx, { phone, body: replies.loggedOut(handle, cancelled, dropped) }, now);
     },
   });
 }
