@@ -1,6 +1,7 @@
 import type { Sandbox } from "./sandbox";
 
-export type Bubble = { from: "phone" | "service"; body: string; at: number };
+/** `twilio`: Twilio's own keyword replies (STOP, START, HELP), which real phones get from the same number. */
+export type Bubble = { from: "phone" | "service" | "twilio"; body: string; at: number };
 
 export type Segment = { text: string; href?: string };
 
@@ -18,9 +19,13 @@ export function normalizePhone(raw: string): string | null {
 /** Both sides of one phone's thread with the service, oldest first. */
 export function conversation(sandbox: Sandbox, phone: string): Bubble[] {
   const sent: Bubble[] = sandbox.textsFrom(phone).map(({ body, at }) => ({ from: "phone", body, at }));
-  const received: Bubble[] = sandbox.twilio
-    .messagesTo(phone)
-    .map((message) => ({ from: "service", body: message.body, at: message.createdAt }));
+  const received: Bubble[] = sandbox.twilio.messagesTo(phone).map(
+    (message): Bubble => ({
+      from: message.automatic ? "twilio" : "service",
+      body: message.body,
+      at: message.createdAt,
+    }),
+  );
   // Stable sort: a reply recorded in the same millisecond as its text stays after it.
   return [...sent, ...received].sort((a, b) => a.at - b.at);
 }

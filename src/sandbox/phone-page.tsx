@@ -90,7 +90,9 @@ function Conversation(props: PhonePageProps & { phone: string; here: string }): 
       <ol class="conversation">
         {props.bubbles.map((bubble) => (
           <li class={`bubble ${bubble.from}`}>
-            <span class="visually-hidden">{bubble.from === "phone" ? "You: " : "smstweet: "}</span>
+            <span class={bubble.from === "twilio" ? "bubble-sender" : "visually-hidden"}>
+              {{ phone: "You: ", service: "smstweet: ", twilio: "Twilio (automatic reply): " }[bubble.from]}
+            </span>
             <span class="bubble-text">
               <LinkedText text={bubble.body} />
             </span>

@@ -34,6 +34,8 @@ export function createSandbox(config: Config, clock: Clock = systemClock): Sandb
     twilio,
     async text(from, body) {
       const at = clock.now();
+      // Twilio answers its keywords itself, then still calls the webhook.
+      twilio.receive(from, serviceNumber, body);
       const response = await textApp(self, {
         publicUrl: config.publicUrl,
         authToken: config.twilio.authToken,

@@ -107,6 +107,15 @@ function lockCommand(body: string): Intent | null {
   return { kind: "lock", command, pin: PIN.test(argument) ? argument : null };
 }
 
+/**
+ * True when Twilio itself acts on and answers this text: exactly one of its keywords, nothing else
+ * (spec: Twilio's keywords). Then we record the change and send no second answer (HELP excepted).
+ */
+export function twilioAnswers(body: string): boolean {
+  const word = WORDS[body.trim().toUpperCase()];
+  return word === "opt_out" || word === "opt_in" || word === "help";
+}
+
 /** Decides what a text means for this texter. Pure: no I/O, no clock. */
 export function interpret(body: string, hasMedia: boolean, state: TexterState): Intent {
   const command = commandOf(body);

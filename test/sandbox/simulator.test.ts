@@ -40,6 +40,28 @@ describe("sandbox mode", () => {
     expect(svc.sandbox.phones()).toEqual([]);
   });
 
+  it("should show Twilio's own answers to STOP and START in the conversation, apart from ours", async () => {
+    svc = await startSandboxService();
+    const phone = "+14155550152";
+    await svc.simulate(phone, "hello");
+    const link = (await svc.nthReply(phone, 1)).match(/http:\/\/\S+\/auth\/\S+/)?.[0] ?? "";
+    await connectInSandbox(link, "sandbox_user");
+    await svc.nthReply(phone, 2);
+    await svc.simulate(phone, "STOP");
+    expect(await svc.nthReply(phone, 3)).toStartWith("You have successfully been unsubscribed.");
+    await svc.simulate(phone, "posted in silence");
+    await svc.service.delivery.idle();
+    await svc.simulate(phone, "START");
+    expect(await svc.nthReply(phone, 4)).toStartWith("You have successfully been re-subscribed");
+    await svc.service.delivery.idle();
+    const page = await (await fetch(`${svc.url}/sandbox?phone=${encodeURIComponent(phone)}`)).text();
+    expect(page.match(/class="bubble twilio"/g)).toHaveLength(2);
+    expect(page).toContain("Twilio (automatic reply): ");
+    // Twilio blocked the number while it was opted out: no confirmation of the post reached it.
+    expect(svc.sandbox.twilio.messagesTo(phone).map((m) => m.body)).toHaveLength(4);
+    expect(svc.sandbox.x.posts().map((p) => p.text)).toEqual(["posted in silence"]);
+  });
+
   it("should escape script typed as a message, in the conversation and on the timeline", async () => {
     svc = await startSandboxService();
     const phone = "+14155550151";

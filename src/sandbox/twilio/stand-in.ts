@@ -2,6 +2,7 @@ import { systemClock } from "../../clock";
 import { rawResponse } from "../raw-body";
 import { hasValidBasicAuth } from "./auth";
 import { methodNotAllowed, notFound, twilioErrorBody, unauthenticated } from "./errors";
+import { twilioSid } from "./ids";
 import { CDN_PREFIX, MediaStore } from "./media";
 import { listMessages } from "./message-list";
 import { createMessage } from "./messages";
@@ -60,6 +61,24 @@ export function createTwilioStandIn(options: TwilioStandInOptions): TwilioStandI
     },
     messages: () => [...sent],
     messagesTo: (phone) => sent.filter((message) => message.to === phone),
+    receive(from, to, body) {
+      const keyword = keywordOf(body);
+      if (keyword === null) return;
+      if (keyword === "opt_out") optedOut.add(from);
+      if (keyword === "opt_in") optedOut.delete(from);
+      // An opted-out sender asking for HELP gets nothing: Twilio answers keywords only to those it may text.
+      if (keyword === "help" && optedOut.has(from)) return;
+      sent.push({
+        sid: twilioSid("SM"),
+        to: from,
+        from: to,
+        messagingServiceSid: null,
+        body: KEYWORD_REPLIES[keyword],
+        mediaUrls: [],
+        createdAt: clock.now(),
+        automatic: true,
+      });
+    },
     optOut: (phone) => void optedOut.add(phone),
     optIn: (phone) => void optedOut.delete(phone),
     isOptedOut: (phone) => optedOut.has(phone),
@@ -113,6 +132,39 @@ export function createTwilioStandIn(options: TwilioStandInOptions): TwilioStandI
   }
 
   return standIn;
+}
+
+/*
+ * Twilio's default keyword handling on long codes ("Twilio support for opt-out keywords (SMS STOP filtering)",
+ * support.twilio.com article 223134027): only a message that is exactly one keyword triggers it ("STOP PLEASE"
+ * does not), and Twilio answers it itself with these standard replies.
+ */
+const KEYWORDS: Record<string, "opt_out" | "opt_in" | "help"> = {
+  STOP: "opt_out",
+  STOPALL: "opt_out",
+  UNSUBSCRIBE: "opt_out",
+  CANCEL: "opt_out",
+  END: "opt_out",
+  QUIT: "opt_out",
+  REVOKE: "opt_out",
+  OPTOUT: "opt_out",
+  START: "opt_in",
+  YES: "opt_in",
+  UNSTOP: "opt_in",
+  HELP: "help",
+  INFO: "help",
+};
+
+const KEYWORD_REPLIES = {
+  opt_out:
+    "You have successfully been unsubscribed. You will not receive any more messages from this number. Reply START to resubscribe.",
+  opt_in:
+    "You have successfully been re-subscribed to messages from this number. Reply HELP for help. Reply STOP to unsubscribe. Msg&Data Rates May Apply.",
+  help: "Reply STOP to unsubscribe. Msg&Data Rates May Apply.",
+} as const;
+
+function keywordOf(body: string): keyof typeof KEYWORD_REPLIES | null {
+  return KEYWORDS[body.trim().toUpperCase()] ?? null;
 }
 
 function injectedResponse({ body, raw, headers }: InjectedResponse, status: number): Response {

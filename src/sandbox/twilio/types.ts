@@ -16,6 +16,8 @@ export type SentMessage = {
   mediaUrls: string[];
   /** Epoch milliseconds, from the stand-in's clock. */
   createdAt: number;
+  /** Twilio's own answer to a keyword (STOP, START, HELP), not a message sent through the API. */
+  automatic?: boolean;
 };
 
 export type RecordedRequest = {
@@ -62,6 +64,11 @@ export interface TwilioStandIn {
   addMedia(bytes: Uint8Array, contentType: string): string;
   messages(): SentMessage[];
   messagesTo(phone: string): SentMessage[];
+  /**
+   * A text arriving at `to` from `from`, before Twilio hands it to the webhook: Twilio acts on its keywords
+   * itself (blocks or unblocks the sender) and answers them with its default replies.
+   */
+  receive(from: string, to: string, body: string): void;
   optOut(phone: string): void;
   optIn(phone: string): void;
   isOptedOut(phone: string): boolean;

@@ -8,6 +8,7 @@ import type { JobHandler, JobResult } from "../../queue/types";
 import { asTexter } from "../../x/as-texter";
 import type { XOutcome } from "../../x/gateway";
 import { forgetTokens } from "../../x/tokens";
+import { twilioAnswers } from "../interpret";
 import { replies } from "../replies";
 import { sendLink } from "./link";
 import { isLocked } from "./lock";
@@ -57,7 +58,8 @@ export function optOut(step: Step): JobResult {
 
 export function optIn(step: Step): JobResult {
   return finish(step, "opted_in", {
-    reply: replies.welcomeBack(),
+    // Twilio answers a bare START itself; only a variant it ignored ("Start!") gets our welcome back.
+    reply: twilioAnswers(step.message.body) ? null : replies.welcomeBack(),
     write: (tx) =>
       tx.update(texters).set({ optedOut: false }).where(eq(texters.phone, step.message.phone)).run(),
   });
