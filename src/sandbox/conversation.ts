@@ -1,7 +1,13 @@
 import type { Sandbox } from "./sandbox";
 
 /** `twilio`: Twilio's own keyword replies (STOP, START, HELP), which real phones get from the same number. */
-export type Bubble = { from: "phone" | "service" | "twilio"; body: string; at: number };
+export type Bubble = {
+  from: "phone" | "service" | "twilio";
+  body: string;
+  at: number;
+  /** What the phone attached, by label. */
+  pictures?: readonly string[];
+};
 
 export type Segment = { text: string; href?: string };
 
@@ -18,7 +24,9 @@ export function normalizePhone(raw: string): string | null {
 
 /** Both sides of one phone's thread with the service, oldest first. */
 export function conversation(sandbox: Sandbox, phone: string): Bubble[] {
-  const sent: Bubble[] = sandbox.textsFrom(phone).map(({ body, at }) => ({ from: "phone", body, at }));
+  const sent: Bubble[] = sandbox
+    .textsFrom(phone)
+    .map(({ body, at, pictures }) => ({ from: "phone", body, at, pictures }));
   const received: Bubble[] = sandbox.twilio.messagesTo(phone).map(
     (message): Bubble => ({
       from: message.automatic ? "twilio" : "service",

@@ -2,6 +2,7 @@ import { attr } from "../web/escape";
 import { Layout } from "../web/layout";
 import type { Bubble } from "./conversation";
 import { LinkedText } from "./linked-text";
+import { SAMPLE_PICTURES } from "./sample-pictures";
 
 export type PhonePageProps = {
   serviceNumber: string;
@@ -96,6 +97,11 @@ function Conversation(props: PhonePageProps & { phone: string; here: string }): 
             <span class="bubble-text">
               <LinkedText text={bubble.body} />
             </span>
+            {(bubble.pictures ?? []).map((label) => (
+              <span class="bubble-picture" safe>
+                [picture: {label}]
+              </span>
+            ))}
           </li>
         ))}
       </ol>
@@ -109,9 +115,20 @@ function Conversation(props: PhonePageProps & { phone: string; here: string }): 
       <form method="post" action="/sandbox/text" class="stack">
         <input type="hidden" name="phone" value={attr(props.phone)} />
         <label for="body">Message</label>
-        <textarea id="body" name="body" rows="3" maxlength="1600" required autofocus safe>
+        <textarea id="body" name="body" rows="3" maxlength="1600" autofocus safe>
           {props.draft ?? ""}
         </textarea>
+        <fieldset class="pictures">
+          <legend>Attach a picture (a picture message)</legend>
+          <label>
+            <input type="radio" name="picture" value="" checked /> No picture
+          </label>
+          {SAMPLE_PICTURES.map((picture) => (
+            <label>
+              <input type="radio" name="picture" value={attr(picture.id)} /> <span safe>{picture.label}</span>
+            </label>
+          ))}
+        </fieldset>
         <button type="submit">Send</button>
       </form>
       <p>

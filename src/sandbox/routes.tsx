@@ -3,6 +3,7 @@ import type { Clock } from "../clock";
 import type { Logger } from "../log";
 import { awaitingReply, conversation, freshNumber, normalizePhone } from "./conversation";
 import { PhonePage } from "./phone-page";
+import { samplePicture } from "./sample-pictures";
 import type { Sandbox } from "./sandbox";
 import { SANDBOX_TWILIO_PATH, SANDBOX_X_PATH } from "./settings";
 import { timelines } from "./timeline";
@@ -53,12 +54,13 @@ export function sandboxController(deps: SandboxDeps) {
         const form = (body ?? {}) as Record<string, unknown>;
         const typed = typeof form.phone === "string" ? form.phone : "";
         const text = typeof form.body === "string" ? form.body : "";
+        const picture = typeof form.picture === "string" ? samplePicture(form.picture) : undefined;
         const phone = normalizePhone(typed);
         const problem =
           phone === null
             ? `"${typed}" is not a phone number in international form.`
-            : text.trim() === ""
-              ? "Type a message first."
+            : text.trim() === "" && !picture
+              ? "Type a message or pick a picture first."
               : text.length > MAX_TEXT
                 ? `Texts can be at most ${MAX_TEXT} characters.`
                 : null;
@@ -66,7 +68,7 @@ export function sandboxController(deps: SandboxDeps) {
           set.status = 400;
           return page({ phone, typed, error: problem ?? "", draft: text });
         }
-        const answer = await sandbox.text(phone, text);
+        const answer = await sandbox.text(phone, text, picture ? [picture] : []);
         if (!answer.ok) {
           deps.logger.warn("sandbox.text_refused", { status: answer.status });
           set.status = 502;

@@ -1,18 +1,22 @@
 import { type Clock, systemClock } from "../clock";
 import type { Config } from "../config";
 import { textApp } from "./phone";
+import type { SamplePicture } from "./sample-pictures";
 import { createTwilioStandIn, type TwilioStandIn } from "./twilio";
 import { createXStandIn, type XStandIn } from "./x";
 
 /** A text the simulator sent to the service, as the phone remembers it. */
-export type PhoneText = { from: string; body: string; at: number };
+export type PhoneText = { from: string; body: string; at: number; pictures: string[] };
 
 /** The stand-ins the sandbox serves on the app's own port, and the simulated phones' sent texts. */
 export type Sandbox = {
   x: XStandIn;
   twilio: TwilioStandIn;
-  /** Texts `body` to the service from `from` as Twilio would: a signed webhook to the app's own /sms. */
-  text(from: string, body: string): Promise<Response>;
+  /**
+   * Texts `body` to the service from `from` as Twilio would: a signed webhook to the app's own /sms. Pictures
+   * are stored on the Twilio stand-in first and linked from the webhook, as Twilio links MMS media.
+   */
+  text(from: string, body: string, pictures?: readonly SamplePicture[]): Promise<Response>;
   /** What `phone` sent, oldest first (the Twilio stand-in only sees what the service sends). */
   textsFrom(phone: string): PhoneText[];
   /** Numbers that have texted, most recent first. */
@@ -32,7 +36,7 @@ export function createSandbox(config: Config, clock: Clock = systemClock): Sandb
   return {
     x,
     twilio,
-    async text(from, body) {
+    async text(from, body, pictures = []) {
       const at = clock.now();
       // Twilio answers its keywords itself, then still calls the webhook.
       twilio.receive(from, serviceNumber, body);
@@ -43,8 +47,12 @@ export function createSandbox(config: Config, clock: Clock = systemClock): Sandb
         from,
         to: serviceNumber,
         body,
+        media: pictures.map((picture) => ({
+          url: twilio.addMedia(picture.bytes, picture.contentType),
+          contentType: picture.contentType,
+        })),
       });
-      if (response.ok) sent.push({ from, body, at });
+      if (response.ok) sent.push({ from, body, at, pictures: pictures.map((picture) => picture.label) });
       return response;
     },
     textsFrom: (phone) => sent.filter((text) => text.from === phone),

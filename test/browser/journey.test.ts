@@ -103,6 +103,31 @@ describe("the sandbox, clicked through in Chromium", () => {
   );
 
   it(
+    "should send a picture message picked in the simulator, and show it posted on the fake timeline",
+    async () => {
+      await page.goto(`${sb.app.url}/sandbox?phone=${encodeURIComponent(PHONE)}`);
+      await page.getByLabel("An orange picture (PNG)").check();
+      await send("Sunrise, by text");
+      expect(await lastReply()).toMatch(
+        /^Posted "Sunrise, by text": https:\/\/x\.com\/sandbox_user\/status\/\d+$/,
+      );
+      expect(await page.locator(".bubble.phone .bubble-picture").last().textContent()).toBe(
+        "[picture: An orange picture (PNG)]",
+      );
+      await checkPage("12-picture-message");
+      await page.locator(".bubble.service a", { hasText: "/status/" }).last().click();
+      const post = page.locator(".post", { hasText: "Sunrise, by text" });
+      await post.waitFor();
+      expect(await post.locator("img").count()).toBe(1);
+      await page.goto(`${sb.app.url}/sandbox?phone=${encodeURIComponent(PHONE)}`);
+      await page.getByLabel("A PDF (not a picture X takes)").check();
+      await send("a document");
+      expect(await lastReply()).toStartWith("Not posted: smstweet can post JPEG, PNG, GIF or WebP pictures");
+    },
+    TIMEOUT,
+  );
+
+  it(
     "should pass the contrast checks in dark mode too",
     async () => {
       await page.emulateMedia({ colorScheme: "dark" });
