@@ -6,7 +6,7 @@
 import { systemClock } from "./clock";
 import { parseConfig } from "./config";
 import { createCipher } from "./crypto/cipher";
-import { openDatabase } from "./db/client";
+import { closeDatabase, openDatabase } from "./db/client";
 import { createDelivery } from "./delivery";
 import type { ToThread } from "./delivery-host";
 import { createLogger } from "./log";
@@ -34,6 +34,7 @@ const delivery = createDelivery({
   logger,
   publicUrl: config.publicUrl,
   concurrency: config.workerConcurrency,
+  retentionDays: config.retentionDays,
   limits: config.limits,
 });
 
@@ -43,7 +44,7 @@ self.onmessage = (event: MessageEvent<ToThread>): void => {
     return;
   }
   void delivery.stop().then(() => {
-    db.$client.close();
+    closeDatabase(db);
     self.postMessage("stopped");
   });
 };
