@@ -15,10 +15,13 @@ export type NewInbound = { sid: string; phone: string; body: string; media: read
 export const INBOUND_JOB = "inbound";
 export const textLane = (phone: string): string => `text:${phone}`;
 
-// The MessageSid is kept only as its SHA-256, without the phone: in `message_sids`, which outlives the text
-// (erasing a number or pruning its texts must not make a re-delivery new again), and in
-// `inbound_messages.sid`, whose unique index thus keeps working unchanged. SQLite cannot hash the raw sids
-// already stored, so the migration leaves them (they go with their rows) and they are looked up as well.
+// The MessageSid is kept only as its SHA-256, without the phone, in `message_sids`: it outlives the text
+// (erasing a number or pruning its texts must not make a re-delivery new again), and checking and inserting
+// it in the webhook's transaction is what makes a text new. `inbound_messages.sid` keeps its unique index
+// (migrations are additive) but now holds `<received_at>:<hash>`: unique because the hash is, and
+// time-ordered, so the webhook's commit adds one B-tree insert at a random place (the hash's), as the raw,
+// random Twilio sid did before. SQLite cannot hash the raw sids that earlier releases stored, so they stay
+// until their rows are pruned, and a re-delivery of one of them is looked up by its raw sid.
 const REMEMBER_SID = `INSERT INTO message_sids (sid_hash, received_at) VALUES (?1, ?2)
   ON CONFLICT (sid_hash) DO NOTHING RETURNING sid_hash`;
 
@@ -33,7 +36,7 @@ export function storeInbound(tx: Writer, message: NewInbound, now: number): bool
   if (prepared(tx, REMEMBER_SID).get(sidHash, now) === null) return false;
   if (prepared(tx, LEGACY_SID).get(message.sid) !== null) return false;
   const row = prepared(tx, INSERT).get(
-    sidHash,
+    inboundSid(sidHash, now),
     message.phone,
     message.body,
     JSON.stringify(message.media),
@@ -42,6 +45,11 @@ export function storeInbound(tx: Writer, message: NewInbound, now: number): bool
   if (row === null) return false;
   addJob(tx, { kind: INBOUND_JOB, lane: textLane(message.phone), payload: { messageId: row.id } }, now);
   return true;
+}
+
+/** What `inbound_messages.sid` holds for a text received at `receivedAt`: no raw MessageSid. */
+export function inboundSid(sidHash: string, receivedAt: number): string {
+  return `${receivedAt}:${sidHash}`;
 }
 
 /** How long texts may wait for the write lock before their webhooks fail (Twilio then retries). */

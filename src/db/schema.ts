@@ -64,8 +64,9 @@ export const messageSids = sqliteTable(
 
 /**
  * Every text Twilio delivered, once per MessageSid; the `inbound` job that interprets it points here.
- * `sid` holds the SHA-256 of the MessageSid since migration 0002_retention (the raw sid before), so its unique index
- * still holds; `body` and `media` are erased (`''`, `[]`) once the text's work is finished.
+ * Since migration 0002_retention `sid` holds `<received_at>:<SHA-256 of the MessageSid>` (the raw sid
+ * before): unique as before, the raw sid no longer stored, and time-ordered, so its index grows at the end
+ * (dedupe is `message_sids`' job). `body` and `media` are erased (`''`, `[]`) once the text's work is finished.
  */
 export const inboundMessages = sqliteTable(
   "inbound_messages",

@@ -39,7 +39,7 @@ describe("posting a text", () => {
         .select()
         .from(inboundMessages)
         .all()
-        .filter((m) => m.sid === sha256(sid)),
+        .filter((m) => m.sid.endsWith(`:${sha256(sid)}`)),
     ).toHaveLength(1);
   });
 
