@@ -68,6 +68,7 @@ export function createApp(deps: AppDeps) {
       LandingPage({
         ...chrome,
         phoneNumber: "phoneNumber" in config.twilio.sender ? config.twilio.sender.phoneNumber : null,
+        retentionDays: config.retentionDays,
       }),
     )
     .get("/healthz", ({ set }) => {

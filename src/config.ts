@@ -8,6 +8,7 @@ import {
   parseSender,
   parseUrl,
 } from "./config-values";
+import { DEFAULT_RETENTION_DAYS } from "./db/retention";
 import { PRODUCTION_DATABASE_PATH, sandboxConfig } from "./sandbox/config";
 import { loadSandboxKey } from "./sandbox/settings";
 import { DEFAULT_LIMITS, type Limits } from "./sms/limits";
@@ -34,10 +35,12 @@ export type Config = Readonly<{
   workerConcurrency: number;
   /** The cost guard's caps (MAX_TEXTS_PER_NUMBER_PER_HOUR, MAX_TEXTS_PER_HOUR, MAX_LINKS_PER_HOUR). */
   limits: Readonly<Limits>;
+  /** RETENTION_DAYS: finished rows (jobs, texts without their bodies, post ids) are pruned after this. */
+  retentionDays: number;
 }>;
 
 /** What each mode's own parser builds; the settings common to both are added after. */
-export type ModeConfig = Omit<Config, "workerConcurrency" | "limits">;
+export type ModeConfig = Omit<Config, "workerConcurrency" | "limits" | "retentionDays">;
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 
@@ -111,6 +114,13 @@ export function parseConfig(env: Env, options: ConfigOptions = {}): ConfigResult
       problems,
     ),
   });
+  const retentionDays = parseCount(
+    "RETENTION_DAYS",
+    read("RETENTION_DAYS"),
+    DEFAULT_RETENTION_DAYS,
+    problems,
+    36_500,
+  );
   const intent = parseIntent(read("SMSTWEET_SANDBOX"), problems);
   const present = CREDENTIALS.filter((name) => read(name) !== undefined);
   if (intent === "on" && present.length > 0) {
@@ -133,7 +143,7 @@ export function parseConfig(env: Env, options: ConfigOptions = {}): ConfigResult
     : productionConfig(read, { port, logLevel, problems });
   return problems.length > 0
     ? { ok: false, problems }
-    : { ok: true, config: Object.freeze({ ...config, workerConcurrency, limits }) };
+    : { ok: true, config: Object.freeze({ ...config, workerConcurrency, limits, retentionDays }) };
 }
 
 type Reader = (name: string) => string | undefined;

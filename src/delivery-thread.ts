@@ -7,7 +7,7 @@ import { systemClock } from "./clock";
 import { parseConfig } from "./config";
 import { createCipher } from "./crypto/cipher";
 import { createPinKeys } from "./crypto/pin";
-import { openDatabase } from "./db/client";
+import { closeDatabase, openDatabase } from "./db/client";
 import { createDelivery } from "./delivery";
 import type { ToThread } from "./delivery-host";
 import { createLogger } from "./log";
@@ -37,6 +37,7 @@ const delivery = createDelivery({
   logger,
   publicUrl: config.publicUrl,
   concurrency: config.workerConcurrency,
+  retentionDays: config.retentionDays,
   limits: config.limits,
 });
 
@@ -46,7 +47,7 @@ self.onmessage = (event: MessageEvent<ToThread>): void => {
     return;
   }
   void delivery.stop().then(() => {
-    db.$client.close();
+    closeDatabase(db);
     self.postMessage("stopped");
   });
 };

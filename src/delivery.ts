@@ -12,7 +12,7 @@ import { inboundJob } from "./sms/inbound-job";
 import { type Limits, resolveLimits } from "./sms/limits";
 import { sendJob } from "./sms/send-job";
 
-/** How often open threads are checked for the 24-hour limit and old jobs pruned. */
+/** How often open threads are checked for the 24-hour limit and finished rows pruned. */
 const HOUSEKEEPING_MS = 60_000;
 
 /** What the job kinds need (see `StepDeps`), with the engine's settings; the cost guard may be partial. */
@@ -23,6 +23,8 @@ export type DeliveryDeps = Omit<StepDeps, "limits"> & {
   limits?: Partial<Limits>;
   pollMs?: number;
   concurrency?: number;
+  /** RETENTION_DAYS: finished rows are pruned after this many days; 30 if left out. */
+  retentionDays?: number;
   leaseMs?: number;
   housekeepingMs?: number;
 };
@@ -57,7 +59,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     .register(REVOKE_JOB, revokeJob(deps))
     .register(SMS_JOB, sendJob({ ...deps, limits }))
     .register(THREAD_EXPIRY_JOB, threadExpiryJob(deps))
-    .register(HOUSEKEEPING_JOB, housekeepingJob(deps))
+    .register(HOUSEKEEPING_JOB, housekeepingJob(deps, deps.retentionDays))
     .schedule(HOUSEKEEPING_JOB, deps.housekeepingMs ?? HOUSEKEEPING_MS);
   return {
     start: () => engine.start(),

@@ -2,7 +2,7 @@ import { createApp } from "./app";
 import { systemClock } from "./clock";
 import { ConfigError, parseConfig } from "./config";
 import { createCipher } from "./crypto/cipher";
-import { openDatabase } from "./db/client";
+import { closeDatabase, openDatabase } from "./db/client";
 import { startDeliveryThread } from "./delivery-host";
 import { createLogger } from "./log";
 import { createSandbox } from "./sandbox/sandbox";
@@ -64,7 +64,7 @@ async function shutdown(signal: string): Promise<void> {
   logger.info("app.stopping", { signal });
   await app.stop();
   await delivery.stop();
-  db.$client.close();
+  closeDatabase(db);
   process.exit(0);
 }
 process.on("SIGTERM", () => void shutdown("SIGTERM"));

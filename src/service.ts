@@ -44,6 +44,7 @@ export async function createService(deps: ServiceDeps): Promise<Service> {
     keeper,
     publicUrl: deps.config.publicUrl,
     concurrency: deps.config.workerConcurrency,
+    retentionDays: deps.config.retentionDays,
     limits: { ...deps.config.limits, ...deps.limits },
   });
   const app = createApp({ ...deps, cipher, delivery });

@@ -87,6 +87,24 @@ describe("parseConfig", () => {
     expect(result.problems.join("\n")).toContain("MAX_TEXTS_PER_HOUR");
   });
 
+  it("should read RETENTION_DAYS, 30 by default, and report a bad one with every other problem", () => {
+    const defaults = parseConfig(valid);
+    if (!defaults.ok) throw new Error(defaults.problems.join("; "));
+    expect(defaults.config.retentionDays).toBe(30);
+    const set = parseConfig({ ...valid, RETENTION_DAYS: " 7 " });
+    if (!set.ok) throw new Error(set.problems.join("; "));
+    expect(set.config.retentionDays).toBe(7);
+    for (const bad of ["0", "-3", "1.5", "a week", "36501"]) {
+      const result = parseConfig({ ...valid, RETENTION_DAYS: bad, PORT: "x" });
+      expect(result.ok).toBe(false);
+      if (result.ok) continue;
+      expect(result.problems).toHaveLength(2);
+      expect(result.problems.join("\n")).toContain(
+        `RETENTION_DAYS must be a whole number from 1 to 36500, not "${bad}"`,
+      );
+    }
+  });
+
   it("should read the previous token key after a rotation, and leave it unset otherwise", () => {
     const previous = Buffer.alloc(32, 9);
     const rotated = parseConfig({ ...valid, TOKEN_ENCRYPTION_KEY_PREVIOUS: previous.toString("base64") });

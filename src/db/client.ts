@@ -27,10 +27,26 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database 
   sqlite.run("PRAGMA synchronous = FULL");
   sqlite.run("PRAGMA foreign_keys = ON");
   sqlite.run("PRAGMA busy_timeout = 5000");
+  // Erased texts (bodies set to '', rows deleted) are overwritten with zeros in the file, not just unlinked.
+  sqlite.run("PRAGMA secure_delete = ON");
   if (options.checkpoints === false) sqlite.run("PRAGMA wal_autocheckpoint = 0");
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder: MIGRATIONS });
   return db;
+}
+
+/**
+ * Closes the connection after moving the whole WAL into the database file and truncating it: the WAL keeps
+ * old page images (erased texts among them) until overwritten, and a close that SQLite has to defer (a
+ * statement still prepared) would leave it whole. The last connection to close leaves no WAL at all.
+ */
+export function closeDatabase(db: Database): void {
+  try {
+    db.$client.run("PRAGMA wal_checkpoint(TRUNCATE)");
+  } catch {
+    // Busy (another process writing) or already broken: closing is all that is left to do.
+  }
+  db.$client.close();
 }
 
 /** True when a trivial query succeeds: what /healthz reports. */

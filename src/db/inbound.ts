@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import { sha256 } from "../crypto/random";
 import type { Database } from "./client";
 import { addJob } from "./jobs";
 import { inboundMessages } from "./schema";
@@ -14,13 +15,28 @@ export type NewInbound = { sid: string; phone: string; body: string; media: read
 export const INBOUND_JOB = "inbound";
 export const textLane = (phone: string): string => `text:${phone}`;
 
+// The MessageSid is kept only as its SHA-256, without the phone, in `message_sids`: it outlives the text
+// (erasing a number or pruning its texts must not make a re-delivery new again), and checking and inserting
+// it in the webhook's transaction is what makes a text new. `inbound_messages.sid` keeps its unique index
+// (migrations are additive) but now holds `<received_at>:<hash>`: unique because the hash is, and
+// time-ordered, so the webhook's commit adds one B-tree insert at a random place (the hash's), as the raw,
+// random Twilio sid did before. SQLite cannot hash the raw sids that earlier releases stored, so they stay
+// until their rows are pruned, and a re-delivery of one of them is looked up by its raw sid.
+const REMEMBER_SID = `INSERT INTO message_sids (sid_hash, received_at) VALUES (?1, ?2)
+  ON CONFLICT (sid_hash) DO NOTHING RETURNING sid_hash`;
+
+const LEGACY_SID = "SELECT 1 AS found FROM inbound_messages WHERE sid = ?1";
+
 const INSERT = `INSERT INTO inbound_messages (sid, phone, body, media, received_at, next_attempt_at)
   VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (sid) DO NOTHING RETURNING id`;
 
 /** Stores a text once per MessageSid, with the job that will read it; false when Twilio sent it before. */
 export function storeInbound(tx: Writer, message: NewInbound, now: number): boolean {
+  const sidHash = sha256(message.sid);
+  if (prepared(tx, REMEMBER_SID).get(sidHash, now) === null) return false;
+  if (prepared(tx, LEGACY_SID).get(message.sid) !== null) return false;
   const row = prepared(tx, INSERT).get(
-    message.sid,
+    inboundSid(sidHash, now),
     message.phone,
     message.body,
     JSON.stringify(message.media),
@@ -29,6 +45,11 @@ export function storeInbound(tx: Writer, message: NewInbound, now: number): bool
   if (row === null) return false;
   addJob(tx, { kind: INBOUND_JOB, lane: textLane(message.phone), payload: { messageId: row.id } }, now);
   return true;
+}
+
+/** What `inbound_messages.sid` holds for a text received at `receivedAt`: no raw MessageSid. */
+export function inboundSid(sidHash: string, receivedAt: number): string {
+  return `${receivedAt}:${sidHash}`;
 }
 
 /** How long texts may wait for the write lock before their webhooks fail (Twilio then retries). */
@@ -104,12 +125,25 @@ export function getInbound(db: Writer, id: number): InboundMessage | undefined {
   return db.select().from(inboundMessages).where(eq(inboundMessages.id, id)).get();
 }
 
-/** The record of what became of a text (the job holds the state; this is what the operator reads). */
+/**
+ * The record of what became of a text (the job holds the state; this is what the operator reads). The
+ * text's body is erased with it: the work on it is finished. `keepMedia`: a post was queued, whose job
+ * (which has the text in its payload) still needs the pictures; its own outcome erases them.
+ */
 export function recordInboundOutcome(
   tx: Writer,
   id: number,
   outcome: string,
   postId: string | null = null,
+  options: { keepMedia?: boolean } = {},
 ): void {
-  tx.update(inboundMessages).set({ status: "done", outcome, postId }).where(eq(inboundMessages.id, id)).run();
+  tx.update(inboundMessages)
+    .set({ status: "done", outcome, postId, body: "", ...(options.keepMedia ? {} : { media: "[]" }) })
+    .where(eq(inboundMessages.id, id))
+    .run();
+}
+
+/** Erases what is left of a text (its pictures) whose queued post was cancelled; the outcome says so. */
+export function eraseInbound(tx: Writer, id: number, outcome: string): void {
+  tx.update(inboundMessages).set({ outcome, body: "", media: "[]" }).where(eq(inboundMessages.id, id)).run();
 }

@@ -37,14 +37,21 @@ export function getText(db: Writer, id: number): OutboundText | undefined {
   return db.select().from(outboundMessages).where(eq(outboundMessages.id, id)).get();
 }
 
-/** Records how a send ended; the goodbye after DELETE/CONFIRM is erased instead, row and all. */
+/**
+ * Records how a send ended. A finished text (sent, suppressed, failed) loses its body, which may quote a
+ * post; the goodbye after DELETE/CONFIRM is erased instead, row and all.
+ */
 export function settleText(tx: Writer, text: OutboundText, set: Partial<OutboundText>): void {
   const finished = set.status !== undefined && set.status !== "pending";
   if (text.eraseWhenDone && finished) {
     tx.delete(outboundMessages).where(eq(outboundMessages.id, text.id)).run();
     return;
   }
-  tx.update(outboundMessages).set(set).where(eq(outboundMessages.id, text.id)).run();
+  const erased = finished ? { body: "", secret: null } : {};
+  tx.update(outboundMessages)
+    .set({ ...set, ...erased })
+    .where(eq(outboundMessages.id, text.id))
+    .run();
 }
 
 export type SendClaim =

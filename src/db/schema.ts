@@ -54,7 +54,25 @@ export const oauthSessions = sqliteTable("oauth_sessions", {
 /** Superseded by `jobs`; kept while release 0.1's columns are contracted away (migrations stay additive). */
 export type MessageStatus = "pending" | "done";
 
-/** Every text Twilio delivered, once per MessageSid; the `inbound` job that interprets it points here. */
+/**
+ * The SHA-256 of every MessageSid Twilio delivered, without the phone or the text: what recognises a
+ * re-delivery even after the text itself was erased (DELETE + CONFIRM) or pruned. Pruned after retention.
+ */
+export const messageSids = sqliteTable(
+  "message_sids",
+  {
+    sidHash: text("sid_hash").primaryKey(),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (t) => [index("message_sids_received").on(t.receivedAt)],
+);
+
+/**
+ * Every text Twilio delivered, once per MessageSid; the `inbound` job that interprets it points here.
+ * Since migration 0003_retention `sid` holds `<received_at>:<SHA-256 of the MessageSid>` (the raw sid
+ * before): unique as before, the raw sid no longer stored, and time-ordered, so its index grows at the end
+ * (dedupe is `message_sids`' job). `body` and `media` are erased (`''`, `[]`) once the text's work is finished.
+ */
 export const inboundMessages = sqliteTable(
   "inbound_messages",
   {
@@ -71,7 +89,11 @@ export const inboundMessages = sqliteTable(
     outcome: text("outcome"),
     postId: text("post_id"),
   },
-  (t) => [uniqueIndex("inbound_messages_sid").on(t.sid)],
+  (t) => [
+    uniqueIndex("inbound_messages_sid").on(t.sid),
+    // Housekeeping prunes finished texts past retention.
+    index("inbound_messages_received").on(t.receivedAt),
+  ],
 );
 
 export type OutboundStatus = "pending" | "sent" | "suppressed" | "failed";
@@ -102,6 +124,7 @@ export const outboundMessages = sqliteTable(
   (t) => [
     index("outbound_messages_phone_sent").on(t.phone, t.sentAt),
     index("outbound_messages_sent").on(t.sentAt),
+    index("outbound_messages_created").on(t.createdAt),
   ],
 );
 
@@ -133,7 +156,7 @@ export const posts = sqliteTable(
     createdAt: integer("created_at").notNull(),
     deletedAt: integer("deleted_at"),
   },
-  (t) => [index("posts_phone").on(t.phone, t.id)],
+  (t) => [index("posts_phone").on(t.phone, t.id), index("posts_created").on(t.createdAt)],
 );
 
 /** Where a job is: waiting behind its lane's head, pending (due at `runAt`), leased by a worker, or finished. */

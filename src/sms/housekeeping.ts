@@ -1,7 +1,8 @@
 import { eq, lt } from "drizzle-orm";
 import { textLane } from "../db/inbound";
-import { addJob, pruneFinishedJobs, queuedInLane } from "../db/jobs";
+import { addJob, queuedInLane } from "../db/jobs";
 import { enqueueText } from "../db/outbound";
+import { DEFAULT_RETENTION_DAYS, pruneExpired } from "../db/retention";
 import { texters } from "../db/schema";
 import { transact } from "../db/transaction";
 import type { JobHandler, JobResult } from "../queue/types";
@@ -12,19 +13,20 @@ import { replies } from "./replies";
 export const HOUSEKEEPING_JOB = "housekeeping";
 export const THREAD_EXPIRY_JOB = "thread_expiry";
 
-/** Finished jobs are kept this long for the operator, then pruned. */
-export const DEFAULT_RETENTION_MS = 30 * 24 * 60 * 60_000;
+const DAY_MS = 24 * 60 * 60_000;
 
 type ExpiryPayload = { phone: string };
 
 /**
  * The periodic sweep: threads left open for a day get an expiry job in their number's text lane (so it
- * cannot race a part arriving), and finished jobs past retention are pruned.
+ * cannot race a part arriving), and finished rows past retention (jobs, texts without their bodies,
+ * hashed MessageSids, post ids, expired links) are pruned.
  */
 export function housekeepingJob(
   deps: Pick<StepDeps, "db" | "clock">,
-  retentionMs = DEFAULT_RETENTION_MS,
+  retentionDays = DEFAULT_RETENTION_DAYS,
 ): JobHandler {
+  const retentionMs = retentionDays * DAY_MS;
   const { db, clock } = deps;
   return {
     async run(): Promise<JobResult> {
@@ -41,8 +43,9 @@ export function housekeepingJob(
           addJob(tx, { kind: THREAD_EXPIRY_JOB, lane, payload: { phone } }, now);
         }
       });
-      const pruned = transact(db, (tx) => pruneFinishedJobs(tx, now - retentionMs));
-      return { kind: "done", detail: `threads:${stale.length} pruned:${pruned}` };
+      const pruned = transact(db, (tx) => pruneExpired(tx, now - retentionMs));
+      const counts = Object.entries(pruned).map(([name, n]) => ` ${name}:${n}`);
+      return { kind: "done", detail: `threads:${stale.length} pruned${counts.join("")}` };
     },
   };
 }

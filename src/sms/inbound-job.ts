@@ -113,6 +113,7 @@ function queuePost(step: Step, job: Job<MessagePayload>, text: string): JobResul
   const payload: PostPayload = { messageId: job.payload.messageId, text };
   const now = step.deps.clock.now();
   return finish(step, "post_queued", {
+    keepMedia: true,
     write: (tx) => void addJob(tx, { kind: POST_JOB, lane: xLane(step.message.phone), payload }, now),
   });
 }

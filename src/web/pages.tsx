@@ -12,7 +12,9 @@ export function MessagePage(props: PageChrome & { title: string; lines: readonly
   );
 }
 
-export function LandingPage(props: PageChrome & { phoneNumber: string | null }): JSX.Element {
+export function LandingPage(
+  props: PageChrome & { phoneNumber: string | null; retentionDays: number },
+): JSX.Element {
   return (
     <Layout title="smstweet: post to X by text message" sandbox={props.sandbox}>
       <h1>Post to X by text message</h1>
@@ -38,9 +40,13 @@ export function LandingPage(props: PageChrome & { phoneNumber: string | null }):
       <p>Text HELP for commands, STOP to stop all texts from us.</p>
       <h2>Privacy</h2>
       <p>
-        We keep your phone number, your X handle and the keys X gives us to post for you (encrypted), and your
-        texts only as long as it takes to post them. Nothing is shared or sold. Text LOGOUT to disconnect, or
-        DELETE to erase everything we hold about your number.
+        We keep your phone number, your X handle and the keys X gives us to post for you (encrypted). What
+        your texts and our replies say, and your pictures, are kept only until they are posted or sent (a
+        thread's parts until it is posted or discarded), then erased. The record of each text without its
+        words (your number, when, what became of it), the ids of your posts (for UNDO), the links we sent you
+        and each message's id (hashed, without your number, so a repeated delivery is never posted twice) are
+        deleted after {String(props.retentionDays)} days. Nothing is shared or sold. Text LOGOUT to
+        disconnect, or DELETE to erase everything we hold about your number at once.
       </p>
     </Layout>
   );

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { sha256 } from "../../src/crypto/random";
 import { inboundMessages } from "../../src/db/schema";
 import { livePosts, startConnected, type TestService } from "../support/service";
 import { waitFor } from "../support/wait";
@@ -41,7 +42,7 @@ describe("posting a text", () => {
         .select()
         .from(inboundMessages)
         .all()
-        .filter((m) => m.sid === sid),
+        .filter((m) => m.sid.endsWith(`:${sha256(sid)}`)),
     ).toHaveLength(1);
   });
 

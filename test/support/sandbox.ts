@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { systemClock } from "../../src/clock";
 import { type Config, parseConfig } from "../../src/config";
-import { type Database, openDatabase } from "../../src/db/client";
+import { closeDatabase, type Database, openDatabase } from "../../src/db/client";
 import { silentLogger } from "../../src/log";
 import { createSandbox, type Sandbox } from "../../src/sandbox/sandbox";
 import { createService, type Service } from "../../src/service";
@@ -63,7 +63,7 @@ export async function startSandboxService(): Promise<SandboxService> {
     async stop() {
       await service.app.stop(true);
       await service.delivery.stop();
-      db.$client.close();
+      closeDatabase(db);
       rmSync(dir, { recursive: true, force: true });
     },
   };

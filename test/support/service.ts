@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Clock, systemClock } from "../../src/clock";
 import type { Config } from "../../src/config";
-import { type Database, openDatabase } from "../../src/db/client";
+import { closeDatabase, type Database, openDatabase } from "../../src/db/client";
 import { createLogger, type Logger, silentLogger } from "../../src/log";
 import type { RetryPolicy } from "../../src/queue/policy";
 import { textApp } from "../../src/sandbox/phone";
@@ -49,6 +49,8 @@ export function testConfig(overrides: {
   key?: Uint8Array | undefined;
   /** TOKEN_ENCRYPTION_KEY_PREVIOUS. */
   previousKey?: Uint8Array | undefined;
+  /** RETENTION_DAYS; 30 unless a test prunes sooner. */
+  retentionDays?: number | undefined;
 }): Config {
   return Object.freeze({
     mode: "production",
@@ -73,6 +75,7 @@ export function testConfig(overrides: {
     logLevel: "error",
     workerConcurrency: 16,
     limits: DEFAULT_LIMITS,
+    retentionDays: overrides.retentionDays ?? 30,
   });
 }
 
@@ -93,6 +96,8 @@ export async function startTestService(
     /** TOKEN_ENCRYPTION_KEY and TOKEN_ENCRYPTION_KEY_PREVIOUS; restart on the same `dbPath` to rotate. */
     key?: Uint8Array;
     previousKey?: Uint8Array;
+    /** RETENTION_DAYS. */
+    retentionDays?: number;
   } = {},
 ): Promise<TestService> {
   const x = options.x ?? (await startX(options.clock ? { clock: options.clock } : {}));
@@ -105,6 +110,7 @@ export async function startTestService(
     databasePath: dbPath,
     key: options.key,
     previousKey: options.previousKey,
+    retentionDays: options.retentionDays,
   });
   const service = await createService({
     config,
@@ -165,7 +171,7 @@ export async function startTestService(
     async stop({ cleanup = true } = {}) {
       await service.app.stop(true);
       await service.delivery.stop();
-      db.$client.close();
+      closeDatabase(db);
       if (!options.x) await x.stop();
       if (!options.twilio) await twilio.stop();
       if (cleanup && !options.dbPath) rmSync(join(dbPath, ".."), { recursive: true, force: true });

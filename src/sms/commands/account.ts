@@ -1,5 +1,6 @@
 import { and, desc, eq, isNull, lte } from "drizzle-orm";
-import { addJob, cancelJobs, queuedInLane } from "../../db/jobs";
+import { eraseInbound } from "../../db/inbound";
+import { addJob, cancelJobs, type QueuedJob, queuedInLane } from "../../db/jobs";
 import { enqueueText } from "../../db/outbound";
 import { authLinks, inboundMessages, outboundMessages, posts, texters, threadParts } from "../../db/schema";
 import type { Writer } from "../../db/transaction";
@@ -81,7 +82,7 @@ export function undo(step: Step): JobResult {
       );
       // A post whose earlier try may have reached X cannot be taken back unseen: the undo job runs after it.
       if (waiting && !waiting.uncertain) {
-        cancelJobs(tx, xLane(phone), [waiting.id], "undone", now);
+        cancelQueued(tx, xLane(phone), [waiting], "undone", now);
         enqueueText(tx, { phone, body: replies.cancelled(1) }, now);
         return;
       }
@@ -220,13 +221,7 @@ export function confirmDelete(step: Step): JobResult {
 export function disconnect(tx: Writer, phone: string, now: number): number {
   const lane = xLane(phone);
   const queued = queuedInLane(tx, lane);
-  cancelJobs(
-    tx,
-    lane,
-    queued.map((job) => job.id),
-    "disconnected",
-    now,
-  );
+  cancelQueued(tx, lane, queued, "disconnected", now);
   const row = tx.select().from(texters).where(eq(texters.phone, phone)).get();
   if (row?.accessToken && row.refreshToken) {
     const payload = { phone, accessToken: row.accessToken, refreshToken: row.refreshToken };
@@ -234,4 +229,31 @@ export function disconnect(tx: Writer, phone: string, now: number): number {
   }
   forgetTokens(tx, phone);
   return queued.filter((job) => job.kind === POST_JOB || job.kind === THREAD_JOB).length;
+}
+
+/**
+ * Cancels jobs of the X lane that have not started, and erases what they still held: a post's pictures
+ * (its text was in the payload, which cancelling erases), a thread's parts.
+ */
+function cancelQueued(
+  tx: Writer,
+  lane: string,
+  queued: readonly QueuedJob[],
+  detail: string,
+  now: number,
+): void {
+  cancelJobs(
+    tx,
+    lane,
+    queued.map((job) => job.id),
+    detail,
+    now,
+  );
+  for (const job of queued) {
+    if (job.kind === POST_JOB) {
+      const { messageId } = JSON.parse(job.payload) as MessagePayload;
+      eraseInbound(tx, messageId, `post_cancelled:${detail}`);
+    }
+    if (job.kind === THREAD_JOB) tx.delete(threadParts).where(eq(threadParts.jobId, job.id)).run();
+  }
 }

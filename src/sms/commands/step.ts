@@ -48,9 +48,14 @@ export type Finish = {
   refused?: boolean;
   /** Further writes that must commit together with the completion and the reply. */
   write?: (tx: Writer) => void;
+  /** A post was queued: its job still needs the text's pictures (the text itself is in its payload). */
+  keepMedia?: boolean;
 };
 
-/** The end of a step: its effects, its reply and the record of the text commit together, or not at all. */
+/**
+ * The end of a step: its effects, its reply and the record of the text commit together, or not at all.
+ * The text's body is erased in that commit (spec: data kept); the reply's own body once it is sent.
+ */
 export function finish(step: Step, outcome: string, options: Finish = {}): JobResult {
   const { clock, logger } = step.deps;
   const { message } = step;
@@ -60,7 +65,9 @@ export function finish(step: Step, outcome: string, options: Finish = {}): JobRe
     detail: outcome,
     refused: options.refused ?? false,
     write: (tx) => {
-      recordInboundOutcome(tx, message.id, outcome, options.postId ?? null);
+      recordInboundOutcome(tx, message.id, outcome, options.postId ?? null, {
+        keepMedia: options.keepMedia ?? false,
+      });
       options.write?.(tx);
       if (reply !== null) enqueueText(tx, { phone: message.phone, body: reply }, clock.now());
       logger.info("inbound.done", { phone: maskPhone(message.phone), id: message.id, outcome });

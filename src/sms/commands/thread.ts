@@ -128,7 +128,7 @@ export function threadJob(deps: StepDeps): JobHandler<MessagePayload> {
       for (const [index, part] of parts.entries()) {
         if (part.postId !== null) continue;
         const pictures = await picturesOf(step, JSON.parse(part.media) as MediaItem[]);
-        if (!Array.isArray(pictures)) return pictures;
+        if (!Array.isArray(pictures)) return alsoOnDone(pictures, done);
         const result = await publish(deps, phone, { text: part.body, pictures, replyTo: previous }, job);
         if (result.kind === "refused") {
           const first = parts[0]?.postId ?? null;
@@ -139,7 +139,11 @@ export function threadJob(deps: StepDeps): JobHandler<MessagePayload> {
           });
         }
         if (result.kind !== "posted" && result.kind !== "posted_unknown") {
-          return afterPublish(step, result, part.body, () => ({ kind: "fault", reason: "unreachable" }));
+          const ended = await afterPublish(step, result, part.body, () => ({
+            kind: "fault",
+            reason: "unreachable",
+          }));
+          return alsoOnDone(ended, done);
         }
         handle = result.handle;
         // Lost answer and not found again: chain the rest to the last part we know.
@@ -164,6 +168,19 @@ export function threadJob(deps: StepDeps): JobHandler<MessagePayload> {
     onGiveUp(job, giveUp, tx) {
       tx.delete(threadParts).where(eq(threadParts.jobId, job.id)).run();
       tellGaveUp(deps, job, giveUp, tx);
+    },
+  };
+}
+
+/** A thread that ends without being posted (pictures refused, the texter disconnected) drops its parts too. */
+function alsoOnDone(result: JobResult, effects: (tx: Writer) => void): JobResult {
+  if (result.kind !== "done") return result;
+  const write = result.write;
+  return {
+    ...result,
+    write: (tx) => {
+      write?.(tx);
+      effects(tx);
     },
   };
 }
