@@ -18,10 +18,10 @@ export function phones(count: number, offset = 0): string[] {
 /** The X account a bench number connects as. */
 export const usernameOf = (phone: string): string => `b${phone.slice(-7)}`;
 
-const runId = Buffer.from(crypto.getRandomValues(new Uint8Array(4))).toString("hex");
-let sidCounter = 0;
-/** SM + 32 hex digits, unique within the run (and random across runs). */
-const nextSid = (): string => `SM${runId}${(sidCounter++).toString(16).padStart(24, "0")}`;
+// Twilio's MessageSids are SM plus 32 random hex digits: sequential ones would let every index on them
+// grow at its end, flattering smstweet and the FastAPI peer alike compared with production.
+/** SM + 32 random hex digits, as Twilio's. */
+const nextSid = (): string => `SM${Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("hex")}`;
 
 /** Each number's next `#n`: posts of one number carry increasing numbers, so order can be checked at X. */
 const sequence = new Map<string, number>();

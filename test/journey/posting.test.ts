@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { sha256 } from "../../src/crypto/random";
+import { messageSidHash } from "../../src/db/inbound";
 import { inboundMessages } from "../../src/db/schema";
 import { livePosts, startConnected, type TestService } from "../support/service";
 import { waitFor } from "../support/wait";
@@ -42,7 +42,7 @@ describe("posting a text", () => {
         .select()
         .from(inboundMessages)
         .all()
-        .filter((m) => m.sid.endsWith(`:${sha256(sid)}`)),
+        .filter((m) => m.sid.endsWith(`:${messageSidHash(sid)}`)),
     ).toHaveLength(1);
   });
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { eq } from "drizzle-orm";
-import { sha256 } from "../../src/crypto/random";
+import { messageSidHash } from "../../src/db/inbound";
 import {
   authLinks,
   inboundMessages,
@@ -187,7 +187,7 @@ describe("MessageSids", () => {
     expect(svc.db.select().from(texters).all()).toEqual([]);
     expect(svc.db.select().from(inboundMessages).where(eq(inboundMessages.phone, PHONE)).all()).toEqual([]);
     const hashes = svc.db.select().from(messageSids).all();
-    expect(hashes.map((row) => row.sidHash)).toContain(sha256(sid));
+    expect(hashes.map((row) => row.sidHash)).toContain(messageSidHash(sid));
     expect(JSON.stringify(hashes)).not.toContain(sid);
 
     const again = await svc.text(PHONE, "posted before the deletion", sid);
