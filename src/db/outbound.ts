@@ -1,6 +1,6 @@
-import { count, eq, type SQL, sql } from "drizzle-orm";
+import { and, count, eq, gt, type SQL, sql } from "drizzle-orm";
 import { addJob } from "./jobs";
-import { outboundMessages } from "./schema";
+import { type OutboundKind, outboundMessages } from "./schema";
 import { transact, type Writer } from "./transaction";
 
 /** The cost guard's limits, counted over this window (see sms/limits). */
@@ -15,7 +15,13 @@ export const smsLane = (phone: string): string => `sms:${phone}`;
 /** Queues a text inside the caller's transaction: it goes out only if the rest of the step commits. */
 export function enqueueText(
   tx: Writer,
-  text: { phone: string; body: string; secret?: string | undefined; eraseWhenDone?: boolean },
+  text: {
+    phone: string;
+    body: string;
+    secret?: string | undefined;
+    eraseWhenDone?: boolean;
+    kind?: OutboundKind;
+  },
   now: number,
 ): void {
   const row = tx
@@ -27,6 +33,7 @@ export function enqueueText(
       createdAt: now,
       nextAttemptAt: now,
       eraseWhenDone: text.eraseWhenDone ?? false,
+      kind: text.kind ?? "reply",
     })
     .returning({ id: outboundMessages.id })
     .get();
@@ -56,8 +63,11 @@ export function settleText(tx: Writer, text: OutboundText, set: Partial<Outbound
 
 export type SendClaim =
   | { kind: "claimed" }
-  /** The number has had its texts for this hour: drop this one. */
-  | { kind: "number_limit" }
+  /**
+   * The number has had its texts for this hour: drop this one. `reopensAt`: when the window has room again;
+   * `noticeSent`: whether the number was already told, in this window.
+   */
+  | { kind: "number_limit"; reopensAt: number; noticeSent: boolean }
   /** Everyone's texts for this hour are used up: try again when the window has room. */
   | { kind: "global_limit"; reopensAt: number };
 
@@ -73,8 +83,12 @@ export function claimSend(db: Writer, text: OutboundText, now: number, limits: S
     db,
     (tx): SendClaim => {
       const since = now - limits.windowMs;
-      if (countSends(tx, text.id, since, text.phone) >= limits.perNumberPerHour) {
-        return { kind: "number_limit" };
+      // The notice that the cap is reached is the one text sent past it, once a window.
+      const perNumber = countSends(tx, text.id, since, text.phone);
+      if (text.kind !== "limit_notice" && perNumber >= limits.perNumberPerHour) {
+        const oldest = oldestCounted(tx, text.id, since, perNumber - limits.perNumberPerHour, text.phone);
+        const noticeSent = limitNoticeSince(tx, text.phone, since);
+        return { kind: "number_limit", reopensAt: (oldest ?? now) + limits.windowMs, noticeSent };
       }
       const total = countSends(tx, text.id, since);
       if (total >= limits.globalPerHour) {
@@ -107,14 +121,37 @@ function countSends(tx: Writer, self: number, since: number, phone?: string): nu
 }
 
 /** The send whose leaving the window makes room for one more: past the `excess` oldest. */
-function oldestCounted(tx: Writer, self: number, since: number, excess: number): number | undefined {
+function oldestCounted(
+  tx: Writer,
+  self: number,
+  since: number,
+  excess: number,
+  phone?: string,
+): number | undefined {
   const row = tx
     .select({ sentAt: outboundMessages.sentAt })
     .from(outboundMessages)
-    .where(counted(self, since))
+    .where(counted(self, since, phone))
     .orderBy(outboundMessages.sentAt)
     .limit(1)
     .offset(excess)
     .get();
   return row?.sentAt ?? undefined;
+}
+
+/** Whether the number was told, since `since`, that its hourly cap was reached (queued or sent). */
+function limitNoticeSince(tx: Writer, phone: string, since: number): boolean {
+  const row = tx
+    .select({ id: outboundMessages.id })
+    .from(outboundMessages)
+    .where(
+      and(
+        eq(outboundMessages.phone, phone),
+        eq(outboundMessages.kind, "limit_notice"),
+        gt(outboundMessages.createdAt, since),
+      ),
+    )
+    .limit(1)
+    .get();
+  return row !== undefined;
 }

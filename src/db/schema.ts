@@ -96,6 +96,8 @@ export const inboundMessages = sqliteTable(
   ],
 );
 
+export type OutboundKind = "reply" | "limit_notice" | "opt_out_confirmation";
+
 export type OutboundStatus = "pending" | "sent" | "suppressed" | "failed";
 
 /** Every text we send; an `sms` job sends it. `status` is the send's result, which the cost guard counts. */
@@ -115,6 +117,12 @@ export const outboundMessages = sqliteTable(
     error: text("error"),
     /** The goodbye after DELETE: the row itself goes once the text has been handled. */
     eraseWhenDone: integer("erase_when_done", { mode: "boolean" }).notNull().default(false),
+    /**
+     * What the text is to the cost guard and the opt-out rule: an ordinary reply; the one notice that the
+     * number's hourly cap is reached (sent past that cap, once a window); or the confirmation of an opt-out
+     * word Twilio did not act on (`Stop.`), the last text the number gets.
+     */
+    kind: text("kind").$type<OutboundKind>().notNull().default("reply"),
     /**
      * When the text went to Twilio: what the cost guard counts. Set on a pending row while it is being
      * sent (a claim), so that a crash mid-send still counts a text that may have gone out.

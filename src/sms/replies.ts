@@ -41,6 +41,13 @@ export const replies = {
   undoGaveUp: (): string =>
     "Not deleted: X could not be reached. Text UNDO again later to delete your last post.",
 
+  /** The one notice that a number's hourly cap on replies is reached; `resume` as `timeFor` writes it. */
+  limitReached: (resume: string): string =>
+    `smstweet: reply limit for this hour reached. Your texts are still acted on; replies resume at ${resume}.`,
+
+  /** The answer to an opt-out word Twilio did not act on (`Stop.`): the last text the number gets. */
+  optedOut: (): string => "smstweet will send you no more texts. Text START to get them again.",
+
   /** A job that kept failing on our side (a bug, a broken setup): the texter is told once. */
   failed: (): string => "Not posted: something went wrong on our side. Please send your text again later.",
 

@@ -3,12 +3,14 @@ import { findUsableLink, LINK_PLACEHOLDER, linkContext, linkUrl } from "../auth/
 import type { Clock } from "../clock";
 import { type Cipher, DecryptionError } from "../crypto/cipher";
 import type { Database } from "../db/client";
-import { claimSend, getText, type OutboundText, settleText } from "../db/outbound";
+import { claimSend, enqueueText, getText, type OutboundText, settleText } from "../db/outbound";
 import { texters } from "../db/schema";
 import { type Logger, maskPhone } from "../log";
 import type { JobHandler, JobResult } from "../queue/types";
 import type { SmsGateway } from "./gateway";
 import { LIMIT_WINDOW_MS, type Limits } from "./limits";
+import { timeFor } from "./local-time";
+import { replies } from "./replies";
 
 export type SendJobDeps = {
   db: Database;
@@ -45,7 +47,8 @@ export function sendJob(deps: SendJobDeps): JobHandler<Payload> {
         .from(texters)
         .where(eq(texters.phone, text.phone))
         .get();
-      if (texter?.optedOut) {
+      // The confirmation of an opt-out Twilio did not act on (`Stop.`) is the one text that still goes.
+      if (texter?.optedOut && text.kind !== "opt_out_confirmation") {
         logger.info("sms.suppressed", { to });
         return { kind: "done", detail: "opted_out", write: settle({ status: "suppressed", secret: null }) };
       }
@@ -76,13 +79,24 @@ export function sendJob(deps: SendJobDeps): JobHandler<Payload> {
       }
       const claim = claimSend(db, text, clock.now(), limits);
       if (claim.kind === "number_limit") {
-        // That many texts an hour to one person means a loop or an attack: dropping, not delaying, is the point.
+        // That many texts an hour to one person means a loop or an attack: dropping, not delaying, is the
+        // point. The texter hears it once (never silent), then nothing until the window has room.
         logger.warn("sms.limit_number", { to, id: text.id });
+        const resume = timeFor(text.phone, claim.reopensAt);
         return {
           kind: "done",
           detail: "limit_number",
           refused: true,
-          write: settle({ status: "suppressed", secret: null, error: "limit:number" }),
+          write: (tx) => {
+            settleText(tx, text, { status: "suppressed", secret: null, error: "limit:number" });
+            if (claim.noticeSent) return;
+            const notice = {
+              phone: text.phone,
+              body: replies.limitReached(resume),
+              kind: "limit_notice" as const,
+            };
+            enqueueText(tx, notice, clock.now());
+          },
         };
       }
       if (claim.kind === "global_limit") {

@@ -219,6 +219,16 @@ describe("DELETE", () => {
 });
 
 describe("STOP and START", () => {
+  it("should answer a STOP that Twilio did not act on (Stop.) once, then send nothing", async () => {
+    svc = await startConnected(PHONE, "fern");
+    expect(await ask("Stop.")).toBe("smstweet will send you no more texts. Text START to get them again.");
+    const sendsAfter = svc.textsTo(PHONE).length;
+    await svc.text(PHONE, "still posted, quietly");
+    await waitFor(() => livePosts(svc).length === 1 || undefined, "the post");
+    await svc.service.delivery.idle();
+    expect(svc.textsTo(PHONE)).toHaveLength(sendsAfter);
+  });
+
   it("should send nothing after STOP, not even an attempt, while posts still go out; START resumes", async () => {
     svc = await startConnected(PHONE, "fern");
     const sends = () =>

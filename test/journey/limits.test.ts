@@ -57,7 +57,7 @@ async function settled(s: TestService, phone: string, count: number): Promise<vo
 }
 
 describe("the per-number limit on texts", () => {
-  it("should send a number no more texts an hour than the limit, and drop the rest unsent", async () => {
+  it("should send a number no more texts an hour than the limit, tell it once, and drop the rest unsent", async () => {
     const clock = movableClock();
     svc = await startTestService({ clock, limits: { perNumberPerHour: 3 } });
     await connect(svc, PHONE, "erin");
@@ -66,13 +66,17 @@ describe("the per-number limit on texts", () => {
     for (let i = 1; i <= 6; i++) await svc.text(PHONE, `post ${i}`);
 
     await waitFor(() => svc.x.standIn.posts().length === 6, "all six posts at X");
-    await settled(svc, PHONE, 8);
+    await settled(svc, PHONE, 9);
     expect(svc.x.standIn.posts().map((p) => p.text)).toEqual([1, 2, 3, 4, 5, 6].map((i) => `post ${i}`));
-    const confirmations = svc.textsTo(PHONE).slice(2);
-    expect(confirmations).toHaveLength(3);
-    for (const text of confirmations) expect(text).toStartWith("Posted");
-    // 2 before the window + 3 in it; the other 3 never reached Twilio.
-    expect(twilioSends(svc)).toBe(5);
+    const inWindow = svc.textsTo(PHONE).slice(2);
+    expect(inWindow).toHaveLength(4);
+    for (const text of inWindow.slice(0, 3)) expect(text).toStartWith("Posted");
+    // Never silent: one notice past the cap, with when replies resume (the oldest send leaves the window).
+    expect(inWindow[3]).toMatch(
+      /^smstweet: reply limit for this hour reached\. Your texts are still acted on; replies resume at \d\d:\d\d UTC\.$/,
+    );
+    // 2 before the window + 3 in it + the notice; the other 3 never reached Twilio.
+    expect(twilioSends(svc)).toBe(6);
     const dropped = outbound(svc, PHONE).filter((row) => row.status === "suppressed");
     expect(dropped.map((row) => row.error)).toEqual(["limit:number", "limit:number", "limit:number"]);
     expect(dropped.every((row) => row.sentAt === null && row.secret === null)).toBe(true);
@@ -98,10 +102,11 @@ describe("the per-number limit on texts", () => {
     svc = await startTestService(options);
     await svc.text(PHONE, "after the restart");
     await waitFor(() => x.standIn.posts().length === 2, "the second post at X");
-    await settled(svc, PHONE, 4);
-    expect(outbound(svc, PHONE).at(-1)).toMatchObject({ status: "suppressed", error: "limit:number" });
-    expect(twilioSends(svc)).toBe(3);
-    expect(svc.textsTo(PHONE)).toHaveLength(3);
+    await settled(svc, PHONE, 5);
+    expect(outbound(svc, PHONE).at(-2)).toMatchObject({ status: "suppressed", error: "limit:number" });
+    // The cap's one notice still goes out, counted from before the restart as well.
+    expect(twilioSends(svc)).toBe(4);
+    expect(svc.textsTo(PHONE).at(-1)).toStartWith("smstweet: reply limit for this hour reached.");
   });
 });
 

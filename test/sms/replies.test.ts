@@ -31,6 +31,8 @@ const TABLE: [name: string, body: string, budget: number][] = [
   ["gaveUp", replies.gaveUp(), 1],
   ["xDailyCap", replies.xDailyCap("23:59 UTC"), 1],
   ["failed", replies.failed(), 1],
+  ["limitReached", replies.limitReached("23:59 UTC"), 1],
+  ["optedOut", replies.optedOut(), 1],
   ["undoGaveUp", replies.undoGaveUp(), 1],
   ["cancelled", replies.cancelled(25), 1],
   ["reconnect", withLink(replies.reconnect()), 1],

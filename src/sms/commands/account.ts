@@ -46,14 +46,20 @@ export function status(step: Step): JobResult {
 
 /** Twilio already blocks texts to the number; we record it so nothing is even attempted. */
 export function optOut(step: Step): JobResult {
+  const { phone } = step.message;
+  // Twilio answers a bare STOP itself and blocks the number; a variant it ignored (`Stop.`) gets our answer.
+  const confirm = !twilioAnswers(step.message.body);
   return finish(step, "opted_out", {
-    // CANCEL is one of Twilio's words: it also calls off a pending DELETE.
-    write: (tx) =>
-      tx
-        .update(texters)
+    write: (tx) => {
+      // CANCEL is one of Twilio's words: it also calls off a pending DELETE.
+      tx.update(texters)
         .set({ optedOut: true, deleteRequestedAt: null })
-        .where(eq(texters.phone, step.message.phone))
-        .run(),
+        .where(eq(texters.phone, phone))
+        .run();
+      if (!confirm) return;
+      const confirmation = { phone, body: replies.optedOut(), kind: "opt_out_confirmation" as const };
+      enqueueText(tx, confirmation, step.deps.clock.now());
+    },
   });
 }
 

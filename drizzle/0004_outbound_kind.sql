@@ -1,0 +1,1 @@
+ALTER TABLE `outbound_messages` ADD `kind` text DEFAULT 'reply' NOT NULL;
