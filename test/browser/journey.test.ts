@@ -128,6 +128,26 @@ describe("the sandbox, clicked through in Chromium", () => {
   );
 
   it(
+    "should lock the number with a PIN, refuse a text without it, and post one that starts with it",
+    async () => {
+      await page.goto(`${sb.app.url}/sandbox?phone=${encodeURIComponent(PHONE)}`);
+      await send("LOCK 4821");
+      expect(await lastReply()).toStartWith("Locked:");
+      await send("no PIN on this one");
+      expect(await lastReply()).toStartWith("Not posted: this number is locked.");
+      await send("4821 posted behind a PIN");
+      expect(await lastReply()).toMatch(/^Posted "posted behind a PIN": /);
+      await checkPage("13-locked");
+      await send("UNLOCK 4821");
+      expect(await lastReply()).toStartWith("Unlocked:");
+      await page.goto(`${sb.app.url}/sandbox/timeline`);
+      expect(await page.locator(".post", { hasText: "posted behind a PIN" }).count()).toBe(1);
+      expect(await page.locator(".post", { hasText: "4821" }).count()).toBe(0);
+    },
+    TIMEOUT,
+  );
+
+  it(
     "should pass the contrast checks in dark mode too",
     async () => {
       await page.emulateMedia({ colorScheme: "dark" });
