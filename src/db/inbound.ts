@@ -2,12 +2,12 @@ import { eq } from "drizzle-orm";
 import { sha256 } from "../crypto/random";
 import type { Database } from "./client";
 import { addJob } from "./jobs";
-import { inboundMessages } from "./schema";
+import { inboundMessages, type MediaItem } from "./schema";
 import { isBusy, prepared, transact, type Writer, withoutWaiting } from "./transaction";
 
 export type InboundMessage = typeof inboundMessages.$inferSelect;
 
-export type MediaItem = { url: string; contentType: string };
+export type { MediaItem } from "./schema";
 
 export type NewInbound = { sid: string; phone: string; body: string; media: readonly MediaItem[] };
 
@@ -146,12 +146,12 @@ export function recordInboundOutcome(
   options: { keepMedia?: boolean } = {},
 ): void {
   tx.update(inboundMessages)
-    .set({ status: "done", outcome, postId, body: "", ...(options.keepMedia ? {} : { media: "[]" }) })
+    .set({ status: "done", outcome, postId, body: "", ...(options.keepMedia ? {} : { media: [] }) })
     .where(eq(inboundMessages.id, id))
     .run();
 }
 
 /** Erases what is left of a text (its pictures) whose queued post was cancelled; the outcome says so. */
 export function eraseInbound(tx: Writer, id: number, outcome: string): void {
-  tx.update(inboundMessages).set({ outcome, body: "", media: "[]" }).where(eq(inboundMessages.id, id)).run();
+  tx.update(inboundMessages).set({ outcome, body: "", media: [] }).where(eq(inboundMessages.id, id)).run();
 }

@@ -1,5 +1,8 @@
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
+/** An MMS attachment as Twilio links it: fetched (with credentials, from Twilio's API only) when posted. */
+export type MediaItem = { url: string; contentType: string };
+
 /** One row per phone number that ever texted us. Tokens are AES-GCM ciphertexts (see x/token-cipher). */
 export const texters = sqliteTable("texters", {
   phone: text("phone").primaryKey(),
@@ -81,7 +84,7 @@ export const inboundMessages = sqliteTable(
     phone: text("phone").notNull(),
     body: text("body").notNull(),
     /** JSON array of `{ url, contentType }`. */
-    media: text("media").notNull().default("[]"),
+    media: text("media", { mode: "json" }).$type<MediaItem[]>().notNull().default([]),
     receivedAt: integer("received_at").notNull(),
     status: text("status").$type<MessageStatus>().notNull().default("pending"),
     attempts: integer("attempts").notNull().default(0),
@@ -145,7 +148,7 @@ export const threadParts = sqliteTable(
     position: integer("position").notNull(),
     body: text("body").notNull(),
     /** JSON array of `{ url, contentType }`, as in inbound_messages. */
-    media: text("media").notNull().default("[]"),
+    media: text("media", { mode: "json" }).$type<MediaItem[]>().notNull().default([]),
     createdAt: integer("created_at").notNull(),
     postId: text("post_id"),
     /** Set by DONE: the `thread` job that posts these parts; null while the thread is still open. */

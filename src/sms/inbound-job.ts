@@ -59,7 +59,7 @@ export function inboundJob(deps: StepDeps): JobHandler<MessagePayload> {
       const step = loadStep(deps, job);
       if (!step) return { kind: "done", detail: "erased" };
       const { texter } = step;
-      const hasMedia = message.media !== "[]";
+      const hasMedia = message.media.length > 0;
       const state: TexterState = {
         connected: texter.refreshToken !== null,
         threadOpen: texter.threadOpenedAt !== null,

@@ -108,9 +108,9 @@ describe("bodies are erased once their work is finished", () => {
     await allFinished(svc);
     const texts = inbound(svc);
     expect(texts.map((m) => [m.body, m.media, m.outcome])).toEqual([
-      ["", "[]", "link_sent"],
-      ["", "[]", "help"],
-      ["", "[]", "posted"],
+      ["", [], "link_sent"],
+      ["", [], "help"],
+      ["", [], "posted"],
     ]);
     const replies = outbound(svc);
     expect(replies).toHaveLength(4);
@@ -144,7 +144,7 @@ describe("bodies are erased once their work is finished", () => {
     await allFinished(svc);
     expect(livePosts(svc).map((post) => post.text)).toEqual(["part one", "part two"]);
     expect(svc.db.select().from(threadParts).all()).toEqual([]);
-    expect(inbound(svc).every((m) => m.body === "" && m.media === "[]")).toBe(true);
+    expect(inbound(svc).every((m) => m.body === "" && m.media.length === 0)).toBe(true);
     expect(outbound(svc).every((text) => text.body === "")).toBe(true);
   });
 
@@ -166,7 +166,7 @@ describe("bodies are erased once their work is finished", () => {
     await allFinished(svc);
     expect(livePosts(svc)).toEqual([]);
     expect(svc.db.select().from(threadParts).all()).toEqual([]);
-    expect(inbound(svc).every((m) => m.body === "" && m.media === "[]")).toBe(true);
+    expect(inbound(svc).every((m) => m.body === "" && m.media.length === 0)).toBe(true);
     const all = svc.db.select().from(jobs).all();
     expect(all.every((job) => !job.payload.includes("waiting"))).toBe(true);
     expect(outbound(svc).every((text) => text.body === "")).toBe(true);

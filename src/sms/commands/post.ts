@@ -27,7 +27,7 @@ export function postJob(deps: StepDeps): JobHandler<PostPayload> {
     async run(job): Promise<JobResult> {
       const step = loadStep(deps, job);
       if (!step) return { kind: "done", detail: "erased" };
-      const pictures = await picturesOf(step, JSON.parse(step.message.media) as MediaItem[]);
+      const pictures = await picturesOf(step, step.message.media);
       if (!Array.isArray(pictures)) return pictures;
       const result = await publish(deps, step.message.phone, { text: job.payload.text, pictures }, job);
       return afterPublish(step, result, job.payload.text, (posted) =>

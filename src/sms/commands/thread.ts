@@ -1,5 +1,4 @@
 import { and, asc, desc, eq, isNull, sql } from "drizzle-orm";
-import type { MediaItem } from "../../db/inbound";
 import { addJob } from "../../db/jobs";
 import { texters, threadParts } from "../../db/schema";
 import { transact, type Writer } from "../../db/transaction";
@@ -39,7 +38,7 @@ export function startThread(step: Step): JobResult {
 /** Stores a part as it arrives (already length-checked); nothing reaches X before DONE. */
 export function addPart(step: Step, text: string): JobResult {
   const { phone, media } = step.message;
-  if (!picturesAllowed(JSON.parse(media) as MediaItem[])) {
+  if (!picturesAllowed(media)) {
     return finish(step, "unsupported_media", { reply: replies.unsupportedMedia() });
   }
   // Counted in the job's own commit: the lane reads one text at a time, so no other part races it.
@@ -127,7 +126,7 @@ export function threadJob(deps: StepDeps): JobHandler<MessagePayload> {
       let handle = step.texter.xHandle ?? "";
       for (const [index, part] of parts.entries()) {
         if (part.postId !== null) continue;
-        const pictures = await picturesOf(step, JSON.parse(part.media) as MediaItem[]);
+        const pictures = await picturesOf(step, part.media);
         if (!Array.isArray(pictures)) return alsoOnDone(pictures, done);
         const result = await publish(deps, phone, { text: part.body, pictures, replyTo: previous }, job);
         if (result.kind === "refused") {
