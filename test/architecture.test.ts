@@ -46,3 +46,12 @@ describe("the arrows between folders", () => {
       expect(reaching(folder, ["sandbox"])).toEqual([]);
   });
 });
+
+describe("who writes which table", () => {
+  it("should leave every change to texters' rows to db/texters", () => {
+    const writers = readdirSync(SRC, { recursive: true, encoding: "utf8" })
+      .filter((name) => /\.tsx?$/.test(name) && name !== join("db", "texters.ts"))
+      .filter((name) => /\.(update|insert|delete)\(texters\)/.test(readFileSync(join(SRC, name), "utf8")));
+    expect(writers).toEqual([]);
+  });
+});

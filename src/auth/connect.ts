@@ -1,9 +1,8 @@
-import { eq } from "drizzle-orm";
 import type { Clock } from "../clock";
 import type { Cipher } from "../crypto/cipher";
 import type { Database } from "../db/client";
 import { enqueueText } from "../db/outbound";
-import { texters } from "../db/schema";
+import { connectTexter, getTexter } from "../db/texters";
 import { transact } from "../db/transaction";
 import { type Logger, maskPhone } from "../log";
 import { disconnect } from "../sms/commands/account";
@@ -53,14 +52,10 @@ export async function connectAccount(
   const connected = transact(db, (tx) => {
     if (!consumeLinks(tx, session.link, now)) return false;
     endOAuthSession(tx, session.stateHash);
-    const before = tx.select().from(texters).where(eq(texters.phone, phone)).get();
+    const before = getTexter(tx, phone);
     // Another X account through a link (FORGOT): it replaces the connection, the old grant is revoked.
     if (before?.refreshToken && before.xUserId !== me.value.id) disconnect(tx, phone, now);
-    const account = { ...sealed, xUserId: me.value.id, xHandle: me.value.username, connectedAt: now };
-    tx.insert(texters)
-      .values({ phone, createdAt: now, ...account })
-      .onConflictDoUpdate({ target: texters.phone, set: account })
-      .run();
+    connectTexter(tx, phone, { ...sealed, xUserId: me.value.id, xHandle: me.value.username }, now);
     // Whoever connects through a link has proved both the phone and the X account: a PIN (and a freeze) ends.
     writeLock(tx, phone, { clear: true });
     enqueueText(tx, { phone, body: replies.connected(me.value.username) }, now);

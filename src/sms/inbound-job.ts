@@ -1,6 +1,6 @@
 import { getInbound } from "../db/inbound";
 import { addJob } from "../db/jobs";
-import { texters } from "../db/schema";
+import { ensureTexter } from "../db/texters";
 import type { Job, JobHandler, JobResult } from "../queue/types";
 import {
   cancelDelete,
@@ -55,7 +55,7 @@ export function inboundJob(deps: StepDeps): JobHandler<MessagePayload> {
     async run(job): Promise<JobResult> {
       const message = getInbound(db, job.payload.messageId);
       if (!message) return { kind: "done", detail: "erased" };
-      db.insert(texters).values({ phone: message.phone, createdAt: clock.now() }).onConflictDoNothing().run();
+      ensureTexter(db, message.phone, clock.now());
       const step = loadStep(deps, job);
       if (!step) return { kind: "done", detail: "erased" };
       const { texter } = step;

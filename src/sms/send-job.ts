@@ -5,6 +5,7 @@ import { type Cipher, DecryptionError } from "../crypto/cipher";
 import type { Database } from "../db/client";
 import { claimSend, enqueueText, getText, type OutboundText, settleText } from "../db/outbound";
 import { texters } from "../db/schema";
+import { setOptedOut } from "../db/texters";
 import { type Logger, maskPhone } from "../log";
 import type { JobHandler, JobResult } from "../queue/types";
 import type { SmsGateway } from "./gateway";
@@ -126,7 +127,7 @@ export function sendJob(deps: SendJobDeps): JobHandler<Payload> {
             kind: "done",
             detail: "opted_out",
             write: (tx) => {
-              tx.update(texters).set({ optedOut: true }).where(eq(texters.phone, text.phone)).run();
+              setOptedOut(tx, text.phone, true);
               settleText(tx, text, { status: "suppressed", secret: null, sentAt: null });
             },
           };

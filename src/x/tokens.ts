@@ -1,9 +1,9 @@
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Clock } from "../clock";
 import { type Cipher, DecryptionError } from "../crypto/cipher";
 import type { Database } from "../db/client";
 import { texters } from "../db/schema";
-import type { Writer } from "../db/transaction";
+import { replaceTokens } from "../db/texters";
 import { type Logger, maskPhone } from "../log";
 import type { XGateway, XTokens } from "./gateway";
 
@@ -42,13 +42,6 @@ export async function openTokens(
     if (error instanceof DecryptionError) return null;
     throw error;
   }
-}
-
-export function forgetTokens(tx: Writer, phone: string): void {
-  tx.update(texters)
-    .set({ accessToken: null, refreshToken: null, tokenExpiresAt: null })
-    .where(eq(texters.phone, phone))
-    .run();
 }
 
 type StoredAccount = {
@@ -154,13 +147,7 @@ export class TokenKeeper {
     sealed: SealedTokens,
   ): Promise<void> {
     const { db } = this.deps;
-    const write = (expected: string): boolean =>
-      db
-        .update(texters)
-        .set(sealed)
-        .where(and(eq(texters.phone, phone), eq(texters.refreshToken, expected)))
-        .returning({ phone: texters.phone })
-        .all().length > 0;
+    const write = (expected: string): boolean => replaceTokens(db, phone, sealed, { refreshToken: expected });
     if (write(old.ciphertext)) return;
     const now = this.#row(phone);
     if (!now) return;
@@ -174,19 +161,11 @@ export class TokenKeeper {
     if (!tokens) return DISCONNECTED;
     const sealed = await sealTokens(cipher, phone, { ...tokens, expiresAt: row.tokenExpiresAt });
     // Conditional on the old ciphertexts, as a refresh is: a reconnect or refresh meanwhile wins.
-    const resealed = db
-      .update(texters)
-      .set(sealed)
-      .where(
-        and(
-          eq(texters.phone, phone),
-          eq(texters.accessToken, row.accessToken),
-          eq(texters.refreshToken, row.refreshToken),
-        ),
-      )
-      .returning({ phone: texters.phone })
-      .all();
-    if (resealed.length > 0) {
+    const resealed = replaceTokens(db, phone, sealed, {
+      refreshToken: row.refreshToken,
+      accessToken: row.accessToken,
+    });
+    if (resealed) {
       logger.info("x.tokens_reencrypted", { phone: maskPhone(phone), keyId: cipher.keyId });
     }
     return { kind: "ok", accessToken: tokens.accessToken, handle: row.handle, userId: row.userId };

@@ -3,12 +3,12 @@ import { eraseInbound } from "../../db/inbound";
 import { addJob, cancelJobs, type QueuedJob, queuedInLane } from "../../db/jobs";
 import { enqueueText } from "../../db/outbound";
 import { authLinks, inboundMessages, outboundMessages, posts, texters, threadParts } from "../../db/schema";
+import { eraseTexter, forgetTokens, setDeleteRequestedAt, setOptedOut } from "../../db/texters";
 import type { Writer } from "../../db/transaction";
 import { maskPhone } from "../../log";
 import type { JobHandler, JobResult } from "../../queue/types";
 import { asTexter } from "../../x/as-texter";
 import type { XOutcome } from "../../x/gateway";
-import { forgetTokens } from "../../x/tokens";
 import { twilioAnswers } from "../interpret";
 import { replies } from "../replies";
 import { sendLink } from "./link";
@@ -51,11 +51,8 @@ export function optOut(step: Step): JobResult {
   const confirm = !twilioAnswers(step.message.body);
   return finish(step, "opted_out", {
     write: (tx) => {
-      // CANCEL is one of Twilio's words: it also calls off a pending DELETE.
-      tx.update(texters)
-        .set({ optedOut: true, deleteRequestedAt: null })
-        .where(eq(texters.phone, phone))
-        .run();
+      // CANCEL is one of Twilio's words: opting out also calls off a pending DELETE.
+      setOptedOut(tx, phone, true);
       if (!confirm) return;
       const confirmation = { phone, body: replies.optedOut(), kind: "opt_out_confirmation" as const };
       enqueueText(tx, confirmation, step.deps.clock.now());
@@ -67,8 +64,7 @@ export function optIn(step: Step): JobResult {
   return finish(step, "opted_in", {
     // Twilio answers a bare START itself; only a variant it ignored ("Start!") gets our welcome back.
     reply: twilioAnswers(step.message.body) ? null : replies.welcomeBack(),
-    write: (tx) =>
-      tx.update(texters).set({ optedOut: false }).where(eq(texters.phone, step.message.phone)).run(),
+    write: (tx) => setOptedOut(tx, step.message.phone, false),
   });
 }
 
@@ -177,12 +173,7 @@ export function logout(step: Step): JobResult {
 export function requestDelete(step: Step): JobResult {
   return finish(step, "delete_requested", {
     reply: replies.deleteRequested(),
-    write: (tx) =>
-      tx
-        .update(texters)
-        .set({ deleteRequestedAt: step.deps.clock.now() })
-        .where(eq(texters.phone, step.message.phone))
-        .run(),
+    write: (tx) => setDeleteRequestedAt(tx, step.message.phone, step.deps.clock.now()),
   });
 }
 
@@ -190,8 +181,7 @@ export function requestDelete(step: Step): JobResult {
 export function cancelDelete(step: Step): JobResult {
   return finish(step, "delete_cancelled", {
     reply: replies.deleteCancelled(),
-    write: (tx) =>
-      tx.update(texters).set({ deleteRequestedAt: null }).where(eq(texters.phone, step.message.phone)).run(),
+    write: (tx) => setDeleteRequestedAt(tx, step.message.phone, null),
   });
 }
 
@@ -207,9 +197,10 @@ export function confirmDelete(step: Step): JobResult {
   return finish(step, "erased", {
     write: (tx) => {
       disconnect(tx, phone, now);
-      for (const table of [threadParts, posts, authLinks, outboundMessages, texters]) {
+      for (const table of [threadParts, posts, authLinks, outboundMessages]) {
         tx.delete(table).where(eq(table.phone, phone)).run();
       }
+      eraseTexter(tx, phone);
       // Texts that came after CONFIRM are a new beginning: their own jobs read them.
       tx.delete(inboundMessages)
         .where(and(eq(inboundMessages.phone, phone), lte(inboundMessages.id, step.message.id)))

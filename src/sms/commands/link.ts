@@ -1,9 +1,9 @@
 import { insertLink, linkCapReached, linkCoolingDown, prepareLink } from "../../auth/links";
 import { recordInboundOutcome } from "../../db/inbound";
 import { enqueueText } from "../../db/outbound";
+import { forgetTokens } from "../../db/texters";
 import { maskPhone } from "../../log";
 import type { JobResult } from "../../queue/types";
-import { forgetTokens } from "../../x/tokens";
 import { timeFor } from "../local-time";
 import { replies } from "../replies";
 import { finish, type Step } from "./step";

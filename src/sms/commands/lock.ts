@@ -1,7 +1,6 @@
-import { eq } from "drizzle-orm";
 import type { PinMac } from "../../crypto/pin";
 import { enqueueText } from "../../db/outbound";
-import { texters } from "../../db/schema";
+import { setLock } from "../../db/texters";
 import type { Writer } from "../../db/transaction";
 import { maskPhone } from "../../log";
 import type { JobResult } from "../../queue/types";
@@ -36,7 +35,7 @@ export function writeLock(tx: Writer, phone: string, change: LockChange): void {
       : "clear" in change
         ? { pinMac: null, pinKeyId: null, pinFailures: "[]" }
         : { pinFailures: JSON.stringify(change.failures) };
-  tx.update(texters).set(values).where(eq(texters.phone, phone)).run();
+  setLock(tx, phone, values);
 }
 
 /** LOCK, UNLOCK and FORGOT, with or without the PIN prefix. */

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, isNull, sql } from "drizzle-orm";
 import { addJob } from "../../db/jobs";
-import { texters, threadParts } from "../../db/schema";
+import { threadParts } from "../../db/schema";
+import { setThreadOpenedAt } from "../../db/texters";
 import { transact, type Writer } from "../../db/transaction";
 import type { JobHandler, JobResult } from "../../queue/types";
 import { picturesAllowed } from "../../x/media";
@@ -30,8 +31,7 @@ export function startThread(step: Step): JobResult {
   }
   return finish(step, "thread_started", {
     reply: replies.threadStarted(),
-    write: (tx) =>
-      tx.update(texters).set({ threadOpenedAt: step.deps.clock.now() }).where(eq(texters.phone, phone)).run(),
+    write: (tx) => setThreadOpenedAt(tx, phone, step.deps.clock.now()),
   });
 }
 
@@ -98,7 +98,7 @@ export function finishThread(step: Step): JobResult {
         now,
       );
       tx.update(threadParts).set({ jobId }).where(openParts(phone)).run();
-      tx.update(texters).set({ threadOpenedAt: null }).where(eq(texters.phone, phone)).run();
+      setThreadOpenedAt(tx, phone, null);
     },
   });
 }
@@ -188,7 +188,7 @@ function alsoOnDone(result: JobResult, effects: (tx: Writer) => void): JobResult
 export function closeThread(tx: Writer, phone: string): number {
   const dropped = partCount(tx, phone);
   tx.delete(threadParts).where(openParts(phone)).run();
-  tx.update(texters).set({ threadOpenedAt: null }).where(eq(texters.phone, phone)).run();
+  setThreadOpenedAt(tx, phone, null);
   return dropped;
 }
 
