@@ -48,10 +48,15 @@ describe("the arrows between folders", () => {
 });
 
 describe("who writes which table", () => {
-  it("should leave every change to texters' rows to db/texters", () => {
+  it.each([
+    ["texters", "texters.ts"],
+    ["threadParts", "thread-parts.ts"],
+    ["posts", "posts.ts"],
+  ])("should leave every change to %s rows to db/%s", (table, owner) => {
+    const write = new RegExp(`\\.(update|insert|delete)\\(${table}\\)`);
     const writers = readdirSync(SRC, { recursive: true, encoding: "utf8" })
-      .filter((name) => /\.tsx?$/.test(name) && name !== join("db", "texters.ts"))
-      .filter((name) => /\.(update|insert|delete)\(texters\)/.test(readFileSync(join(SRC, name), "utf8")));
+      .filter((name) => /\.tsx?$/.test(name) && name !== join("db", owner))
+      .filter((name) => write.test(readFileSync(join(SRC, name), "utf8")));
     expect(writers).toEqual([]);
   });
 });

@@ -1,9 +1,11 @@
-import { and, desc, eq, isNull, lte } from "drizzle-orm";
+import { and, eq, lte } from "drizzle-orm";
 import { eraseInbound } from "../../db/inbound";
 import { addJob, cancelJobs, type QueuedJob, queuedInLane } from "../../db/jobs";
 import { enqueueText } from "../../db/outbound";
+import { latestLivePost, markPostDeleted } from "../../db/posts";
 import { authLinks, inboundMessages, outboundMessages, posts, texters, threadParts } from "../../db/schema";
 import { eraseTexter, forgetTokens, setDeleteRequestedAt, setOptedOut } from "../../db/texters";
+import { dropPartsOfJob } from "../../db/thread-parts";
 import type { Writer } from "../../db/transaction";
 import { maskPhone } from "../../log";
 import type { JobHandler, JobResult } from "../../queue/types";
@@ -101,13 +103,7 @@ export function undoJob(deps: StepDeps): JobHandler<MessagePayload> {
       const step = loadStep(deps, job);
       if (!step) return { kind: "done", detail: "erased" };
       const { phone } = step.message;
-      const last = db
-        .select()
-        .from(posts)
-        .where(and(eq(posts.phone, phone), isNull(posts.deletedAt)))
-        .orderBy(desc(posts.id))
-        .limit(1)
-        .get();
+      const last = latestLivePost(db, phone);
       if (!last) return finish(step, "nothing_to_undo", { reply: replies.nothingToUndo() });
       // The quote is read from X, where the post is public anyway: no copy of it is kept here.
       const result = await asTexter(keeper, phone, async (token): Promise<XOutcome<string | null>> => {
@@ -117,8 +113,7 @@ export function undoJob(deps: StepDeps): JobHandler<MessagePayload> {
         const deleted = await x.deletePost(token, last.postId);
         return deleted.kind === "ok" ? { kind: "ok", value: shown.value.text } : deleted;
       });
-      const markDeleted = (tx: Writer): void =>
-        void tx.update(posts).set({ deletedAt: clock.now() }).where(eq(posts.id, last.id)).run();
+      const markDeleted = (tx: Writer): void => markPostDeleted(tx, last.id, clock.now());
       switch (result.kind) {
         case "ok":
           if (result.value === null) {
@@ -251,6 +246,6 @@ function cancelQueued(
       const { messageId } = JSON.parse(job.payload) as MessagePayload;
       eraseInbound(tx, messageId, `post_cancelled:${detail}`);
     }
-    if (job.kind === THREAD_JOB) tx.delete(threadParts).where(eq(threadParts.jobId, job.id)).run();
+    if (job.kind === THREAD_JOB) dropPartsOfJob(tx, job.id);
   }
 }

@@ -1,6 +1,5 @@
 import type { MediaItem } from "../../db/inbound";
-import { posts } from "../../db/schema";
-import type { Writer } from "../../db/transaction";
+import { recordPost } from "../../db/posts";
 import type { JobHandler, JobResult } from "../../queue/types";
 import type { Picture } from "../../x/media";
 import { fetchPictures } from "../pictures";
@@ -89,9 +88,4 @@ export async function picturesOf(step: Step, media: readonly MediaItem[]): Promi
     case "unavailable":
       return retryLater(null, fetched.detail);
   }
-}
-
-/** Remembers a post made by SMS, for UNDO and for telling our own posts from lost ones. */
-export function recordPost(tx: Writer, phone: string, postId: string, now: number): void {
-  tx.insert(posts).values({ phone, postId, createdAt: now }).run();
 }

@@ -1,5 +1,4 @@
-import { and, eq, gte } from "drizzle-orm";
-import { posts } from "../../db/schema";
+import { postIdsSince } from "../../db/posts";
 import type { Job } from "../../queue/types";
 import { asTexter } from "../../x/as-texter";
 import type { Refusal, XOutcome } from "../../x/gateway";
@@ -34,7 +33,7 @@ export async function publish(deps: StepDeps, phone: string, draft: Draft, job: 
     if (mayBeRepeat) {
       const found = await x.recentPosts(accessToken, account.userId, job.startedAt - CLOCK_SKEW_MS);
       if (found.kind !== "ok") return found;
-      const known = knownPosts(deps, phone, job.startedAt - CLOCK_SKEW_MS);
+      const known = postIdsSince(deps.db, phone, job.startedAt - CLOCK_SKEW_MS);
       const mine = found.value.find(
         (post) =>
           !known.has(post.id) && post.mediaCount === draft.pictures.length && sameText(post.text, draft.text),
@@ -62,16 +61,6 @@ export async function publish(deps: StepDeps, phone: string, draft: Draft, job: 
     default:
       return result;
   }
-}
-
-/** Posts we already recorded for this number since `since`: never taken for a lost one. */
-function knownPosts(deps: StepDeps, phone: string, since: number): Set<string> {
-  const rows = deps.db
-    .select({ postId: posts.postId })
-    .from(posts)
-    .where(and(eq(posts.phone, phone), gte(posts.createdAt, since)))
-    .all();
-  return new Set(rows.map((row) => row.postId));
 }
 
 /**

@@ -1,12 +1,22 @@
-import { and, asc, desc, eq, isNull, sql } from "drizzle-orm";
 import { addJob } from "../../db/jobs";
-import { threadParts } from "../../db/schema";
+import { recordPost } from "../../db/posts";
 import { setThreadOpenedAt } from "../../db/texters";
+import {
+  appendPart,
+  dropOpenParts,
+  dropPartsOfJob,
+  handOpenParts,
+  lastOpenPart,
+  openPartCount,
+  partsOfJob,
+  removePart,
+  setPartPostId,
+} from "../../db/thread-parts";
 import { transact, type Writer } from "../../db/transaction";
 import type { JobHandler, JobResult } from "../../queue/types";
 import { picturesAllowed } from "../../x/media";
 import { replies } from "../replies";
-import { afterPublish, picturesOf, recordPost } from "./post";
+import { afterPublish, picturesOf } from "./post";
 import { publish } from "./publish";
 import { finish, loadStep, type MessagePayload, type Step, type StepDeps, tellGaveUp, xLane } from "./step";
 
@@ -15,12 +25,8 @@ export const THREAD_TTL_MS = 24 * 60 * 60_000;
 
 export const THREAD_JOB = "thread";
 
-/** The parts of the thread still being collected (DONE hands them to a job). */
-const openParts = (phone: string) => and(eq(threadParts.phone, phone), isNull(threadParts.jobId));
-
-export function partCount(db: Writer, phone: string): number {
-  return db.select({ n: sql<number>`count(*)` }).from(threadParts).where(openParts(phone)).get()?.n ?? 0;
-}
+/** Parts of the thread being collected. */
+export const partCount = openPartCount;
 
 export function startThread(step: Step): JobResult {
   const { phone } = step.message;
@@ -41,33 +47,22 @@ export function addPart(step: Step, text: string): JobResult {
   if (!picturesAllowed(media)) {
     return finish(step, "unsupported_media", { reply: replies.unsupportedMedia() });
   }
-  // Counted in the job's own commit: the lane reads one text at a time, so no other part races it.
-  const position = maxPosition(step.deps.db, phone) + 1;
+  // Counted before the commit: the lane reads one text at a time, so no other part races it.
   return finish(step, "thread_part", {
-    reply: replies.partSaved(partCount(step.deps.db, phone) + 1),
-    write: (tx) =>
-      tx
-        .insert(threadParts)
-        .values({ phone, position, body: text, media, createdAt: step.deps.clock.now() })
-        .run(),
+    reply: replies.partSaved(openPartCount(step.deps.db, phone) + 1),
+    write: (tx) => appendPart(tx, { phone, body: text, media }, step.deps.clock.now()),
   });
 }
 
 /** UNDO inside an open thread: the last part goes, the published posts stay (spec: UNDO means the last thing you did). */
 export function removeLastPart(step: Step): JobResult {
   const { phone } = step.message;
-  const last = step.deps.db
-    .select({ id: threadParts.id })
-    .from(threadParts)
-    .where(openParts(phone))
-    .orderBy(desc(threadParts.position))
-    .limit(1)
-    .get();
+  const last = lastOpenPart(step.deps.db, phone);
   if (!last) return finish(step, "no_part_to_undo", { reply: replies.noPartToUndo() });
   const position = partCount(step.deps.db, phone);
   return finish(step, "part_removed", {
     reply: replies.partRemoved(position),
-    write: (tx) => void tx.delete(threadParts).where(eq(threadParts.id, last.id)).run(),
+    write: (tx) => removePart(tx, last.id),
   });
 }
 
@@ -97,7 +92,7 @@ export function finishThread(step: Step): JobResult {
         { kind: THREAD_JOB, lane: xLane(phone), payload: { messageId: step.message.id } },
         now,
       );
-      tx.update(threadParts).set({ jobId }).where(openParts(phone)).run();
+      handOpenParts(tx, phone, jobId);
       setThreadOpenedAt(tx, phone, null);
     },
   });
@@ -114,14 +109,8 @@ export function threadJob(deps: StepDeps): JobHandler<MessagePayload> {
       const step = loadStep(deps, job);
       if (!step) return { kind: "done", detail: "erased" };
       const { phone } = step.message;
-      const parts = db
-        .select()
-        .from(threadParts)
-        .where(eq(threadParts.jobId, job.id))
-        .orderBy(asc(threadParts.position))
-        .all();
-      const done = (tx: Writer): void =>
-        void tx.delete(threadParts).where(eq(threadParts.jobId, job.id)).run();
+      const parts = partsOfJob(db, job.id);
+      const done = (tx: Writer): void => dropPartsOfJob(tx, job.id);
       let previous = parts.findLast((part) => part.postId !== null)?.postId ?? undefined;
       let handle = step.texter.xHandle ?? "";
       for (const [index, part] of parts.entries()) {
@@ -149,7 +138,7 @@ export function threadJob(deps: StepDeps): JobHandler<MessagePayload> {
         if (result.kind === "posted_unknown") continue;
         const id = result.id;
         transact(db, (tx) => {
-          tx.update(threadParts).set({ postId: id }).where(eq(threadParts.id, part.id)).run();
+          setPartPostId(tx, part.id, id);
           recordPost(tx, phone, id, clock.now());
         });
         part.postId = id;
@@ -165,7 +154,7 @@ export function threadJob(deps: StepDeps): JobHandler<MessagePayload> {
       });
     },
     onGiveUp(job, giveUp, tx) {
-      tx.delete(threadParts).where(eq(threadParts.jobId, job.id)).run();
+      dropPartsOfJob(tx, job.id);
       tellGaveUp(deps, job, giveUp, tx);
     },
   };
@@ -186,18 +175,7 @@ function alsoOnDone(result: JobResult, effects: (tx: Writer) => void): JobResult
 
 /** Drops the parts being collected and closes the thread; returns how many parts were dropped. */
 export function closeThread(tx: Writer, phone: string): number {
-  const dropped = partCount(tx, phone);
-  tx.delete(threadParts).where(openParts(phone)).run();
+  const dropped = dropOpenParts(tx, phone);
   setThreadOpenedAt(tx, phone, null);
   return dropped;
-}
-
-function maxPosition(db: Writer, phone: string): number {
-  return (
-    db
-      .select({ n: sql<number>`coalesce(max(position), 0)` })
-      .from(threadParts)
-      .where(eq(threadParts.phone, phone))
-      .get()?.n ?? 0
-  );
 }
