@@ -3,6 +3,7 @@ import { Layout } from "../web/layout";
 import type { Bubble } from "./conversation";
 import { LinkedText } from "./linked-text";
 import { SAMPLE_PICTURES } from "./sample-pictures";
+import { SANDBOX_SCRIPT } from "./settings";
 
 export type PhonePageProps = {
   serviceNumber: string;
@@ -20,8 +21,20 @@ export type PhonePageProps = {
 /** The phone simulator: pick a number, text the service, read its replies. Works without JavaScript. */
 export function PhonePage(props: PhonePageProps): JSX.Element {
   const here = props.phone ? `/sandbox?phone=${encodeURIComponent(props.phone)}` : "/sandbox";
-  // While a reply is on its way the page reloads itself; a meta refresh needs no script (and no CSP hole).
-  const head = props.waiting ? <meta http-equiv="refresh" content={`1;url=${here}`} /> : "";
+  // While a reply is on its way, the script fetches the conversation alone (what is being typed stays);
+  // without JavaScript the whole page reloads itself instead.
+  const head = (
+    <>
+      <script src={SANDBOX_SCRIPT} defer />
+      {props.waiting ? (
+        <noscript>
+          <meta http-equiv="refresh" content={`1;url=${here}`} />
+        </noscript>
+      ) : (
+        ""
+      )}
+    </>
+  );
   return (
     <Layout title="Phone simulator – smstweet sandbox" sandbox head={head}>
       <h1>Phone simulator</h1>
@@ -88,26 +101,10 @@ function Conversation(props: PhonePageProps & { phone: string; here: string }): 
         Texts from <span safe>{props.phone}</span>
       </h2>
       {props.bubbles.length === 0 ? <p class="hint">No texts yet. Say hello.</p> : ""}
-      <ol class="conversation">
-        {props.bubbles.map((bubble) => (
-          <li class={`bubble ${bubble.from}`}>
-            <span class={bubble.from === "twilio" ? "bubble-sender" : "visually-hidden"}>
-              {{ phone: "You: ", service: "smstweet: ", twilio: "Twilio (automatic reply): " }[bubble.from]}
-            </span>
-            <span class="bubble-text">
-              <LinkedText text={bubble.body} />
-            </span>
-            {(bubble.pictures ?? []).map((label) => (
-              <span class="bubble-picture" safe>
-                [picture: {label}]
-              </span>
-            ))}
-          </li>
-        ))}
-      </ol>
+      <ConversationList phone={props.phone} bubbles={props.bubbles} waiting={props.waiting} />
       {props.waiting ? (
-        <p class="hint" role="status">
-          Waiting for a reply; this page reloads itself.
+        <p class="hint" role="status" id="waiting-status">
+          Waiting for a reply; the conversation reloads itself.
         </p>
       ) : (
         ""
@@ -135,5 +132,37 @@ function Conversation(props: PhonePageProps & { phone: string; here: string }): 
         <a href={props.here}>Reload the conversation</a>
       </p>
     </section>
+  );
+}
+
+/** The conversation alone: also served on its own, for the script to swap in while a reply is on its way. */
+export function ConversationList(props: {
+  phone: string;
+  bubbles: readonly Bubble[];
+  waiting: boolean;
+}): JSX.Element {
+  return (
+    <ol
+      class="conversation"
+      id="conversation"
+      data-waiting={props.waiting ? "true" : "false"}
+      data-src={`/sandbox/conversation?phone=${encodeURIComponent(props.phone)}`}
+    >
+      {props.bubbles.map((bubble) => (
+        <li class={`bubble ${bubble.from}`}>
+          <span class={bubble.from === "twilio" ? "bubble-sender" : "visually-hidden"}>
+            {{ phone: "You: ", service: "smstweet: ", twilio: "Twilio (automatic reply): " }[bubble.from]}
+          </span>
+          <span class="bubble-text">
+            <LinkedText text={bubble.body} />
+          </span>
+          {(bubble.pictures ?? []).map((label) => (
+            <span class="bubble-picture" safe>
+              [picture: {label}]
+            </span>
+          ))}
+        </li>
+      ))}
+    </ol>
   );
 }

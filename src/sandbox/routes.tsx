@@ -1,17 +1,21 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Elysia } from "elysia";
 import type { Clock } from "../clock";
 import type { Logger } from "../log";
 import { awaitingReply, conversation, freshNumber, normalizePhone } from "./conversation";
-import { PhonePage } from "./phone-page";
+import { ConversationList, PhonePage } from "./phone-page";
 import { samplePicture } from "./sample-pictures";
 import type { Sandbox } from "./sandbox";
-import { SANDBOX_TWILIO_PATH, SANDBOX_X_PATH } from "./settings";
+import { SANDBOX_SCRIPT, SANDBOX_TWILIO_PATH, SANDBOX_X_PATH } from "./settings";
 import { timelines } from "./timeline";
 import { TimelinePage } from "./timeline-page";
 
 export type SandboxDeps = { sandbox: Sandbox; serviceNumber: string; clock: Clock; logger: Logger };
 
 const MAX_TEXT = 1600;
+
+const SCRIPT = readFileSync(join(import.meta.dir, "sandbox-script.js"), "utf8");
 
 /**
  * Everything under /sandbox: the stand-ins of X and Twilio that the real clients call (the app calls
@@ -32,6 +36,27 @@ export function sandboxController(deps: SandboxDeps) {
   };
   return (
     new Elysia({ name: "sandbox" })
+      // The sandbox pages may load their one script (progressive enhancement); production pages load none.
+      .onAfterHandle(({ set }) => {
+        const csp = set.headers["content-security-policy"];
+        if (typeof csp === "string" && !csp.includes("script-src")) {
+          set.headers["content-security-policy"] = `${csp}; script-src 'self'; connect-src 'self'`;
+        }
+      })
+      .get(SANDBOX_SCRIPT, ({ set }) => {
+        set.headers["content-type"] = "text/javascript; charset=utf-8";
+        return SCRIPT;
+      })
+      .get("/sandbox/conversation", ({ query, set }) => {
+        set.headers["cache-control"] = "no-store";
+        const phone = typeof query.phone === "string" ? normalizePhone(query.phone) : null;
+        if (phone === null) {
+          set.status = 400;
+          return "Not a phone number in international form";
+        }
+        const bubbles = conversation(sandbox, phone);
+        return ConversationList({ phone, bubbles, waiting: awaitingReply(bubbles, clock.now()) });
+      })
       // The stand-ins read the raw request themselves (signatures, multipart): Elysia must not parse it.
       .all(`${SANDBOX_X_PATH}/*`, ({ request }) => sandbox.x.handle(request), { parse: "none" })
       .all(`${SANDBOX_TWILIO_PATH}/*`, ({ request }) => sandbox.twilio.handle(request), { parse: "none" })

@@ -45,3 +45,6 @@ export function loadSandboxKey(path: string): Uint8Array {
   chmodSync(path, 0o600);
   return key;
 }
+
+/** The sandbox pages' one script (progressive enhancement), served by the sandbox controller. */
+export const SANDBOX_SCRIPT = "/sandbox/sandbox.js";

@@ -63,6 +63,11 @@ describe("the sandbox, clicked through in Chromium", () => {
       await page.getByRole("button", { name: "Connect with X" }).click();
       await page.getByRole("heading", { name: "Authorize smstweet to post as @sandbox_user?" }).waitFor();
       await checkPage("05-fake-x-consent");
+      // The heading follows the username as it is typed.
+      await page.getByLabel("Post as (X username)").fill("@flip_phone_fan");
+      await page.getByRole("heading", { name: "Authorize smstweet to post as @flip_phone_fan?" }).waitFor();
+      await page.getByLabel("Post as (X username)").fill("sandbox_user");
+      await page.getByRole("heading", { name: "Authorize smstweet to post as @sandbox_user?" }).waitFor();
 
       await page.getByRole("button", { name: "Authorize" }).click();
       await page.getByRole("heading", { name: "Connected as @sandbox_user" }).waitFor();
@@ -143,6 +148,28 @@ describe("the sandbox, clicked through in Chromium", () => {
       await page.goto(`${sb.app.url}/sandbox/timeline`);
       expect(await page.locator(".post", { hasText: "posted behind a PIN" }).count()).toBe(1);
       expect(await page.locator(".post", { hasText: "4821" }).count()).toBe(0);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "should keep what is being typed while the conversation waits for a reply",
+    async () => {
+      const quiet = "+14155550124";
+      await page.goto(`${sb.app.url}/sandbox?phone=${encodeURIComponent(quiet)}`);
+      await page.getByLabel("Message").fill("STOP");
+      await page.getByRole("button", { name: "Send" }).click();
+      await page.locator(".bubble.twilio").first().waitFor();
+      // Opted out: nothing answers this one, so the conversation keeps waiting (and reloading).
+      await page.getByLabel("Message").fill("are you there?");
+      await page.getByRole("button", { name: "Send" }).click();
+      await page.locator("#conversation[data-waiting='true']").waitFor();
+      await page.evaluate(() => Object.assign(window, { stayed: true }));
+      await page.getByLabel("Message").fill("a half-typed draft");
+      await page.locator("#conversation[data-refreshes='2']").waitFor();
+      expect(await page.getByLabel("Message").inputValue()).toBe("a half-typed draft");
+      expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
+      await checkPage("14-typing-kept");
     },
     TIMEOUT,
   );

@@ -1,6 +1,6 @@
 import { attr } from "../../web/escape";
 import { Layout } from "../../web/layout";
-import { SANDBOX_USERNAME } from "../settings";
+import { SANDBOX_SCRIPT, SANDBOX_USERNAME } from "../settings";
 
 /** X's consent screen as the sandbox shows it; the decision's logic is in consent.ts. */
 
@@ -24,7 +24,7 @@ const SCOPE_WORDS: Record<string, string> = {
 
 async function page(title: string, body: JSX.Element, status: number): Promise<Response> {
   const html = await (
-    <Layout title={`${title} – fake X (sandbox)`} sandbox>
+    <Layout title={`${title} – fake X (sandbox)`} sandbox head={<script src={SANDBOX_SCRIPT} defer />}>
       {body}
     </Layout>
   );
@@ -46,7 +46,7 @@ export function consentPage(query: URLSearchParams, error?: string, username?: s
     "Authorize smstweet",
     <>
       <p class="fake-x-brand">Fake X</p>
-      <h1 safe>{`Authorize smstweet to post as @${handle}?`}</h1>
+      <h1 id="consent-heading" safe>{`Authorize smstweet to post as @${handle}?`}</h1>
       <p>smstweet will be able to:</p>
       <ul>
         {scopes.map((scope) => (
