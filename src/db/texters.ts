@@ -88,8 +88,3 @@ export function setLock(
 ): void {
   tx.update(texters).set(lock).where(eq(texters.phone, phone)).run();
 }
-
-/** CONFIRM: the row goes with everything else about the number. */
-export function eraseTexter(tx: Writer, phone: string): void {
-  tx.delete(texters).where(eq(texters.phone, phone)).run();
-}

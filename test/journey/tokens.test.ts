@@ -1,7 +1,13 @@
 import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { eq } from "drizzle-orm";
 import { texters } from "../../src/db/schema";
-import { linkIn, livePosts, startConnected, type TestService } from "../support/service";
+import {
+  connectThroughBrowser,
+  linkIn,
+  livePosts,
+  startConnected,
+  type TestService,
+} from "../support/service";
 import { waitFor } from "../support/wait";
 
 // Each test starts the whole service and stand-ins; a 2-core CI machine needs headroom over 5 s.
@@ -55,12 +61,16 @@ describe("X tokens", () => {
     const row = svc.db.select().from(texters).where(eq(texters.phone, PHONE)).get();
     expect(row?.accessToken).toBeNull();
     expect(row?.refreshToken).toBeNull();
+    // Never silent while the reconnect link is fresh: when it went out, until when it works, nothing posted.
+    await svc.text(PHONE, "still there?");
+    expect(await svc.nthTextTo(PHONE, 4)).toMatch(
+      /^Not posted: reconnect your X account first\. We texted you a link at \d\d:\d\d UTC; it works until \d\d:\d\d UTC\.$/,
+    );
 
-    linkIn(notice);
-    expect((await svc.connect(PHONE, "dana")).status).toBe(200);
-    expect(await svc.nthTextTo(PHONE, 4)).toStartWith("Connected as @dana");
+    expect((await connectThroughBrowser(svc.url, svc.x, linkIn(notice), "dana")).status).toBe(200);
+    expect(await svc.nthTextTo(PHONE, 5)).toStartWith("Connected as @dana");
     await svc.text(PHONE, "back again");
-    expect(await svc.nthTextTo(PHONE, 5)).toStartWith("Posted");
+    expect(await svc.nthTextTo(PHONE, 6)).toStartWith("Posted");
     expect(livePosts(svc).map((p) => p.text)).toEqual(["back again"]);
   });
 });

@@ -1,10 +1,11 @@
-import { and, eq, lte } from "drizzle-orm";
+import { eq } from "drizzle-orm";
+import { eraseNumber } from "../../db/erase";
 import { eraseInbound } from "../../db/inbound";
 import { addJob, cancelJobs, type QueuedJob, queuedInLane } from "../../db/jobs";
 import { enqueueText } from "../../db/outbound";
 import { latestLivePost, markPostDeleted } from "../../db/posts";
-import { authLinks, inboundMessages, outboundMessages, posts, texters, threadParts } from "../../db/schema";
-import { eraseTexter, forgetTokens, setDeleteRequestedAt, setOptedOut } from "../../db/texters";
+import { texters } from "../../db/schema";
+import { forgetTokens, setDeleteRequestedAt, setOptedOut } from "../../db/texters";
 import { dropPartsOfJob } from "../../db/thread-parts";
 import type { Writer } from "../../db/transaction";
 import { maskPhone } from "../../log";
@@ -192,14 +193,7 @@ export function confirmDelete(step: Step): JobResult {
   return finish(step, "erased", {
     write: (tx) => {
       disconnect(tx, phone, now);
-      for (const table of [threadParts, posts, authLinks, outboundMessages]) {
-        tx.delete(table).where(eq(table.phone, phone)).run();
-      }
-      eraseTexter(tx, phone);
-      // Texts that came after CONFIRM are a new beginning: their own jobs read them.
-      tx.delete(inboundMessages)
-        .where(and(eq(inboundMessages.phone, phone), lte(inboundMessages.id, step.message.id)))
-        .run();
+      eraseNumber(tx, phone, step.message.id);
       enqueueText(tx, { phone, body: replies.deleted(), eraseWhenDone: true }, now);
       logger.info("texter.erased", { phone: maskPhone(phone) });
     },

@@ -29,7 +29,10 @@ export async function sendLink(
     return finish(step, "link_throttled", {
       reply:
         wording?.throttled ??
-        (reconnect ? replies.reconnectLinkSent(sent, until) : replies.linkAlreadySent(sent, until)),
+        // Someone who was connected before (a handle is remembered) is told to reconnect.
+        (reconnect || step.texter.xHandle !== null
+          ? replies.reconnectLinkSent(sent, until)
+          : replies.linkAlreadySent(sent, until)),
       write: (tx) => reconnect && forgetTokens(tx, phone),
     });
   }
