@@ -1,11 +1,9 @@
 import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import { keyId } from "../../src/crypto/cipher";
 import { texters } from "../../src/db/schema";
 import { createLogger } from "../../src/log";
+import { installation } from "../support/installation";
 import {
   linkIn,
   livePosts,
@@ -14,8 +12,6 @@ import {
   startTestService,
   type TestService,
 } from "../support/service";
-import { startTwilio } from "../support/twilio";
-import { startX } from "../support/x";
 
 // Each test restarts the whole service on one database; a 2-core CI machine needs headroom.
 setDefaultTimeout(30_000);
@@ -32,19 +28,6 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** Stand-ins and a database file that outlive restarts of the service, as they would in production. */
-async function installation() {
-  const dir = mkdtempSync(join(tmpdir(), "smstweet-keys-"));
-  const x = await startX();
-  const twilio = startTwilio();
-  cleanups.push(
-    () => rmSync(dir, { recursive: true, force: true }),
-    () => twilio.stop(),
-    () => x.stop(),
-  );
-  return { dbPath: join(dir, "app.db"), x, twilio };
-}
-
 async function restart(options: Parameters<typeof startTestService>[0]): Promise<TestService> {
   await svc?.stop({ cleanup: false });
   svc = await startTestService(options);
@@ -58,7 +41,7 @@ function storedTokens(service: TestService): { accessToken: string | null; refre
 
 describe("a lost TOKEN_ENCRYPTION_KEY", () => {
   it("should disconnect the texter with a reconnect link, and reconnecting should work", async () => {
-    const shared = await installation();
+    const shared = await installation(cleanups);
     svc = await startConnected(PHONE, "dana", { ...shared, key: OLD_KEY });
     const sealed = storedTokens(svc);
 
@@ -89,7 +72,7 @@ describe("a lost TOKEN_ENCRYPTION_KEY", () => {
   });
 
   it("should send a browser caught mid sign-in back to the link, not fail", async () => {
-    const shared = await installation();
+    const shared = await installation(cleanups);
     svc = await startTestService({ ...shared, key: OLD_KEY });
     await svc.text(PHONE, "hi");
     const link = linkIn(await svc.nthTextTo(PHONE, 1));
@@ -110,7 +93,7 @@ describe("a lost TOKEN_ENCRYPTION_KEY", () => {
 
 describe("rotating TOKEN_ENCRYPTION_KEY", () => {
   it("should keep posting with the old key as previous, and re-encrypt the tokens it used", async () => {
-    const shared = await installation();
+    const shared = await installation(cleanups);
     svc = await startConnected(PHONE, "dana", { ...shared, key: OLD_KEY });
     const oldKid = await keyId(OLD_KEY);
     const newKid = await keyId(NEW_KEY);
@@ -137,7 +120,7 @@ describe("rotating TOKEN_ENCRYPTION_KEY", () => {
   });
 
   it("should refresh a rejected token that was still under the previous key, and keep the new pair", async () => {
-    const shared = await installation();
+    const shared = await installation(cleanups);
     svc = await startConnected(PHONE, "dana", { ...shared, key: OLD_KEY });
     shared.x.standIn.expireAccessTokens("dana");
 

@@ -1,10 +1,8 @@
 import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import { keyId } from "../../src/crypto/cipher";
 import { texters } from "../../src/db/schema";
+import { installation } from "../support/installation";
 import {
   connectThroughBrowser,
   linkIn,
@@ -13,9 +11,7 @@ import {
   startTestService,
   type TestService,
 } from "../support/service";
-import { startTwilio } from "../support/twilio";
 import { waitFor } from "../support/wait";
-import { startX } from "../support/x";
 
 // Each test starts the whole service and stand-ins; a 2-core CI machine needs headroom over 5 s.
 setDefaultTimeout(30_000);
@@ -208,18 +204,6 @@ describe("LOCK across key rotations", () => {
   const OLD_KEY = new Uint8Array(32).fill(11);
   const NEW_KEY = new Uint8Array(32).fill(22);
 
-  async function installation() {
-    const dir = mkdtempSync(join(tmpdir(), "smstweet-lock-"));
-    const x = await startX();
-    const twilio = startTwilio();
-    cleanups.push(
-      () => rmSync(dir, { recursive: true, force: true }),
-      () => twilio.stop(),
-      () => x.stop(),
-    );
-    return { dbPath: join(dir, "app.db"), x, twilio };
-  }
-
   async function restart(options: Parameters<typeof startTestService>[0]): Promise<TestService> {
     await svc?.stop({ cleanup: false });
     svc = await startTestService(options);
@@ -227,7 +211,7 @@ describe("LOCK across key rotations", () => {
   }
 
   it("should MAC a right PIN under the previous key again under the current one", async () => {
-    const shared = await installation();
+    const shared = await installation(cleanups);
     await locked("dana", { ...shared, key: OLD_KEY });
     expect(row()?.pinKeyId).toBe(await keyId(OLD_KEY));
     const rotated = await restart({ ...shared, key: NEW_KEY, previousKey: OLD_KEY });
@@ -237,7 +221,7 @@ describe("LOCK across key rotations", () => {
   });
 
   it("should not count a PIN whose key is gone as wrong, and point to FORGOT", async () => {
-    const shared = await installation();
+    const shared = await installation(cleanups);
     await locked("dana", { ...shared, key: OLD_KEY });
     const lost = await restart({ ...shared, key: NEW_KEY });
     for (const body of ["4821 hello", "1111 hello", "UNLOCK 1111"]) {
