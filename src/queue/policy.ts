@@ -45,7 +45,8 @@ export function decide(
   random: () => number = Math.random,
 ): Decision {
   if (result.kind === "done") return { kind: "finish" };
-  const fault = result.kind === "fault";
+  // Anything but an outage counts as a fault, a result of a kind the engine does not know included.
+  const fault = result.kind !== "retry";
   const deadline = job.createdAt + policy.giveUpAfterMs;
   const retryAt = result.kind === "retry" ? (result.at ?? null) : null;
   if (fault && job.faults + 1 >= policy.maxFaults) {

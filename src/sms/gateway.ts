@@ -22,7 +22,9 @@ export type SentLookup =
 export type MediaFetch =
   | { kind: "ok"; bytes: Uint8Array; contentType: string }
   | { kind: "unavailable"; detail: string }
-  | { kind: "rejected"; detail: string };
+  | { kind: "rejected"; detail: string }
+  /** A URL we will not fetch (not on Twilio's API origin, not https, another scheme): the picture is skipped. */
+  | { kind: "refused"; detail: string };
 
 export interface SmsGateway {
   send(to: string, body: string): Promise<SendOutcome>;

@@ -3,7 +3,8 @@ import { GIF, MAX_GIF_BYTES, MAX_IMAGE_BYTES, normalise, type Picture, picturesA
 import type { SmsGateway } from "./gateway";
 
 export type PictureFetch =
-  | { kind: "ok"; pictures: Picture[] }
+  /** `skipped`: attachments whose URL we would not fetch (see twilio-media); the text goes without them. */
+  | { kind: "ok"; pictures: Picture[]; skipped: number }
   /** A type, count or size X would refuse: the texter is told what is supported. */
   | { kind: "unsupported" }
   /** Twilio no longer has the file (or refuses it): retrying will not help. */
@@ -14,9 +15,14 @@ export type PictureFetch =
 export async function fetchPictures(sms: SmsGateway, media: readonly MediaItem[]): Promise<PictureFetch> {
   if (!picturesAllowed(media)) return { kind: "unsupported" };
   const pictures: Picture[] = [];
+  let skipped = 0;
   for (const item of media) {
     const fetched = await sms.fetchMedia(item.url);
     if (fetched.kind === "unavailable") return fetched;
+    if (fetched.kind === "refused") {
+      skipped++;
+      continue;
+    }
     if (fetched.kind === "rejected") return { kind: "gone" };
     const contentType = normalise(fetched.contentType);
     const limit = contentType === GIF ? MAX_GIF_BYTES : MAX_IMAGE_BYTES;
@@ -25,5 +31,5 @@ export async function fetchPictures(sms: SmsGateway, media: readonly MediaItem[]
     }
     pictures.push({ bytes: fetched.bytes, contentType });
   }
-  return { kind: "ok", pictures };
+  return { kind: "ok", pictures, skipped };
 }

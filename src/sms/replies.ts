@@ -17,7 +17,8 @@ export const replies = {
     `Connected as @${handle}. Text anything to post it. Text HELP for commands.`,
 
   /** Quotes the start of the post, so that five confirmations in a row can be told apart. */
-  posted: (handle: string, postId: string, text: string): string => quoted(text, postUrl(handle, postId)),
+  posted: (handle: string, postId: string, text: string, skippedPictures = 0): string =>
+    quoted(text, postUrl(handle, postId), skippedPictures > 0 ? " (picture skipped)" : ""),
 
   /** X said "duplicate" to a retry of ours and the post could not be found again: it landed all the same. */
   postedEarlier: (handle: string, text: string): string => quoted(text, `https://x.com/${handle}`),
@@ -214,9 +215,9 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, " ").trim();
 }
 
-function quoted(text: string, url: string): string {
+function quoted(text: string, url: string, note = ""): string {
   const quote = oneLine(text);
-  return (quote && fitQuote(`Posted "{quote}": ${url}`, quote, 1, "start")) || `Posted: ${url}`;
+  return (quote && fitQuote(`Posted "{quote}"${note}: ${url}`, quote, 1, "start")) || `Posted${note}: ${url}`;
 }
 
 function postUrl(handle: string, postId: string): string {

@@ -4,6 +4,8 @@ import { withDefaultTrust } from "./twilio-endpoint";
 export type MediaResult = Awaited<ReturnType<SmsGateway["fetchMedia"]>>;
 
 export type MediaFetchOptions = {
+  /** TWILIO_API_URL: the one origin the account's credentials are ever sent to. */
+  apiUrl: string;
   accountSid: string;
   authToken: string;
   ca?: string | undefined;
@@ -28,7 +30,13 @@ export async function fetchTwilioMedia(url: string, options: MediaFetchOptions):
   try {
     current = new URL(url);
   } catch {
-    return { kind: "rejected", detail: "media URL is not a URL" };
+    return { kind: "refused", detail: "media URL is not a URL" };
+  }
+  const api = new URL(options.apiUrl);
+  // Twilio links an MMS's media on its own API origin. Anything else would receive the account's credentials
+  // from a forged or compromised webhook, or make us read a file (file:) or a chosen host on its behalf.
+  if (current.origin !== api.origin || !fetchable(current, api)) {
+    return { kind: "refused", detail: `media URL is not on ${api.origin}` };
   }
   const origin = current.origin;
   let sameOrigin = true;
@@ -40,6 +48,8 @@ export async function fetchTwilioMedia(url: string, options: MediaFetchOptions):
       if (location === null) return await readMedia(response, options.maxBytes ?? MAX_MEDIA_BYTES);
       await response.body?.cancel();
       current = new URL(location, current);
+      if (!fetchable(current, api))
+        return { kind: "refused", detail: "media redirect to a URL that is not https" };
       // Once a hop has left Twilio's origin, coming back does not earn the credentials again.
       sameOrigin &&= current.origin === origin;
     }
@@ -80,6 +90,19 @@ async function readCapped(response: Response, maxBytes: number): Promise<Uint8Ar
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, total);
+}
+
+/**
+ * https only; plain http only when TWILIO_API_URL itself is http on loopback (the sandbox and tests), and then
+ * only on loopback (spec: media scheme).
+ */
+function fetchable(url: URL, api: URL): boolean {
+  if (url.protocol === "https:") return true;
+  return url.protocol === "http:" && api.protocol === "http:" && isLoopback(api) && isLoopback(url);
+}
+
+function isLoopback(url: URL): boolean {
+  return url.hostname === "localhost" || url.hostname === "[::1]" || url.hostname.startsWith("127.");
 }
 
 function isRedirect(status: number): boolean {

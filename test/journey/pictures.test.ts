@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { startConnected, type TestService } from "../support/service";
+import { textApp } from "../../src/sandbox/phone";
+import { PUBLIC_URL, startConnected, type TestService } from "../support/service";
+import { TWILIO_NUMBER } from "../support/twilio";
 
 // Each test starts the whole service and stand-ins; a 2-core CI machine needs headroom over 5 s.
 setDefaultTimeout(20_000);
@@ -18,6 +20,26 @@ const PNG = Uint8Array.from(
 const JPEG = Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, ...new Array(64).fill(7), 0xff, 0xd9]);
 
 describe("picture messages", () => {
+  it("should skip a picture whose URL is not on Twilio's API origin, post the text, and say so", async () => {
+    svc = await startConnected(PHONE, "gus");
+    // A forged or compromised-account webhook: signed, but its MediaUrl points elsewhere.
+    const response = await textApp(svc.url, {
+      publicUrl: PUBLIC_URL,
+      authToken: svc.twilio.authToken,
+      accountSid: svc.twilio.accountSid,
+      from: PHONE,
+      to: TWILIO_NUMBER,
+      body: "words, no picture",
+      media: [{ url: "https://attacker.example/steal.png", contentType: "image/png" }],
+    });
+    expect(response.status).toBe(200);
+    const reply = await svc.nthTextTo(PHONE, 3);
+    const [post] = svc.x.standIn.posts();
+    expect(post?.text).toBe("words, no picture");
+    expect(post?.mediaIds).toHaveLength(0);
+    expect(reply).toBe(`Posted "words, no picture" (picture skipped): https://x.com/gus/status/${post?.id}`);
+  });
+
   it("should upload the picture to X and attach it to the post", async () => {
     svc = await startConnected(PHONE, "gus");
     await svc.mms(PHONE, "look at this", [{ bytes: PNG, contentType: "image/png" }]);

@@ -25,6 +25,7 @@ const TABLE: [name: string, body: string, budget: number][] = [
   ["welcome", withLink(replies.welcome()), 1],
   ["connected", replies.connected(HANDLE), 1],
   ["posted", replies.posted(HANDLE, POST_ID, "word ".repeat(56)), 1],
+  ["posted (picture skipped)", replies.posted(HANDLE, POST_ID, "word ".repeat(56), 4), 1],
   ["posted (emoji)", replies.posted(HANDLE, POST_ID, "🎉 ".repeat(100)), 1],
   ["posted (escapes)", replies.posted(HANDLE, POST_ID, "{[~]}".repeat(50)), 1],
   ["postedEarlier", replies.postedEarlier(HANDLE, "word ".repeat(56)), 1],

@@ -308,6 +308,32 @@ describe("createTwilioSms fetchMedia", () => {
     expect(cdnUrl).not.toBe(new URL(url).origin);
   });
 
+  it("should send no credentials anywhere but Twilio's API origin, and read no file", async () => {
+    const { sms, standIn } = start();
+    const seen: { url: string; authorization: string | null }[] = [];
+    const recorder = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch(request) {
+        seen.push({ url: request.url, authorization: request.headers.get("authorization") });
+        return new Response(new Uint8Array([137, 80, 78, 71]), { headers: { "content-type": "image/png" } });
+      },
+    });
+    try {
+      const elsewhere = `http://127.0.0.1:${recorder.port}/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/MM1/Media/ME1`;
+      expect(await sms.fetchMedia(elsewhere)).toMatchObject({ kind: "refused" });
+      expect(await sms.fetchMedia("file:///etc/passwd")).toMatchObject({ kind: "refused" });
+      expect(await sms.fetchMedia("data:image/png;base64,iVBORw0KGgo=")).toMatchObject({ kind: "refused" });
+      // Twilio's own redirect to a CDN that is not https is not followed either.
+      standIn.cdnUrl = `http://127.0.0.1:${recorder.port}`;
+      const media = standIn.addMedia(new Uint8Array([1]), "image/png");
+      expect(await sms.fetchMedia(media)).toMatchObject({ kind: "refused" });
+      expect(seen).toEqual([]);
+    } finally {
+      recorder.stop(true);
+    }
+  });
+
   it("should report rejected when the media does not exist or the credentials are wrong", async () => {
     const { sms, standIn } = start({ clientAuthToken: "not-the-token" });
     const url = standIn.addMedia(new Uint8Array([1]), "image/png");
@@ -327,7 +353,14 @@ describe("createTwilioSms fetchMedia", () => {
   it("should refuse media larger than the cap", async () => {
     const { standIn } = start();
     const url = standIn.addMedia(new Uint8Array(11), "image/gif");
-    const options = { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, ca: testCert, timeoutMs: 5_000 };
+    const apiUrl = new URL(url).origin;
+    const options = {
+      apiUrl,
+      accountSid: ACCOUNT_SID,
+      authToken: AUTH_TOKEN,
+      ca: testCert,
+      timeoutMs: 5_000,
+    };
 
     expect(await fetchTwilioMedia(url, { ...options, maxBytes: 10 })).toMatchObject({ kind: "rejected" });
     expect(await fetchTwilioMedia(url, { ...options, maxBytes: 11 })).toMatchObject({ kind: "ok" });

@@ -26,12 +26,18 @@ export function postJob(deps: StepDeps): JobHandler<PostPayload> {
     async run(job): Promise<JobResult> {
       const step = loadStep(deps, job);
       if (!step) return { kind: "done", detail: "erased" };
-      const pictures = await picturesOf(step, step.message.media);
-      if (!Array.isArray(pictures)) return pictures;
-      const result = await publish(deps, step.message.phone, { text: job.payload.text, pictures }, job);
-      return afterPublish(step, result, job.payload.text, (posted) =>
+      const fetched = await picturesOf(step, step.message.media);
+      if ("kind" in fetched) return fetched;
+      const { pictures, skipped } = fetched;
+      const { text } = job.payload;
+      // Every picture refused and nothing else to post: say so rather than post an empty text.
+      if (pictures.length === 0 && text.trim() === "") {
+        return finish(step, "media_refused", { reply: replies.mediaUnavailable() });
+      }
+      const result = await publish(deps, step.message.phone, { text, pictures }, job);
+      return afterPublish(step, result, text, (posted) =>
         finish(step, "posted", {
-          reply: replies.posted(posted.handle, posted.id, job.payload.text),
+          reply: replies.posted(posted.handle, posted.id, text, skipped),
           postId: posted.id,
           write: (tx) => recordPost(tx, step.message.phone, posted.id, deps.clock.now()),
         }),
@@ -75,12 +81,15 @@ export async function afterPublish(
 }
 
 /** The pictures of a text, fetched from Twilio; or how the job ends when they cannot be. */
-export async function picturesOf(step: Step, media: readonly MediaItem[]): Promise<Picture[] | JobResult> {
-  if (media.length === 0) return [];
+export async function picturesOf(
+  step: Step,
+  media: readonly MediaItem[],
+): Promise<{ pictures: Picture[]; skipped: number } | JobResult> {
+  if (media.length === 0) return { pictures: [], skipped: 0 };
   const fetched = await fetchPictures(step.deps.sms, media);
   switch (fetched.kind) {
     case "ok":
-      return fetched.pictures;
+      return { pictures: fetched.pictures, skipped: fetched.skipped };
     case "unsupported":
       return finish(step, "unsupported_media", { reply: replies.unsupportedMedia() });
     case "gone":

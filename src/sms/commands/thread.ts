@@ -115,8 +115,9 @@ export function threadJob(deps: StepDeps): JobHandler<MessagePayload> {
       let handle = step.texter.xHandle ?? "";
       for (const [index, part] of parts.entries()) {
         if (part.postId !== null) continue;
-        const pictures = await picturesOf(step, part.media);
-        if (!Array.isArray(pictures)) return alsoOnDone(pictures, done);
+        const fetched = await picturesOf(step, part.media);
+        if ("kind" in fetched) return alsoOnDone(fetched, done);
+        const { pictures } = fetched;
         const result = await publish(deps, phone, { text: part.body, pictures, replyTo: previous }, job);
         if (result.kind === "refused") {
           const first = parts[0]?.postId ?? null;
