@@ -203,15 +203,6 @@ export function cancelJobs(
   return cancelled;
 }
 
-/** Jobs in each state, for health checks and benchmarks. */
-export function countJobs(tx: Writer): Record<string, number> {
-  const rows = prepared(tx, "SELECT state, count(*) AS n FROM jobs GROUP BY state").all() as {
-    state: string;
-    n: number;
-  }[];
-  return Object.fromEntries(rows.map((row) => [row.state, row.n]));
-}
-
 /** Deletes jobs finished before `before`; their rows hold no phone number or text, only counts for the operator. */
 export function pruneFinishedJobs(tx: Writer, before: number): number {
   return prepared(tx, "DELETE FROM jobs WHERE state IN ('done', 'failed') AND finished_at < ?1").run(before)

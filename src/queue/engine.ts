@@ -100,10 +100,6 @@ export class Engine {
     this.#committer.stop();
   }
 
-  get running(): number {
-    return this.#running.size;
-  }
-
   #claim(): void {
     const { db, clock, concurrency, leaseMs, logger } = this.options;
     if (this.#stopped) return;

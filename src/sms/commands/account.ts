@@ -6,7 +6,7 @@ import { enqueueText } from "../../db/outbound";
 import { latestLivePost, markPostDeleted } from "../../db/posts";
 import { texters } from "../../db/schema";
 import { forgetTokens, setDeleteRequestedAt, setOptedOut } from "../../db/texters";
-import { dropPartsOfJob } from "../../db/thread-parts";
+import { dropPartsOfJob, openPartCount } from "../../db/thread-parts";
 import type { Writer } from "../../db/transaction";
 import { maskPhone } from "../../log";
 import type { JobHandler, JobResult } from "../../queue/types";
@@ -28,7 +28,7 @@ import {
   tellGaveUp,
   xLane,
 } from "./step";
-import { closeThread, partCount, removeLastPart, THREAD_JOB } from "./thread";
+import { closeThread, removeLastPart, THREAD_JOB } from "./thread";
 
 /** Spec: CONFIRM must follow DELETE within ten minutes. */
 export const DELETE_CONFIRM_WINDOW_MS = 10 * 60_000;
@@ -43,7 +43,7 @@ export function help(step: Step): JobResult {
 export function status(step: Step): JobResult {
   const { texter } = step;
   const connected = texter.refreshToken !== null ? texter.xHandle : null;
-  const parts = texter.threadOpenedAt === null ? null : partCount(step.deps.db, texter.phone);
+  const parts = texter.threadOpenedAt === null ? null : openPartCount(step.deps.db, texter.phone);
   return finish(step, "status", { reply: replies.status(connected, parts, isLocked(texter)) });
 }
 

@@ -25,14 +25,11 @@ export const THREAD_TTL_MS = 24 * 60 * 60_000;
 
 export const THREAD_JOB = "thread";
 
-/** Parts of the thread being collected. */
-export const partCount = openPartCount;
-
 export function startThread(step: Step): JobResult {
   const { phone } = step.message;
   if (step.texter.threadOpenedAt !== null) {
     return finish(step, "thread_already_open", {
-      reply: replies.threadAlreadyOpen(partCount(step.deps.db, phone)),
+      reply: replies.threadAlreadyOpen(openPartCount(step.deps.db, phone)),
     });
   }
   return finish(step, "thread_started", {
@@ -59,7 +56,7 @@ export function removeLastPart(step: Step): JobResult {
   const { phone } = step.message;
   const last = lastOpenPart(step.deps.db, phone);
   if (!last) return finish(step, "no_part_to_undo", { reply: replies.noPartToUndo() });
-  const position = partCount(step.deps.db, phone);
+  const position = openPartCount(step.deps.db, phone);
   return finish(step, "part_removed", {
     reply: replies.partRemoved(position),
     write: (tx) => removePart(tx, last.id),
@@ -68,7 +65,7 @@ export function removeLastPart(step: Step): JobResult {
 
 export function discardThread(step: Step): JobResult {
   if (step.texter.threadOpenedAt === null) return finish(step, "no_thread", { reply: replies.noThread() });
-  const parts = partCount(step.deps.db, step.message.phone);
+  const parts = openPartCount(step.deps.db, step.message.phone);
   return finish(step, "thread_discarded", {
     reply: replies.threadDiscarded(parts),
     write: (tx) => closeThread(tx, step.message.phone),
@@ -82,7 +79,7 @@ export function discardThread(step: Step): JobResult {
 export function finishThread(step: Step): JobResult {
   const { phone } = step.message;
   if (step.texter.threadOpenedAt === null) return finish(step, "no_thread", { reply: replies.noThread() });
-  if (partCount(step.deps.db, phone) === 0)
+  if (openPartCount(step.deps.db, phone) === 0)
     return finish(step, "thread_empty", { reply: replies.threadEmpty() });
   const now = step.deps.clock.now();
   return finish(step, "thread_queued", {
