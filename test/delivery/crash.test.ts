@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { startAppProcess } from "../support/process";
-import { connectThroughBrowser, linkIn } from "../support/service";
-import { appEnvironment, repliesAfterConnecting, texter } from "../support/stack";
+import { appEnvironment, connectPhone, repliesAfterConnecting, texter } from "../support/stack";
 import { startTwilio, type TwilioFixture } from "../support/twilio";
 import { waitFor } from "../support/wait";
 import { startX, type XHarness } from "../support/x";
@@ -25,13 +24,7 @@ describe("a crash while posts are in flight", () => {
     const text = texter(twilio, publicUrl);
 
     let app = await startAppProcess(env);
-    for (const [i, phone] of PHONES.entries()) {
-      await text(app, phone, "hi");
-      const welcome = await waitFor(() => twilio.standIn.messagesTo(phone)[0]?.body, "a link");
-      const page = await connectThroughBrowser(app.url, x, linkIn(welcome), `user${i}`);
-      expect(page.status).toBe(200);
-      await waitFor(() => twilio.standIn.messagesTo(phone).length === 2, "the connected text");
-    }
+    for (const [i, phone] of PHONES.entries()) await connectPhone(app, text, x, twilio, phone, `user${i}`);
 
     x.standIn.delayMs = 150;
     const bodies = PHONES.flatMap((phone, p) =>
@@ -80,10 +73,7 @@ describe("a crash while posts are in flight", () => {
     x.standIn.delayMs = 0;
     let app = await startAppProcess(env);
     try {
-      await text(app, phone, "hi");
-      const welcome = await waitFor(() => texts()[0], "a link");
-      expect((await connectThroughBrowser(app.url, x, linkIn(welcome), "threader")).status).toBe(200);
-      await waitFor(() => texts().length === 2, "the connected text");
+      await connectPhone(app, text, x, twilio, phone, "threader");
       await text(app, phone, "THREAD");
       for (const [n, part] of ["alpha", "beta", "gamma"].entries()) {
         await text(app, phone, part);
