@@ -8,18 +8,29 @@ import { type Logger, maskPhone } from "../log";
 import { disconnect } from "../sms/commands/account";
 import { writeLock } from "../sms/commands/lock";
 import { replies } from "../sms/replies";
-import type { XGateway } from "../x/gateway";
-import { sealTokens } from "../x/tokens";
+import { XGatewayError } from "../x/errors";
+import type { TokenOutcome, XGateway, XOutcome, XTokens, XUser } from "../x/gateway";
+import { type SealedTokens, sealTokens } from "../x/tokens";
+import { discardGrant } from "./discard-grant";
 import { consumeLinks } from "./links";
 import { endOAuthSession, type OAuthSession } from "./oauth-sessions";
 
+/** Why a callback connected nothing. */
+export type ConnectFailure =
+  /** The link was used up meanwhile: another browser on it connected, a newer link replaced it, or it was erased. */
+  | "link_used"
+  /** This sign-in ended meanwhile (ran out, finished by a second callback of the same browser, or erased). */
+  | "session_gone"
+  /** X refused the code or the new token (expired, replayed, wrong verifier). */
+  | "x_refused"
+  /** X failed: 5xx, 429, a timeout, or an answer that cannot be read. */
+  | "x_unavailable"
+  /** Our database failed while storing the connection. */
+  | "not_saved";
+
 export type ConnectOutcome =
   | { kind: "connected"; handle: string }
-  /** Another tab or a replayed callback already connected through this link. */
-  | { kind: "link_used" }
-  /** X refused the code (expired, replayed, wrong verifier). */
-  | { kind: "refused" }
-  | { kind: "unavailable" };
+  | { kind: "failed"; cause: ConnectFailure };
 
 export type ConnectDeps = {
   db: Database;
@@ -31,38 +42,104 @@ export type ConnectDeps = {
   wake: () => void;
 };
 
-/** Finishes OAuth: code → tokens → handle, then one transaction stores it all and queues "Connected". */
+const failed = (cause: ConnectFailure): ConnectOutcome => ({ kind: "failed", cause });
+
+/**
+ * Finishes OAuth: code → tokens → handle, then one transaction stores it all and queues "Connected".
+ * A grant X issued that is not kept, whatever the reason, is revoked at X.
+ */
 export async function connectAccount(
   deps: ConnectDeps,
   session: OAuthSession,
   code: string,
 ): Promise<ConnectOutcome> {
-  const { db, x, clock, logger } = deps;
   const phone = session.link.phone;
-  const exchange = await x.exchangeCode(code, session.codeVerifier, deps.redirectUri);
-  if (exchange.kind === "invalid_grant") return { kind: "refused" };
-  if (exchange.kind === "unavailable") return { kind: "unavailable" };
-  const me = await x.me(exchange.tokens.accessToken);
-  if (me.kind !== "ok")
-    return me.kind === "unauthorized" || me.kind === "refused"
-      ? { kind: "refused" }
-      : { kind: "unavailable" };
-  const sealed = await sealTokens(deps.cipher, phone, exchange.tokens);
-  const now = clock.now();
-  const connected = transact(db, (tx) => {
-    if (!consumeLinks(tx, session.link, now)) return false;
-    endOAuthSession(tx, session.stateHash);
-    const before = getTexter(tx, phone);
-    // Another X account through a link (FORGOT): it replaces the connection, the old grant is revoked.
-    if (before?.refreshToken && before.xUserId !== me.value.id) disconnect(tx, phone, now);
-    connectTexter(tx, phone, { ...sealed, xUserId: me.value.id, xHandle: me.value.username }, now);
-    // Whoever connects through a link has proved both the phone and the X account: a PIN (and a freeze) ends.
-    writeLock(tx, phone, { clear: true });
-    enqueueText(tx, { phone, body: replies.connected(me.value.username) }, now);
-    return true;
-  });
-  if (!connected) return { kind: "link_used" };
+  // Another browser on the same link connected first: asking X for tokens now would only make a grant
+  // to throw away.
+  if (session.link.usedAt !== null) return failed("link_used");
+  const exchange = await exchangeCode(deps, session, code);
+  if (exchange.kind === "invalid_grant") return failed("x_refused");
+  if (exchange.kind === "unavailable") {
+    deps.logger.warn("auth.exchange_failed", { phone: maskPhone(phone), detail: exchange.detail });
+    return failed("x_unavailable");
+  }
+  let outcome: ConnectOutcome;
+  try {
+    outcome = await keepGrant(deps, session, exchange.tokens);
+  } catch (error) {
+    await discardGrant(deps, phone, exchange.tokens, "fault");
+    throw error;
+  }
+  if (outcome.kind === "failed") await discardGrant(deps, phone, exchange.tokens, outcome.cause);
+  return outcome;
+}
+
+async function keepGrant(deps: ConnectDeps, session: OAuthSession, tokens: XTokens): Promise<ConnectOutcome> {
+  const { logger } = deps;
+  const phone = session.link.phone;
+  const me = await whoIs(deps.x, tokens.accessToken);
+  if (me.kind !== "ok") {
+    logger.warn("auth.me_failed", { phone: maskPhone(phone), outcome: me.kind });
+    return failed(me.kind === "unauthorized" || me.kind === "refused" ? "x_refused" : "x_unavailable");
+  }
+  let stored: "connected" | "link_used" | "session_gone";
+  try {
+    const sealed = await sealTokens(deps.cipher, phone, tokens);
+    stored = store(deps, session, me.value, sealed);
+  } catch (error) {
+    logger.error("auth.not_saved", { phone: maskPhone(phone), error: String(error) });
+    return failed("not_saved");
+  }
+  if (stored !== "connected") return failed(stored);
   deps.wake();
   logger.info("auth.connected", { phone: maskPhone(phone) });
   return { kind: "connected", handle: me.value.username };
+}
+
+function store(
+  deps: ConnectDeps,
+  session: OAuthSession,
+  user: XUser,
+  sealed: SealedTokens,
+): "connected" | "link_used" | "session_gone" {
+  const phone = session.link.phone;
+  const now = deps.clock.now();
+  return transact(deps.db, (tx) => {
+    if (!endOAuthSession(tx, session.stateHash, now)) return "session_gone";
+    if (!consumeLinks(tx, session.link, now)) return "link_used";
+    const before = getTexter(tx, phone);
+    // Another X account through a link (FORGOT): it replaces the connection, the old grant is revoked.
+    if (before?.refreshToken && before.xUserId !== user.id) disconnect(tx, phone, now);
+    connectTexter(tx, phone, { ...sealed, xUserId: user.id, xHandle: user.username }, now);
+    // Whoever connects through a link has proved both the phone and the X account: a PIN (and a freeze) ends.
+    writeLock(tx, phone, { clear: true });
+    enqueueText(tx, { phone, body: replies.connected(user.username) }, now);
+    return "connected";
+  });
+}
+
+/**
+ * The gateway throws on answers it has no outcome for (an unexpected status, a token without a refresh
+ * token): at the callback they are X failing, and the texter gets a page that says what to do.
+ */
+async function exchangeCode(deps: ConnectDeps, session: OAuthSession, code: string): Promise<TokenOutcome> {
+  try {
+    return await deps.x.exchangeCode(code, session.codeVerifier, deps.redirectUri);
+  } catch (error) {
+    if (!(error instanceof XGatewayError)) throw error;
+    return { kind: "unavailable", detail: describe(error) };
+  }
+}
+
+async function whoIs(x: XGateway, accessToken: string): Promise<XOutcome<XUser>> {
+  try {
+    return await x.me(accessToken);
+  } catch (error) {
+    if (!(error instanceof XGatewayError)) throw error;
+    return { kind: "unreadable", detail: describe(error) };
+  }
+}
+
+function describe(error: XGatewayError): string {
+  return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message;
 }

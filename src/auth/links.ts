@@ -73,6 +73,16 @@ export function findUsableLink(db: Database, token: string, now: number): AuthLi
     .get();
 }
 
+/** Until when the link can still connect an account, read afresh; null once it is used, replaced or gone. */
+export function linkUsableUntil(db: Writer, linkId: number, now: number): number | null {
+  const row = db
+    .select({ expiresAt: authLinks.expiresAt })
+    .from(authLinks)
+    .where(and(eq(authLinks.id, linkId), isNull(authLinks.usedAt), gt(authLinks.expiresAt, now)))
+    .get();
+  return row?.expiresAt ?? null;
+}
+
 /** Uses up every open link of the number; false when this one was already used (a second callback). */
 export function consumeLinks(tx: Writer, link: AuthLink, now: number): boolean {
   const used = tx

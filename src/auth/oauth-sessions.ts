@@ -54,6 +54,12 @@ export async function findOAuthSession(
   }
 }
 
-export function endOAuthSession(tx: Writer, stateHash: string): void {
-  tx.delete(oauthSessions).where(eq(oauthSessions.stateHash, stateHash)).run();
+/** Ends the attempt; false when it had already run out (or was ended), so it can no longer connect. */
+export function endOAuthSession(tx: Writer, stateHash: string, now: number): boolean {
+  const ended = tx
+    .delete(oauthSessions)
+    .where(eq(oauthSessions.stateHash, stateHash))
+    .returning({ expiresAt: oauthSessions.expiresAt })
+    .all();
+  return ended.some((row) => row.expiresAt > now);
 }

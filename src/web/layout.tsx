@@ -17,7 +17,6 @@ export function Layout({ title, sandbox = false, head, children }: LayoutProps):
         <head>
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
-          <meta name="referrer" content="no-referrer" />
           <title safe>{title}</title>
           <link rel="stylesheet" href="/public/style.css" />
           <link rel="icon" href="/public/favicon.svg" type="image/svg+xml" />

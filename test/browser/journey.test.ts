@@ -60,7 +60,10 @@ describe("the sandbox, clicked through in Chromium", () => {
       expect(await page.textContent("main")).toContain("•••• 0123");
       await checkPage("04-auth-link");
 
+      const pressed = page.waitForRequest((r) => r.method() === "POST" && r.url().includes("/auth/"));
       await page.getByRole("button", { name: "Connect with X" }).click();
+      // Our pages' Referrer-Policy lets the button's POST say where it comes from: the origin check needs it.
+      expect(await (await pressed).headerValue("origin")).toBe(new URL(sb.app.url).origin);
       await page.getByRole("heading", { name: "Authorize smstweet to post as @sandbox_user?" }).waitFor();
       await checkPage("05-fake-x-consent");
       // The heading follows the username as it is typed.

@@ -352,7 +352,7 @@ describe("Caddy in front of a recording stand-in app", () => {
       // Plain http:// (local tests): HSTS would be meaningless and is not sent.
       expect(res.headers.get("strict-transport-security")).toBeNull();
     }
-    // The app's own Referrer-Policy wins (it sends no-referrer on the one-time-link pages).
+    // The app's own Referrer-Policy wins; Caddy fills in no-referrer only on its own answers (this 404).
     expect((await fetch(`${caddy.url}/`)).headers.get("referrer-policy")).toBe("same-origin");
     expect((await fetch(`${caddy.url}/nothing-here`)).headers.get("referrer-policy")).toBe("no-referrer");
   });

@@ -45,7 +45,9 @@ describe("connecting an X account", () => {
       const page = await preview.text();
       expect(page).toContain("•••• 0101");
       expect(page).not.toContain("4155550101");
-      expect(preview.headers.get("referrer-policy")).toBe("no-referrer");
+      // Same-origin: our own form's POST carries our Origin, and the link never reaches X in a Referer.
+      expect(preview.headers.get("referrer-policy")).toBe("same-origin");
+      expect(page).not.toContain('name="referrer"');
     }
     const done = await svc.connect(PHONE, "alice");
     expect(done.status).toBe(200);
@@ -106,6 +108,11 @@ describe("connecting an X account", () => {
     expect(forged.status).toBe(400);
     const missing = await fetch(onApp(svc.url, callback));
     expect(missing.status).toBe(400);
+    // As long as the cookie in characters, not in bytes: still a mismatch, not a crash.
+    const wide = await fetch(`${svc.url}/auth/callback?state=%C3%A9&code=x`, {
+      headers: { cookie: "smstweet_oauth=e" },
+    });
+    expect(wide.status).toBe(400);
     const row = svc.db.select().from(texters).where(eq(texters.phone, PHONE)).get();
     expect(row?.accessToken ?? null).toBeNull();
     expect(svc.textsTo(PHONE)).toHaveLength(1);
@@ -139,31 +146,37 @@ describe("connecting an X account", () => {
     expect((await svc.connect(PHONE, "alice")).status).toBe(200);
   });
 
-  it("should refuse a Connect button pressed from another site", async () => {
+  it("should refuse a Connect button pressed from another site, or from a page that hides its origin", async () => {
     svc = await startTestService();
     await svc.text(PHONE, "hi");
     const link = onApp(svc.url, linkIn(await svc.nthTextTo(PHONE, 1)));
-    const forged = await fetch(link, {
-      method: "POST",
-      redirect: "manual",
-      headers: { origin: "https://evil.example" },
-    });
-    expect(forged.status).toBe(403);
-    expect(forged.headers.get("set-cookie")).toBeNull();
-    const hidden = await fetch(link, {
-      method: "POST",
-      redirect: "manual",
-      headers: { origin: "null", "sec-fetch-site": "cross-site" },
-    });
-    expect(hidden.status).toBe(403);
-    const fromUs = await fetch(link, { method: "POST", redirect: "manual", headers: { origin: PUBLIC_URL } });
-    expect(fromUs.status).toBe(303);
-    // Our own page sends no referrer, so Chromium's Origin is "null" there; Sec-Fetch-Site vouches for it.
-    const fromOurPage = await fetch(link, {
-      method: "POST",
-      redirect: "manual",
-      headers: { origin: "null", "sec-fetch-site": "same-origin" },
-    });
-    expect(fromOurPage.status).toBe(303);
+    const press = (headers: Record<string, string>): Promise<Response> =>
+      fetch(link, { method: "POST", redirect: "manual", headers });
+    for (const headers of <Record<string, string>[]>[
+      { origin: "https://evil.example" },
+      { origin: "http://smstweet.test" },
+      { origin: "null" },
+      { origin: "null", "sec-fetch-site": "same-origin" },
+      { "sec-fetch-site": "cross-site" },
+      { "sec-fetch-site": "same-site" },
+    ]) {
+      const refused = await press(headers);
+      expect(refused.status).toBe(403);
+      expect(refused.headers.get("set-cookie")).toBeNull();
+      expect(refused.headers.get("content-type")).toContain("text/html");
+      const page = await refused.text();
+      expect(page).toContain("Open the link from your text message");
+      expect(page).toContain("Text STATUS");
+    }
+    // Refusals use nothing up: the texter's own page still works, in browsers old and new.
+    for (const headers of <Record<string, string>[]>[
+      { origin: PUBLIC_URL },
+      { origin: PUBLIC_URL, "sec-fetch-site": "same-origin" },
+      { "sec-fetch-site": "same-origin" },
+      { "sec-fetch-site": "none" },
+      {},
+    ]) {
+      expect((await press(headers)).status).toBe(303);
+    }
   });
 });

@@ -125,6 +125,18 @@ describe("revoke", () => {
     expect((await x.gateway.refresh(tokens.refreshToken)).kind).toBe("invalid_grant");
     expect((await x.gateway.me(tokens.accessToken)).kind).toBe("unauthorized");
   });
+
+  it("should show in the stand-in's token store which of a user's tokens X would still accept", async () => {
+    const kept = await connectX(x, "mallory");
+    const dropped = await connectX(x, "mallory");
+    expect(x.standIn.liveTokens("mallory").sort()).toEqual(
+      [kept.accessToken, kept.refreshToken, dropped.accessToken, dropped.refreshToken].sort(),
+    );
+    await x.gateway.revoke(dropped.refreshToken);
+    expect(x.standIn.liveTokens("mallory").sort()).toEqual([kept.accessToken, kept.refreshToken].sort());
+    x.standIn.expireAccessTokens("mallory");
+    expect(x.standIn.liveTokens("mallory")).toEqual([kept.refreshToken]);
+  });
 });
 
 describe("token endpoint formats", () => {

@@ -6,7 +6,7 @@ export type FaultQueue = {
   add(route: FaultRoute, response: FaultResponse, times: number): void;
   /** Lets `times` requests through untouched before the faults queued after them. */
   pass(route: FaultRoute, times: number): void;
-  take(route: FaultRoute): { response: Response | null; afterHandling: boolean; delayMs: number } | null;
+  take(route: FaultRoute): TakenFault | null;
 };
 
 const TITLES: Record<number, string> = {
@@ -19,6 +19,13 @@ const TITLES: Record<number, string> = {
   502: "Bad Gateway",
   503: "Service Unavailable",
   504: "Gateway Timeout",
+};
+
+export type TakenFault = {
+  response: Response | null;
+  afterHandling: boolean;
+  delayMs: number;
+  holdUntil: Promise<unknown> | null;
 };
 
 export function createFaultQueue(): FaultQueue {
@@ -38,6 +45,7 @@ export function createFaultQueue(): FaultQueue {
         response: next.status === undefined ? null : toResponse({ ...next, status: next.status }),
         afterHandling: next.afterHandling === true,
         delayMs: next.delayMs ?? 0,
+        holdUntil: next.holdUntil ?? null,
       };
     },
   };

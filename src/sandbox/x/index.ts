@@ -47,6 +47,10 @@ export function createXStandIn(options: XStandInOptions): XStandIn {
       const user = state.users.byUsername(username);
       return user ? state.tokens.issuedTo(user.id) : [];
     },
+    liveTokens: (username) => {
+      const user = state.users.byUsername(username);
+      return user ? state.tokens.liveOf(user.id) : [];
+    },
     failNext(route, response, times = 1) {
       state.faults.add(route, response, times);
     },

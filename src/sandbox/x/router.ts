@@ -1,6 +1,6 @@
 import { createTweetRoute, deleteTweetRoute, meRoute, tweetRoute, userTimelineRoute } from "./api-routes";
 import { authorizeDecision, authorizePage } from "./authorize-routes";
-import { faultRouteOf } from "./faults";
+import { faultRouteOf, type TakenFault } from "./faults";
 import { json, problem } from "./http";
 import { appendRoute, finalizeRoute, initializeRoute, statusRoute } from "./media-routes";
 import { revokeRoute, tokenRoute } from "./oauth-routes";
@@ -30,7 +30,7 @@ export async function route(
   const faultRoute = faultRouteOf(method, path);
   const fault = faultRoute ? state.faults.take(faultRoute) : null;
   if (fault && !fault.afterHandling) {
-    if (fault.delayMs > 0) await Bun.sleep(fault.delayMs);
+    await hold(fault);
     // A fault with no status of its own only holds X's answer back; here X has not acted yet.
     if (fault.response) return fault.response;
   }
@@ -41,8 +41,13 @@ export async function route(
     response = problem(500, "Internal Server Error", "Internal Server Error");
   }
   // X acted; its answer is late (past the client's timeout) or replaced by an unreadable one.
-  if (fault && fault.delayMs > 0) await Bun.sleep(fault.delayMs);
+  if (fault) await hold(fault);
   return fault?.response ?? response;
+}
+
+async function hold(fault: TakenFault): Promise<void> {
+  if (fault.delayMs > 0) await Bun.sleep(fault.delayMs);
+  await fault.holdUntil;
 }
 
 function dispatch(

@@ -20,6 +20,7 @@ export type TokenStore = {
   revokeUser(userId: string): void;
   setAccessLifetime(seconds: number): void;
   issuedTo(userId: string): string[];
+  liveOf(userId: string): string[];
 };
 
 type AccessRecord = Session & { expiresAt: number; alive: boolean; refreshToken: string | null };
@@ -91,6 +92,13 @@ export function createTokenStore(now: () => number): TokenStore {
     issuedTo(userId) {
       const mine = (entry: [string, Session]): boolean => entry[1].userId === userId;
       return [...access.entries(), ...refresh.entries()].filter(mine).map(([token]) => token);
+    },
+    liveOf(userId) {
+      const usable = (entry: [string, AccessRecord | RefreshRecord]): boolean =>
+        entry[1].userId === userId &&
+        entry[1].alive &&
+        (!("expiresAt" in entry[1]) || entry[1].expiresAt > now());
+      return [...access.entries(), ...refresh.entries()].filter(usable).map(([token]) => token);
     },
   };
 }

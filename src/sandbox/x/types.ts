@@ -50,6 +50,8 @@ export type FaultResponse = {
   afterHandling?: boolean;
   /** Hold the answer this long (after handling, with `afterHandling`): a request in flight when the caller dies. */
   delayMs?: number;
+  /** Hold the answer until this settles (after `delayMs`): lets a test line up two requests in a known order. */
+  holdUntil?: Promise<unknown>;
 };
 
 export type RequestLogEntry = { method: string; path: string };
@@ -67,6 +69,8 @@ export interface XStandIn {
   deny(authorizeUrl: string): string;
   /** Every access and refresh token ever issued to the user, e.g. to prove none is stored in plain text. */
   issuedTokens(username: string): string[];
+  /** The user's tokens X would still accept: not revoked, rotated or expired. */
+  liveTokens(username: string): string[];
   failNext(route: FaultRoute, response: FaultResponse, times?: number): void;
   /** Lets the next `times` requests on `route` through before any fault queued after this call. */
   passNext(route: FaultRoute, times: number): void;
