@@ -33,7 +33,7 @@ export type Config = Readonly<{
   logLevel: LogLevel;
   /** WORKER_CONCURRENCY: jobs worked at once; sized for X's latency by default. */
   workerConcurrency: number;
-  /** The cost guard's caps (MAX_TEXTS_PER_NUMBER_PER_HOUR, MAX_TEXTS_PER_HOUR, MAX_LINKS_PER_HOUR). */
+  /** The cost and abuse caps (MAX_TEXTS_PER_HOUR and the rest; see sms/limits). */
   limits: Readonly<Limits>;
   /** RETENTION_DAYS: finished rows (jobs, texts without their bodies, post ids) are pruned after this. */
   retentionDays: number;
@@ -94,26 +94,7 @@ export function parseConfig(env: Env, options: ConfigOptions = {}): ConfigResult
     problems,
     10_000,
   );
-  const limits = Object.freeze({
-    perNumberPerHour: parseCount(
-      "MAX_TEXTS_PER_NUMBER_PER_HOUR",
-      read("MAX_TEXTS_PER_NUMBER_PER_HOUR"),
-      DEFAULT_LIMITS.perNumberPerHour,
-      problems,
-    ),
-    globalPerHour: parseCount(
-      "MAX_TEXTS_PER_HOUR",
-      read("MAX_TEXTS_PER_HOUR"),
-      DEFAULT_LIMITS.globalPerHour,
-      problems,
-    ),
-    linksPerHour: parseCount(
-      "MAX_LINKS_PER_HOUR",
-      read("MAX_LINKS_PER_HOUR"),
-      DEFAULT_LIMITS.linksPerHour,
-      problems,
-    ),
-  });
+  const limits = parseLimits(read, problems);
   const retentionDays = parseCount(
     "RETENTION_DAYS",
     read("RETENTION_DAYS"),
@@ -147,6 +128,24 @@ export function parseConfig(env: Env, options: ConfigOptions = {}): ConfigResult
 }
 
 type Reader = (name: string) => string | undefined;
+
+/** The variable that sets each cap (spec: configuration). */
+const LIMIT_VARIABLES: Record<keyof Limits, string> = {
+  perNumberPerHour: "MAX_TEXTS_PER_NUMBER_PER_HOUR",
+  globalPerHour: "MAX_TEXTS_PER_HOUR",
+  linksPerHour: "MAX_LINKS_PER_HOUR",
+  linksPerNumberPerDay: "MAX_LINKS_PER_NUMBER_PER_DAY",
+  helpPerNumberPerHour: "MAX_HELP_PER_NUMBER_PER_HOUR",
+  postsPerNumberPerDay: "MAX_POSTS_PER_NUMBER_PER_DAY",
+};
+
+function parseLimits(read: Reader, problems: string[]): Readonly<Limits> {
+  const limits = { ...DEFAULT_LIMITS };
+  for (const [key, name] of Object.entries(LIMIT_VARIABLES) as [keyof Limits, string][]) {
+    limits[key] = parseCount(name, read(name), DEFAULT_LIMITS[key], problems);
+  }
+  return Object.freeze(limits);
+}
 type Common = { port: number; logLevel: LogLevel; problems: string[] };
 
 /** SMSTWEET_SANDBOX: unset means "sandbox when no credential is set"; 0 forces production (no fallback). */

@@ -64,17 +64,34 @@ describe("parseConfig", () => {
     const defaults = parseConfig(valid);
     if (!defaults.ok) throw new Error(defaults.problems.join("; "));
     expect(defaults.config.workerConcurrency).toBe(64);
-    expect(defaults.config.limits).toEqual({ perNumberPerHour: 30, globalPerHour: 1000, linksPerHour: 100 });
+    expect(defaults.config.limits).toEqual({
+      perNumberPerHour: 30,
+      globalPerHour: 1000,
+      linksPerHour: 100,
+      linksPerNumberPerDay: 3,
+      helpPerNumberPerHour: 3,
+      postsPerNumberPerDay: 100,
+    });
     const set = parseConfig({
       ...valid,
       WORKER_CONCURRENCY: "8",
       MAX_TEXTS_PER_NUMBER_PER_HOUR: "5",
       MAX_TEXTS_PER_HOUR: "50",
       MAX_LINKS_PER_HOUR: "7",
+      MAX_LINKS_PER_NUMBER_PER_DAY: "2",
+      MAX_HELP_PER_NUMBER_PER_HOUR: "1",
+      MAX_POSTS_PER_NUMBER_PER_DAY: "250",
     });
     if (!set.ok) throw new Error(set.problems.join("; "));
     expect(set.config.workerConcurrency).toBe(8);
-    expect(set.config.limits).toEqual({ perNumberPerHour: 5, globalPerHour: 50, linksPerHour: 7 });
+    expect(set.config.limits).toEqual({
+      perNumberPerHour: 5,
+      globalPerHour: 50,
+      linksPerHour: 7,
+      linksPerNumberPerDay: 2,
+      helpPerNumberPerHour: 1,
+      postsPerNumberPerDay: 250,
+    });
     expect(Object.isFrozen(set.config.limits)).toBe(true);
   });
 
@@ -85,6 +102,28 @@ describe("parseConfig", () => {
     expect(result.problems).toHaveLength(3);
     expect(result.problems.join("\n")).toContain("WORKER_CONCURRENCY must be a whole number from 1 to 10000");
     expect(result.problems.join("\n")).toContain("MAX_TEXTS_PER_HOUR");
+  });
+
+  it("should report every malformed cap at once, each by its name", () => {
+    const result = parseConfig({
+      ...valid,
+      MAX_LINKS_PER_NUMBER_PER_DAY: "0",
+      MAX_HELP_PER_NUMBER_PER_HOUR: "three",
+      MAX_POSTS_PER_NUMBER_PER_DAY: "1.5",
+      PORT: "x",
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toHaveLength(4);
+    for (const name of [
+      "MAX_LINKS_PER_NUMBER_PER_DAY",
+      "MAX_HELP_PER_NUMBER_PER_HOUR",
+      "MAX_POSTS_PER_NUMBER_PER_DAY",
+    ]) {
+      expect(result.problems).toContainEqual(
+        expect.stringMatching(new RegExp(`^${name} must be a whole number`)),
+      );
+    }
   });
 
   it("should read RETENTION_DAYS, 30 by default, and report a bad one with every other problem", () => {

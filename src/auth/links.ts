@@ -4,7 +4,7 @@ import { randomToken, sha256 } from "../crypto/random";
 import type { Database } from "../db/client";
 import { authLinks } from "../db/schema";
 import type { Writer } from "../db/transaction";
-import { LIMIT_WINDOW_MS } from "../sms/limits";
+import { DAY_WINDOW_MS, LIMIT_WINDOW_MS } from "../sms/limits";
 
 export const LINK_TTL_MS = 15 * 60_000;
 /** Spec: at most one new link per number per few minutes (each link costs an SMS). */
@@ -34,11 +34,15 @@ export function insertLink(tx: Writer, phone: string, link: PreparedLink, now: n
 }
 
 /** The link this number was sent too recently to send another (it still works), if any. */
-export function linkCoolingDown(
-  db: Writer,
-  phone: string,
-  now: number,
-): { createdAt: number; expiresAt: number } | null {
+export function linkCoolingDown(db: Writer, phone: string, now: number): LiveLink | null {
+  const last = liveLink(db, phone, now);
+  return last !== null && now - last.createdAt < LINK_COOLDOWN_MS ? last : null;
+}
+
+export type LiveLink = { createdAt: number; expiresAt: number };
+
+/** The number's newest link, while it can still connect an account. */
+export function liveLink(db: Writer, phone: string, now: number): LiveLink | null {
   const last = db
     .select({ createdAt: authLinks.createdAt, expiresAt: authLinks.expiresAt })
     .from(authLinks)
@@ -46,20 +50,64 @@ export function linkCoolingDown(
     .orderBy(desc(authLinks.createdAt))
     .limit(1)
     .get();
-  return last !== undefined && now - last.createdAt < LINK_COOLDOWN_MS ? last : null;
+  return last ?? null;
 }
 
+export type LinkRoom =
+  | { kind: "room" }
+  /** The number had its links for the day: `nextAt` one may be issued again; `lastAt` the newest went out. */
+  | { kind: "number_cap"; nextAt: number; lastAt: number }
+  /** The hour's links (for a number that had one before: its share of them) are used up. */
+  | { kind: "global_cap" };
+
+export type LinkCaps = {
+  perNumberPerDay: number;
+  perHour: number;
+  /** What numbers that had a link before may take of `perHour` (see sms/limits). */
+  repeatPerHour: number;
+};
+
 /**
- * True when `perHour` links were issued in the last hour, to anyone: the cooldown stops one number
- * asking over and over, this stops many numbers (or many spoofed ones) asking once each.
+ * Whether a link may be issued to the number now. Each link is a text: the per-number daily cap stops a
+ * few numbers from using up the hourly cap, and the hourly cap, of which numbers asking again get only
+ * a share, stops many numbers asking once each. Read where the link is issued, in its transaction.
  */
-export function linkCapReached(db: Writer, now: number, perHour: number): boolean {
-  const row = db
+export function linkRoom(
+  db: Writer,
+  phone: string,
+  now: number,
+  caps: LinkCaps,
+  /** The number was connected once: its next link is a repeat even after its links were pruned. */
+  connectedBefore: boolean,
+): LinkRoom {
+  // Through the phone index: a number has at most a few links a day.
+  const today = db
+    .select({ createdAt: authLinks.createdAt })
+    .from(authLinks)
+    .where(and(eq(authLinks.phone, phone), gt(authLinks.createdAt, now - DAY_WINDOW_MS)))
+    .orderBy(authLinks.createdAt)
+    .all()
+    .map((row) => row.createdAt);
+  if (today.length >= caps.perNumberPerDay) {
+    const freed = today[today.length - caps.perNumberPerDay] ?? now;
+    return { kind: "number_cap", nextAt: freed + DAY_WINDOW_MS, lastAt: today.at(-1) ?? now };
+  }
+  const first = !connectedBefore && today.length === 0 && !hadLink(db, phone);
+  const hour = db
     .select({ n: count() })
     .from(authLinks)
     .where(gt(authLinks.createdAt, now - LIMIT_WINDOW_MS))
     .get();
-  return (row?.n ?? 0) >= perHour;
+  return (hour?.n ?? 0) >= (first ? caps.perHour : caps.repeatPerHour)
+    ? { kind: "global_cap" }
+    : { kind: "room" };
+}
+
+function hadLink(db: Writer, phone: string): boolean {
+  return (
+    db.select({ id: authLinks.id }).from(authLinks).where(eq(authLinks.phone, phone)).limit(1).get() !==
+    undefined
+  );
 }
 
 /** The link a token opens, if it can still connect an account. Never changes anything. */

@@ -1,10 +1,16 @@
-import { and, count, eq, gt, type SQL, sql } from "drizzle-orm";
+import { and, count, eq, gt, gte, type SQL, sql } from "drizzle-orm";
 import { addJob } from "./jobs";
 import { type OutboundKind, outboundMessages } from "./schema";
 import { transact, type Writer } from "./transaction";
 
 /** The cost guard's limits, counted over this window (see sms/limits). */
-export type SendLimits = { perNumberPerHour: number; globalPerHour: number; windowMs: number };
+export type SendLimits = {
+  perNumberPerHour: number;
+  globalPerHour: number;
+  /** Of `globalPerHour`, what texts without a one-time link may use: the rest is kept for links. */
+  besideLinksPerHour: number;
+  windowMs: number;
+};
 
 export type OutboundText = typeof outboundMessages.$inferSelect;
 
@@ -91,8 +97,10 @@ export function claimSend(db: Writer, text: OutboundText, now: number, limits: S
         return { kind: "number_limit", reopensAt: (oldest ?? now) + limits.windowMs, noticeSent };
       }
       const total = countSends(tx, text.id, since);
-      if (total >= limits.globalPerHour) {
-        const oldest = oldestCounted(tx, text.id, since, total - limits.globalPerHour);
+      // A link (it carries a sealed token) may take the slots kept back from every other text.
+      const cap = text.secret !== null ? limits.globalPerHour : limits.besideLinksPerHour;
+      if (total >= cap) {
+        const oldest = oldestCounted(tx, text.id, since, total - cap);
         // Nothing to wait for means a limit of zero: look again in a window rather than in a hot loop.
         return { kind: "global_limit", reopensAt: (oldest ?? now) + limits.windowMs };
       }
@@ -154,4 +162,24 @@ function limitNoticeSince(tx: Writer, phone: string, since: number): boolean {
     .limit(1)
     .get();
   return row !== undefined;
+}
+
+/**
+ * How many texts of this kind were queued for the number since `since`, whatever became of them: the
+ * per-number caps that are not about sends (HELP answers, the notices) count what was decided, not sent.
+ */
+export function countQueuedSince(db: Writer, phone: string, kind: OutboundKind, since: number): number {
+  // Read through the (phone, sent_at) index: only this number's rows.
+  const row = db
+    .select({ n: count() })
+    .from(outboundMessages)
+    .where(
+      and(
+        eq(outboundMessages.phone, phone),
+        eq(outboundMessages.kind, kind),
+        gte(outboundMessages.createdAt, since),
+      ),
+    )
+    .get();
+  return row?.n ?? 0;
 }

@@ -34,3 +34,18 @@ export function postIdsSince(db: Writer, phone: string, since: number): Set<stri
     .all();
   return new Set(rows.map((row) => row.postId));
 }
+
+/**
+ * When the number's newest `limit` posts were made, newest first (UNDO's deletions included: X billed
+ * them). Read through the (phone, id) index, `limit` entries at most, however long the number's history.
+ */
+export function recentPostTimes(db: Writer, phone: string, limit: number): number[] {
+  return db
+    .select({ createdAt: posts.createdAt })
+    .from(posts)
+    .where(eq(posts.phone, phone))
+    .orderBy(desc(posts.id))
+    .limit(limit)
+    .all()
+    .map((row) => row.createdAt);
+}

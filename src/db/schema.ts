@@ -99,7 +99,13 @@ export const inboundMessages = sqliteTable(
   ],
 );
 
-export type OutboundKind = "reply" | "limit_notice" | "opt_out_confirmation";
+export type OutboundKind =
+  | "reply"
+  | "limit_notice"
+  | "opt_out_confirmation"
+  | "help"
+  | "link_limit_notice"
+  | "post_limit_notice";
 
 export type OutboundStatus = "pending" | "sent" | "suppressed" | "failed";
 
@@ -122,8 +128,9 @@ export const outboundMessages = sqliteTable(
     eraseWhenDone: integer("erase_when_done", { mode: "boolean" }).notNull().default(false),
     /**
      * What the text is to the cost guard and the opt-out rule: an ordinary reply; the one notice that the
-     * number's hourly cap is reached (sent past that cap, once a window); or the confirmation of an opt-out
-     * word Twilio did not act on (`Stop.`), the last text the number gets.
+     * number's hourly cap is reached (sent past that cap, once a window); the confirmation of an opt-out
+     * word Twilio did not act on (`Stop.`), the last text the number gets; an answer to HELP (counted for
+     * its own cap); the one notice that the number's daily links or posts are used up.
      */
     kind: text("kind").$type<OutboundKind>().notNull().default("reply"),
     /**

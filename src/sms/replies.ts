@@ -46,6 +46,30 @@ export const replies = {
   limitReached: (resume: string): string =>
     `smstweet: reply limit for this hour reached. Your texts are still acted on; replies resume at ${resume}.`,
 
+  /**
+   * The one notice that a number had its links for the day: `next` when it can have another, `until`
+   * when its last one stops working (null: it no longer does); times as `timeFor` writes them.
+   */
+  linkLimitReached: (max: number, next: string, until: string | null): string =>
+    `Not posted: no new link to connect X until ${next} (${max} a day); texts before then get no answer.` +
+    (until === null ? "" : ` Your last link works until ${until}.`),
+
+  /** The same for FORGOT, whose texter may be connected (and posting with the PIN) meanwhile. */
+  forgotLimitReached: (max: number, next: string, until: string | null): string =>
+    `No new link until ${next} (${max} a day): text FORGOT again then.` +
+    (until === null ? "" : ` Your last link works until ${until}.`),
+
+  /** The one notice that a number's posts for the day are used up; later texts until `resume` get none. */
+  postLimitReached: (max: number, resume: string): string =>
+    `Not posted: you have reached today's limit of ${max} posts. Posting resumes at ${resume}; texts before then are not posted.`,
+
+  /** DONE when the thread has more parts than the day has posts left (but some are left). */
+  threadOverLimit: (parts: number, left: number, max: number, roomAt: string | null): string =>
+    `Thread not posted: its ${parts} parts are more than the ${left} left of today's ${max} posts. ` +
+    (roomAt === null
+      ? `Send it again as threads of at most ${max} parts.`
+      : `There is room for all from ${roomAt}; send them again then.`),
+
   /** The answer to an opt-out word Twilio did not act on (`Stop.`): the last text the number gets. */
   optedOut: (): string => "smstweet will send you no more texts. Text START to get them again.",
 

@@ -9,7 +9,7 @@ import { setOptedOut } from "../db/texters";
 import { type Logger, maskPhone } from "../log";
 import type { JobHandler, JobResult } from "../queue/types";
 import type { SmsGateway } from "./gateway";
-import { LIMIT_WINDOW_MS, type Limits } from "./limits";
+import { LIMIT_WINDOW_MS, type Limits, textsBesideLinksPerHour } from "./limits";
 import { timeFor } from "./local-time";
 import { replies } from "./replies";
 
@@ -35,7 +35,11 @@ const CLOCK_SKEW_MS = 60_000;
  */
 export function sendJob(deps: SendJobDeps): JobHandler<Payload> {
   const { db, clock, logger } = deps;
-  const limits = { ...deps.limits, windowMs: LIMIT_WINDOW_MS };
+  const limits = {
+    ...deps.limits,
+    besideLinksPerHour: textsBesideLinksPerHour(deps.limits),
+    windowMs: LIMIT_WINDOW_MS,
+  };
   return {
     async run(job): Promise<JobResult> {
       const text = getText(db, job.payload.outboundId);

@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { eraseNumber } from "../../db/erase";
 import { eraseInbound } from "../../db/inbound";
 import { addJob, cancelJobs, type QueuedJob, queuedInLane } from "../../db/jobs";
-import { enqueueText } from "../../db/outbound";
+import { countQueuedSince, enqueueText } from "../../db/outbound";
 import { latestLivePost, markPostDeleted } from "../../db/posts";
 import { texters } from "../../db/schema";
 import { forgetTokens, setDeleteRequestedAt, setOptedOut } from "../../db/texters";
@@ -13,6 +13,7 @@ import type { JobHandler, JobResult } from "../../queue/types";
 import { asTexter } from "../../x/as-texter";
 import type { XOutcome } from "../../x/gateway";
 import { twilioAnswers } from "../interpret";
+import { LIMIT_WINDOW_MS } from "../limits";
 import { replies } from "../replies";
 import { sendLink } from "./link";
 import { isLocked } from "./lock";
@@ -35,9 +36,21 @@ export const DELETE_CONFIRM_WINDOW_MS = 10 * 60_000;
 
 export const UNDO_JOB = "undo";
 
+/**
+ * HELP/INFO: the commands, a few times an hour per number. Past that HELP is still recognised and
+ * nothing goes out: our answer is a text (two segments when connected) that anyone can ask for over and
+ * over from many numbers. Twilio answers the bare word itself all the same (spec: Twilio's keywords).
+ */
 export function help(step: Step): JobResult {
+  const { db, clock, limits } = step.deps;
+  // The number's texts are read one at a time, so counting before the commit cannot race another HELP.
+  const answered = countQueuedSince(db, step.message.phone, "help", clock.now() - LIMIT_WINDOW_MS);
+  if (answered >= limits.helpPerNumberPerHour) return finish(step, "help_limited");
   const connected = step.texter.refreshToken !== null;
-  return finish(step, "help", { reply: connected ? replies.help() : replies.helpUnconnected() });
+  return finish(step, "help", {
+    reply: connected ? replies.help() : replies.helpUnconnected(),
+    replyKind: "help",
+  });
 }
 
 export function status(step: Step): JobResult {

@@ -1,23 +1,34 @@
-import { insertLink, linkCapReached, linkCoolingDown, prepareLink } from "../../auth/links";
+import {
+  insertLink,
+  type LinkRoom,
+  linkCoolingDown,
+  linkRoom,
+  liveLink,
+  prepareLink,
+} from "../../auth/links";
 import { recordInboundOutcome } from "../../db/inbound";
-import { enqueueText } from "../../db/outbound";
+import { countQueuedSince, enqueueText } from "../../db/outbound";
 import { forgetTokens } from "../../db/texters";
+import type { Writer } from "../../db/transaction";
 import { maskPhone } from "../../log";
 import type { JobResult } from "../../queue/types";
+import { repeatLinksPerHour } from "../limits";
 import { timeFor } from "../local-time";
 import { replies } from "../replies";
 import { finish, type Step } from "./step";
+
+/** Other words for FORGOT: the link's text, the answer while the last link cools down, the daily cap's notice. */
+export type LinkWording = {
+  link: string;
+  throttled: string;
+  capped: (max: number, next: string, until: string | null) => string;
+};
 
 /**
  * Texts a one-time link to a number without (usable) tokens. `reconnect`: the tokens just died, so
  * they are forgotten in the same transaction and the texter is told this text was not posted.
  */
-export async function sendLink(
-  step: Step,
-  reconnect: boolean,
-  /** Other words for the link's text and for the answer while the last link is still cooling down (FORGOT). */
-  wording?: { link: string; throttled: string },
-): Promise<JobResult> {
+export async function sendLink(step: Step, reconnect: boolean, wording?: LinkWording): Promise<JobResult> {
   const { db, clock, cipher, logger, limits } = step.deps;
   const { phone } = step.message;
   const now = clock.now();
@@ -38,15 +49,19 @@ export async function sendLink(
   }
   const link = await prepareLink(cipher, phone);
   const outcome = reconnect ? "reconnect_link_sent" : "link_sent";
+  const caps = {
+    perNumberPerDay: limits.linksPerNumberPerDay,
+    perHour: limits.linksPerHour,
+    repeatPerHour: repeatLinksPerHour(limits),
+  };
   return finish(step, outcome, {
-    // The cap is checked in the transaction that issues the link, so lanes working side by side
+    // The caps are checked in the transaction that issues the link, so lanes working side by side
     // cannot all take the last one.
     write: (tx) => {
       if (reconnect) forgetTokens(tx, phone);
-      if (linkCapReached(tx, now, limits.linksPerHour)) {
-        // Each link is a text: past the cap nothing is sent, not even a "try later" (that would cost too).
-        recordInboundOutcome(tx, step.message.id, "link_limited");
-        logger.warn("inbound.link_limited", { phone: maskPhone(phone), id: step.message.id });
+      const room = linkRoom(tx, phone, now, caps, step.texter.connectedAt !== null);
+      if (room.kind !== "room") {
+        limited(step, tx, room, wording);
         return;
       }
       insertLink(tx, phone, link, now);
@@ -62,4 +77,30 @@ export async function sendLink(
       logger.info("inbound.link_sent", { phone: maskPhone(phone), id: step.message.id });
     },
   });
+}
+
+/**
+ * No link: each one is a text. Past the hourly cap nothing is sent, not even a "try later" (that would
+ * cost as much, and a flood of numbers would get it). Past its own daily cap, a number is told once when
+ * it can have the next link, then hears nothing until another link has gone out: a number that keeps
+ * texting costs at most one such text per link, and an honest texter still learns why nothing comes.
+ */
+function limited(
+  step: Step,
+  tx: Writer,
+  room: Exclude<LinkRoom, { kind: "room" }>,
+  wording?: LinkWording,
+): void {
+  const { clock, logger, limits } = step.deps;
+  const { phone, id } = step.message;
+  const now = clock.now();
+  recordInboundOutcome(tx, id, room.kind === "global_cap" ? "link_limited" : "link_limited:number");
+  logger.warn("inbound.link_limited", { phone: maskPhone(phone), id, cap: room.kind });
+  if (room.kind === "global_cap" || countQueuedSince(tx, phone, "link_limit_notice", room.lastAt) > 0) return;
+  const next = timeFor(phone, room.nextAt);
+  const live = liveLink(tx, phone, now);
+  const until = live === null ? null : timeFor(phone, live.expiresAt);
+  const max = limits.linksPerNumberPerDay;
+  const body = wording?.capped(max, next, until) ?? replies.linkLimitReached(max, next, until);
+  enqueueText(tx, { phone, body, kind: "link_limit_notice" }, now);
 }

@@ -46,7 +46,11 @@ export function lockCommand(step: Step, command: LockCommand, pin: string | null
     case "unlock":
       return unlock(step, pin);
     case "forgot":
-      return sendLink(step, false, { link: replies.forgotLink(), throttled: replies.forgotCoolingDown() });
+      return sendLink(step, false, {
+        link: replies.forgotLink(),
+        throttled: replies.forgotCoolingDown(),
+        capped: replies.forgotLimitReached,
+      });
   }
 }
 

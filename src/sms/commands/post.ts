@@ -5,6 +5,7 @@ import type { Picture } from "../../x/media";
 import { fetchPictures } from "../pictures";
 import { replies } from "../replies";
 import { sendLink } from "./link";
+import { overPostCap } from "./post-cap";
 import { type Publication, publish } from "./publish";
 import {
   finish,
@@ -26,6 +27,9 @@ export function postJob(deps: StepDeps): JobHandler<PostPayload> {
     async run(job): Promise<JobResult> {
       const step = loadStep(deps, job);
       if (!step) return { kind: "done", detail: "erased" };
+      // Checked before the pictures are fetched: a post past the day's cap costs nothing at all.
+      const capped = overPostCap(step, 1);
+      if (capped) return capped;
       const fetched = await picturesOf(step, step.message.media);
       if ("kind" in fetched) return fetched;
       const { pictures, skipped } = fetched;

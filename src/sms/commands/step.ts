@@ -5,7 +5,7 @@ import type { PinKeys } from "../../crypto/pin";
 import type { Database } from "../../db/client";
 import { getInbound, type InboundMessage, recordInboundOutcome } from "../../db/inbound";
 import { enqueueText } from "../../db/outbound";
-import { texters } from "../../db/schema";
+import { type OutboundKind, texters } from "../../db/schema";
 import type { Writer } from "../../db/transaction";
 import { type Logger, maskPhone } from "../../log";
 import type { GiveUp, Job, JobResult } from "../../queue/types";
@@ -26,7 +26,7 @@ export type StepDeps = {
   pins: PinKeys;
   clock: Clock;
   logger: Logger;
-  /** The cost guard; steps read the cap on new links (see link.ts). */
+  /** The cost guard; steps read the caps on links, HELP answers and posts. */
   limits: Limits;
 };
 
@@ -43,6 +43,8 @@ export const xLane = (phone: string): string => `x:${phone}`;
 
 export type Finish = {
   reply?: string | null;
+  /** What the reply is to the caps that count replies of one kind (HELP's); an ordinary reply if left out. */
+  replyKind?: OutboundKind;
   postId?: string;
   /** X or Twilio said no: final, and counted as refused. */
   refused?: boolean;
@@ -69,7 +71,10 @@ export function finish(step: Step, outcome: string, options: Finish = {}): JobRe
         keepMedia: options.keepMedia ?? false,
       });
       options.write?.(tx);
-      if (reply !== null) enqueueText(tx, { phone: message.phone, body: reply }, clock.now());
+      if (reply !== null) {
+        const text = { phone: message.phone, body: reply, kind: options.replyKind ?? "reply" };
+        enqueueText(tx, text, clock.now());
+      }
       logger.info("inbound.done", { phone: maskPhone(message.phone), id: message.id, outcome });
     },
   };

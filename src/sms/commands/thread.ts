@@ -17,6 +17,7 @@ import type { JobHandler, JobResult } from "../../queue/types";
 import { picturesAllowed } from "../../x/media";
 import { replies } from "../replies";
 import { afterPublish, picturesOf } from "./post";
+import { overPostCap } from "./post-cap";
 import { publish } from "./publish";
 import { finish, loadStep, type MessagePayload, type Step, type StepDeps, tellGaveUp, xLane } from "./step";
 
@@ -108,6 +109,10 @@ export function threadJob(deps: StepDeps): JobHandler<MessagePayload> {
       const { phone } = step.message;
       const parts = partsOfJob(db, job.id);
       const done = (tx: Writer): void => dropPartsOfJob(tx, job.id);
+      // Each part is a post X bills: the thread goes up whole or not at all, never cut off at the cap.
+      // One under way (an earlier attempt posted parts) had room for all then, and is finished.
+      const capped = parts.every((part) => part.postId === null) && overPostCap(step, parts.length, done);
+      if (capped) return capped;
       let previous = parts.findLast((part) => part.postId !== null)?.postId ?? undefined;
       let handle = step.texter.xHandle ?? "";
       for (const [index, part] of parts.entries()) {
