@@ -1,4 +1,5 @@
 import { describe, expect, it } from "bun:test";
+import fc from "fast-check";
 import { SegmentedMessage } from "sms-segments-calculator";
 import { replies } from "../../src/sms/replies";
 import { fitQuote, measureSms } from "../../src/sms/segments";
@@ -155,6 +156,19 @@ describe("measureSms", () => {
     "日本語".repeat(23),
     "日本語".repeat(24),
     `tab\there and\r\nnewlines`,
+    // Where counting septets or code units and dividing is not enough (issue 9):
+    "\u001b",
+    `${"a".repeat(100)}\u001b`,
+    `${"a".repeat(152)}{${"a".repeat(152)}`,
+    "{".repeat(153),
+    `${"日".repeat(66)}😀${"日".repeat(66)}`,
+    "😀".repeat(67),
+    `${"日".repeat(60)}👨‍👩‍👧‍👦${"日".repeat(63)}`,
+    `${"日".repeat(66)}\r\n${"日".repeat(66)}`,
+    `${"a".repeat(158)}€`,
+    `${"a".repeat(159)}€`,
+    `${"€".repeat(80)}`,
+    `${"日".repeat(69)}😀`,
   ];
   it.each(samples.map((sample) => [sample]))("should count %p as sms-segments-calculator does", (sample) => {
     const reference = new SegmentedMessage(sample);
@@ -163,6 +177,25 @@ describe("measureSms", () => {
       encoding: reference.encodingName,
     });
   });
+
+  // Pieces whose sizes differ (1 or 2 septets; 1, 2 or 11 code units) and that may land on any boundary.
+  const pieces = ["a", " ", "{", "€", "\u001b", "\r\n", "é", "ç", "日", "😀", "👍🏽", "🇫🇷", "👨‍👩‍👧‍👦"];
+  it("should count random mixes of one- and two-unit characters as sms-segments-calculator does", () => {
+    const texts = fc
+      .subarray(pieces)
+      .chain((some) => fc.array(fc.constantFrom("a", ...some), { minLength: 60, maxLength: 320 }))
+      .map((chars) => chars.join(""));
+    fc.assert(
+      fc.property(texts, (text) => {
+        const reference = new SegmentedMessage(text);
+        expect(measureSms(text)).toEqual({
+          segments: reference.segmentsCount,
+          encoding: reference.encodingName,
+        });
+      }),
+      { numRuns: 200 },
+    );
+  }, 30_000); // sms-segments-calculator is slow under Bun (see src/sms/segments.ts): room for a loaded CI machine
 
   it("should fit a quote to one segment and give up when only UCS-2 would do", () => {
     expect(fitQuote('say "{quote}"', "short")).toBe('say "short"');
