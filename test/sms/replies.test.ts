@@ -97,6 +97,8 @@ const TABLE: [name: string, body: string, budget: number][] = [
   ["forgotCoolingDown", replies.forgotCoolingDown(), 1],
   ["tooLong", replies.tooLong(999, "word ".repeat(60)), 1],
   ["partTooLong", replies.partTooLong(999, "word ".repeat(60)), 1],
+  ["invalidCharacter", replies.invalidCharacter(0x10ffff), 1],
+  ["partInvalidCharacter", replies.partInvalidCharacter(0x10ffff), 1],
   ...REFUSALS.map((reason): [string, string, number] => [`refused:${reason}`, replies.refused(reason), 1]),
   ...REFUSALS.flatMap((reason): [string, string, number][] => [
     [`threadStopped:${reason}`, replies.threadStopped(HANDLE, POST_ID, 25, reason), 1],
