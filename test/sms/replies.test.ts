@@ -4,6 +4,7 @@ import { SegmentedMessage } from "sms-segments-calculator";
 import { replies } from "../../src/sms/replies";
 import { fitQuote, measureSms } from "../../src/sms/segments";
 import type { Refusal } from "../../src/x/gateway";
+import { SEGMENT_SAMPLES, segmentTexts } from "../support/segment-cases";
 
 // Worst cases: a long https origin with a 43-character token, 15-character handles, 19-digit ids.
 const LINK = `https://smstweet.example.org/auth/${"A".repeat(43)}`;
@@ -145,50 +146,20 @@ describe("replies", () => {
 });
 
 describe("measureSms", () => {
-  const samples = [
-    "",
-    "a".repeat(160),
-    "a".repeat(161),
-    "a".repeat(306),
-    "a".repeat(307),
-    "{[curly]} ~ | ^ € \\".repeat(9),
-    "ç and Ç",
-    "naïve café",
-    "emoji 😀",
-    "日本語".repeat(23),
-    "日本語".repeat(24),
-    `tab\there and\r\nnewlines`,
-    // Where counting septets or code units and dividing is not enough (issue 9):
-    "\u001b",
-    `${"a".repeat(100)}\u001b`,
-    `${"a".repeat(152)}{${"a".repeat(152)}`,
-    "{".repeat(153),
-    `${"日".repeat(66)}😀${"日".repeat(66)}`,
-    "😀".repeat(67),
-    `${"日".repeat(60)}👨‍👩‍👧‍👦${"日".repeat(63)}`,
-    `${"日".repeat(66)}\r\n${"日".repeat(66)}`,
-    `${"a".repeat(158)}€`,
-    `${"a".repeat(159)}€`,
-    `${"€".repeat(80)}`,
-    `${"日".repeat(69)}😀`,
-  ];
-  it.each(samples.map((sample) => [sample]))("should count %p as sms-segments-calculator does", (sample) => {
-    const reference = new SegmentedMessage(sample);
-    expect(measureSms(sample)).toEqual({
-      segments: reference.segmentsCount,
-      encoding: reference.encodingName,
-    });
-  });
+  it.each(SEGMENT_SAMPLES.map((sample) => [sample]))(
+    "should count %p as sms-segments-calculator does",
+    (sample) => {
+      const reference = new SegmentedMessage(sample);
+      expect(measureSms(sample)).toEqual({
+        segments: reference.segmentsCount,
+        encoding: reference.encodingName,
+      });
+    },
+  );
 
-  // Pieces whose sizes differ (1 or 2 septets; 1, 2 or 11 code units) and that may land on any boundary.
-  const pieces = ["a", " ", "{", "€", "\u001b", "\r\n", "é", "ç", "日", "😀", "👍🏽", "🇫🇷", "👨‍👩‍👧‍👦"];
   it("should count random mixes of one- and two-unit characters as sms-segments-calculator does", () => {
-    const texts = fc
-      .subarray(pieces)
-      .chain((some) => fc.array(fc.constantFrom("a", ...some), { minLength: 60, maxLength: 320 }))
-      .map((chars) => chars.join(""));
     fc.assert(
-      fc.property(texts, (text) => {
+      fc.property(segmentTexts, (text) => {
         const reference = new SegmentedMessage(text);
         expect(measureSms(text)).toEqual({
           segments: reference.segmentsCount,
