@@ -1,7 +1,7 @@
 import { parsePhoneNumberFromString } from "libphonenumber-js";
 import twilio from "twilio";
-import { measureSms } from "../sms/segments";
 import { twilioSid } from "./twilio/ids";
+import { twilioSegments } from "./twilio/segments";
 
 export type InboundMedia = { url: string; contentType: string };
 
@@ -44,7 +44,7 @@ export function inboundParams(input: InboundText): Record<string, string> {
     To: input.to,
     ...(input.messagingServiceSid === undefined ? {} : { MessagingServiceSid: input.messagingServiceSid }),
     ToZip: "",
-    NumSegments: String(input.body === "" ? 1 : measureSms(input.body).segments),
+    NumSegments: String(twilioSegments(input.body)),
     MessageSid: sid,
     AccountSid: input.accountSid,
     From: input.from,

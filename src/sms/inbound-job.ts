@@ -98,6 +98,12 @@ function act(step: Step, job: Job<MessagePayload>, intent: Intent): JobResult | 
           ? replies.partTooLong(intent.over, intent.fitting)
           : replies.tooLong(intent.over, intent.fitting),
       });
+    case "invalid_character":
+      return finish(step, "invalid_character", {
+        reply: intent.inThread
+          ? replies.partInvalidCharacter(intent.codePoint)
+          : replies.invalidCharacter(intent.codePoint),
+      });
     case "thread_part":
       return addPart(step, intent.text);
     case "post":

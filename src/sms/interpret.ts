@@ -39,6 +39,8 @@ export type Intent =
   | { kind: "post"; text: string }
   | { kind: "thread_part"; text: string }
   | { kind: "too_long"; over: number; fitting: string; inThread: boolean }
+  /** A character X refuses (twitter-text's invalid ones): not posted, and the reply names it. */
+  | { kind: "invalid_character"; codePoint: number; inThread: boolean }
   | { kind: "empty" };
 
 // Twilio acts on these itself (blocks or unblocks the number) and still calls the webhook;
@@ -136,8 +138,13 @@ export function interpret(body: string, hasMedia: boolean, state: TexterState): 
   const text = body.startsWith("\\") ? body.slice(1) : body;
   if (text.trim() === "" && !hasMedia) return { kind: "empty" };
   const length = checkLength(text);
-  if (!length.fits) {
-    return { kind: "too_long", over: length.over, fitting: length.fitting, inThread: state.threadOpen };
+  const inThread = state.threadOpen;
+  switch (length.kind) {
+    case "too_long":
+      return { kind: "too_long", over: length.over, fitting: length.fitting, inThread };
+    case "invalid_character":
+      return { kind: "invalid_character", codePoint: length.codePoint, inThread };
+    case "fits":
+      return inThread ? { kind: "thread_part", text } : { kind: "post", text };
   }
-  return state.threadOpen ? { kind: "thread_part", text } : { kind: "post", text };
 }

@@ -29,6 +29,10 @@ export const replies = {
       fitting.trimEnd(),
     ) ?? `Not posted: it is ${over} over X's 280 limit. Shorten it, or text THREAD to post it in parts.`,
 
+  /** Invisible or not, the character is named by its code point: the texter cannot find it otherwise. */
+  invalidCharacter: (codePoint: number): string =>
+    `Not posted: X does not accept the character ${unicodeName(codePoint)} in your text. Remove it and send it again.`,
+
   refused: (reason: Refusal): string => `Not posted: ${REFUSALS[reason]}`,
 
   gaveUp: (): string => "Not posted: X has been unreachable for an hour. Please send your text again later.",
@@ -125,6 +129,9 @@ export const replies = {
       `Part not saved: ${over} over X's 280 limit. It fits up to "{quote}". Shorten it and send it again.`,
       fitting.trimEnd(),
     ) ?? `Part not saved: it is ${over} over X's 280 limit. Shorten it and send it again.`,
+
+  partInvalidCharacter: (codePoint: number): string =>
+    `Part not saved: X does not accept the character ${unicodeName(codePoint)} in it. Remove it and send the part again.`,
 
   noThread: (): string => "No thread is open. Text THREAD to start one.",
 
@@ -227,6 +234,11 @@ export const replies = {
   forgotCoolingDown: (): string =>
     "A link was sent to you a few minutes ago: use it to reconnect and clear your PIN, or text FORGOT again later.",
 } as const;
+
+/** `U+FFFE`: how a character that may not show on a phone's screen can be named. */
+function unicodeName(codePoint: number): string {
+  return `U+${codePoint.toString(16).toUpperCase().padStart(4, "0")}`;
+}
 
 /** "1 part", "2 parts": texts read better without "part(s)". */
 function count(n: number, noun: string): string {

@@ -89,6 +89,17 @@ describe("THREAD", () => {
     expect(await ask("short")).toStartWith("Part 1 saved.");
   });
 
+  it("should not save a part holding a character X refuses, and name the character", async () => {
+    svc = await startConnected(PHONE, "fern");
+    await ask("THREAD");
+    expect(await ask("first \uFFFE part")).toBe(
+      "Part not saved: X does not accept the character U+FFFE in it. Remove it and send the part again.",
+    );
+    expect(await ask("first part")).toStartWith("Part 1 saved.");
+    expect(await ask("DONE")).toStartWith("Thread posted (1 part)");
+    expect(livePosts(svc).map((p) => p.text)).toEqual(["first part"]);
+  });
+
   it("should drop the parts on DISCARD and post nothing", async () => {
     svc = await startConnected(PHONE, "fern");
     await ask("THREAD");

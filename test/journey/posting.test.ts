@@ -63,6 +63,18 @@ describe("posting a text", () => {
     expect(livePosts(svc).map((p) => p.text)).toEqual([emoji, url]);
   });
 
+  it("should not send X a text holding a character X refuses, and name the character in the reply", async () => {
+    svc = await startConnected(PHONE, "bob");
+    await svc.text(PHONE, "copied from a file \uFEFFwith a byte-order mark");
+    expect(await svc.nthTextTo(PHONE, 3)).toBe(
+      "Not posted: X does not accept the character U+FEFF in your text. Remove it and send it again.",
+    );
+    expect(svc.x.standIn.requests.filter((r) => r.path === "/2/tweets")).toHaveLength(0);
+    await svc.text(PHONE, "copied from a file with a byte-order mark");
+    expect(await svc.nthTextTo(PHONE, 4)).toStartWith("Posted");
+    expect(livePosts(svc).map((p) => p.text)).toEqual(["copied from a file with a byte-order mark"]);
+  });
+
   it("should keep each number's texts in order while serving numbers side by side", async () => {
     svc = await startConnected(PHONE, "bob");
     const other = "+14155550112";

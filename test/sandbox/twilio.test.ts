@@ -1,5 +1,10 @@
 import { describe, expect, it } from "bun:test";
+import fc from "fast-check";
+import { SegmentedMessage } from "sms-segments-calculator";
+import { inboundParams } from "../../src/sandbox/phone";
 import { createTwilioStandIn } from "../../src/sandbox/twilio";
+import { twilioSegments } from "../../src/sandbox/twilio/segments";
+import { SEGMENT_SAMPLES, segmentTexts } from "../support/segment-cases";
 import { waitFor } from "../support/wait";
 
 const ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef";
@@ -55,6 +60,31 @@ describe("Twilio stand-in Messages endpoint", () => {
       },
     ]);
   });
+
+  it("should report num_segments and NumSegments as Twilio's calculator counts them", async () => {
+    const twilio = standIn();
+    for (const body of SEGMENT_SAMPLES.filter((sample) => sample !== "")) {
+      const expected = String(new SegmentedMessage(body).segmentsCount);
+      const response = await twilio.handle(post({ To: "+14155550123", From: "+15005550006", Body: body }));
+      expect({ body, segments: (await response.json()).num_segments }).toEqual({ body, segments: expected });
+      const inbound = inboundParams({
+        accountSid: ACCOUNT_SID,
+        from: "+14155550123",
+        to: "+15005550006",
+        body,
+      });
+      expect({ body, segments: inbound.NumSegments }).toEqual({ body, segments: expected });
+    }
+  });
+
+  it("should count random mixes of one- and two-unit characters as Twilio's calculator does", () => {
+    fc.assert(
+      fc.property(segmentTexts, (text) => {
+        expect(twilioSegments(text)).toBe(new SegmentedMessage(text).segmentsCount);
+      }),
+      { numRuns: 200 },
+    );
+  }, 30_000); // sms-segments-calculator is slow under Bun: room for a loaded CI machine
 
   it("should keep every MediaUrl of an outbound MMS", async () => {
     const twilio = standIn();

@@ -123,6 +123,19 @@ describe("interpret", () => {
     expect(interpret("😀".repeat(140), false, connected)).toMatchObject({ kind: "post" });
   });
 
+  it("should refuse a text holding a character X does not accept, naming it, in or out of a thread", () => {
+    expect(interpret("hello \uFFFE world", false, connected)).toEqual({
+      kind: "invalid_character",
+      codePoint: 0xfffe,
+      inThread: false,
+    });
+    expect(interpret("part\uFFFF", true, inThread)).toEqual({
+      kind: "invalid_character",
+      codePoint: 0xffff,
+      inThread: true,
+    });
+  });
+
   it("should post a picture without text, and ignore an empty text", () => {
     expect(interpret("", true, connected)).toEqual({ kind: "post", text: "" });
     expect(interpret("  ", false, connected)).toEqual({ kind: "empty" });

@@ -1,6 +1,6 @@
-import { measureSms } from "../../sms/segments";
 import { twilioError } from "./errors";
 import { twilioSid } from "./ids";
+import { twilioSegments } from "./segments";
 import type { SentMessage } from "./types";
 
 export type MessageContext = {
@@ -59,7 +59,7 @@ export function messageResource(message: SentMessage, accountSid: string): Recor
     from: message.from,
     messaging_service_sid: message.messagingServiceSid,
     num_media: String(message.mediaUrls.length),
-    num_segments: String(message.body === "" ? 1 : measureSms(message.body).segments),
+    num_segments: String(twilioSegments(message.body)),
     price: null,
     price_unit: "USD",
     sid: message.sid,
