@@ -68,8 +68,12 @@ function refusal(error: ApiResponseError, kind: CallKind): Refusal {
   }
   if (error.code === 404) return "not_found";
   if (/deleted or not visible/i.test(detail)) return "other";
+  // X's wording for a 400 on POST /2/tweets: "Your Tweet text is too long. For more information on how ..."
+  if (/text is too long|needs to be a bit shorter/i.test(detail)) return "too_long";
   if (kind === "media" || /media/i.test(detail) || error.code === 413 || error.code === 415) return "media";
-  return error.code === 403 ? "policy" : "other";
+  if (error.code === 403) return "policy";
+  // X's invalid-request problem: a parameter we sent is malformed, so sending it again cannot help.
+  return error.code === 400 ? "invalid" : "other";
 }
 
 /**

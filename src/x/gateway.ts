@@ -23,6 +23,12 @@ export type Refusal =
   | "suspended"
   | "policy"
   | "media"
+  /** X could not process an animated GIF it took (processing_info.state "failed"). */
+  | "processing"
+  /** X counts the text as over its limit, though twitter-text said it fits. */
+  | "too_long"
+  /** 400 for no reason the texter can fix: X found our request malformed. */
+  | "invalid"
   /** 404: the post (or reply target) is gone. */
   | "not_found"
   | "other";

@@ -16,6 +16,9 @@ const REFUSALS: Refusal[] = [
   "suspended",
   "policy",
   "media",
+  "processing",
+  "too_long",
+  "invalid",
   "not_found",
   "other",
 ];

@@ -14,9 +14,10 @@ export function meRoute(state: StandInState, request: Request): Response {
 
 const REFUSALS: Record<PostRefusal, () => Response> = {
   duplicate: () => forbidden("You are not allowed to create a Tweet with duplicate content."),
+  // X answers 400 here, not 403, with its invalid-request body; the message is X's own wording.
   too_long: () =>
-    forbidden(
-      "Your Tweet text is too long. For more information on how X determines text length see https://github.com/twitter/twitter-text.",
+    invalidRequest(
+      "Your Tweet text is too long. For more information on how Twitter determines text length see https://github.com/twitter/twitter-text.",
     ),
   reply_target_missing: () =>
     forbidden("You attempted to reply to a Tweet that is deleted or not visible to you."),
