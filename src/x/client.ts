@@ -105,7 +105,8 @@ export function createXGateway(options: XGatewayOptions): XGateway {
     exchangeCode: (code, codeVerifier, redirectUri) =>
       tokens(() => appClient.loginWithOAuth2({ code, codeVerifier, redirectUri })),
     refresh: (refreshToken) => tokens(() => appClient.refreshOAuth2Token(refreshToken)),
-    revoke: (token) => call(() => appClient.revokeOAuth2Token(token), readAnything),
+    // twitter-api-v2 hints access_token unless told; X then leaves a refresh token live.
+    revoke: (token, type) => call(() => appClient.revokeOAuth2Token(token, type), readAnything),
     me: (accessToken) => call(() => userClient(accessToken).v2.me(), readUser),
     post: async (accessToken, request) => {
       if ((request.mediaIds?.length ?? 0) > 4) {

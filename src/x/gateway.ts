@@ -53,6 +53,16 @@ export type XOutcome<T> =
    */
   | { kind: "unreadable"; detail: string };
 
+export type TokenType = "access_token" | "refresh_token";
+
+/** A grant's tokens as X must be told to revoke them: the refresh token first, so no new pair is minted. */
+export function revocations(tokens: Pick<XTokens, "accessToken" | "refreshToken">): [string, TokenType][] {
+  return [
+    [tokens.refreshToken, "refresh_token"],
+    [tokens.accessToken, "access_token"],
+  ];
+}
+
 /** Outcomes of the token endpoint (code exchange, refresh). */
 export type TokenOutcome =
   | { kind: "ok"; tokens: XTokens }
@@ -81,8 +91,8 @@ export interface XGateway {
   authorizationRequest(redirectUri: string): AuthorizationRequest;
   exchangeCode(code: string, codeVerifier: string, redirectUri: string): Promise<TokenOutcome>;
   refresh(refreshToken: string): Promise<TokenOutcome>;
-  /** Best effort: revokes the token at X. */
-  revoke(token: string): Promise<XOutcome<null>>;
+  /** Best effort: revokes the token at X, which looks it up only among tokens of `type`. */
+  revoke(token: string, type: TokenType): Promise<XOutcome<null>>;
   me(accessToken: string): Promise<XOutcome<XUser>>;
   post(accessToken: string, request: PostRequest): Promise<XOutcome<{ id: string }>>;
   deletePost(accessToken: string, id: string): Promise<XOutcome<null>>;
