@@ -153,6 +153,10 @@ export const replies = {
 
   undoAlreadyGone: (): string => "Your last post was already gone from X.",
 
+  /** X answered the delete with `deleted: false`: it declined, so the post stays up. */
+  undoKept: (): string =>
+    "Not deleted: X kept your last post. Delete it at x.com, or text UNDO to ask again.",
+
   partRemoved: (position: number): string =>
     `Part ${position} removed. Send it again, more parts, DONE to post the thread, or DISCARD to drop it.`,
 

@@ -114,12 +114,7 @@ export function createXGateway(options: XGatewayOptions): XGateway {
       }
       return call(() => userClient(accessToken).v2.tweet(tweetPayload(request)), readPostId);
     },
-    deletePost: async (accessToken, id) => {
-      const outcome = await call(() => userClient(accessToken).v2.deleteTweet(id), readDeleted);
-      if (outcome.kind !== "ok") return outcome;
-      if (!outcome.value) throw new XGatewayError("X answered deleted: false");
-      return { kind: "ok", value: null };
-    },
+    deletePost: (accessToken, id) => call(() => userClient(accessToken).v2.deleteTweet(id), readDeleted),
     getPost: async (accessToken, id) => {
       const outcome = await call(
         () => userClient(accessToken).v2.get("tweets/:id", {}, { params: { id } }),

@@ -95,7 +95,8 @@ export interface XGateway {
   revoke(token: string, type: TokenType): Promise<XOutcome<null>>;
   me(accessToken: string): Promise<XOutcome<XUser>>;
   post(accessToken: string, request: PostRequest): Promise<XOutcome<{ id: string }>>;
-  deletePost(accessToken: string, id: string): Promise<XOutcome<null>>;
+  /** True when X deleted it; false when X answered `deleted: false` (it declined, the post stays up). */
+  deletePost(accessToken: string, id: string): Promise<XOutcome<boolean>>;
   /** One post as X shows it now; null when X no longer has it (deleted, or never visible to this user). */
   getPost(accessToken: string, id: string): Promise<XOutcome<{ id: string; text: string } | null>>;
   /**

@@ -154,9 +154,16 @@ describe("failures", () => {
 describe("delete", () => {
   it("should delete the user's own post, freeing its text", async () => {
     const id = await postOk("regret");
-    expect(await x.gateway.deletePost(alice.accessToken, id)).toEqual({ kind: "ok", value: null });
+    expect(await x.gateway.deletePost(alice.accessToken, id)).toEqual({ kind: "ok", value: true });
     expect(x.standIn.posts().find((post) => post.id === id)?.deleted).toBe(true);
     expect((await x.gateway.post(alice.accessToken, { text: "regret" })).kind).toBe("ok");
+  });
+
+  it("should report X's deleted: false as a post that X kept, not as a failure", async () => {
+    const id = await postOk("kept by X");
+    x.standIn.failNext("delete_tweet", { status: 200, body: { data: { deleted: false } } });
+    expect(await x.gateway.deletePost(alice.accessToken, id)).toEqual({ kind: "ok", value: false });
+    expect(x.standIn.posts().find((post) => post.id === id)?.deleted).toBe(false);
   });
 
   it("should refuse to delete another user's post", async () => {
