@@ -15,6 +15,7 @@ import {
 import { endpointPlugin } from "./endpoint-plugin";
 import { type CallKind, toFailure, toTokenFailure, XGatewayError } from "./errors";
 import { type PostRequest, type TokenOutcome, X_SCOPES, type XGateway, type XOutcome } from "./gateway";
+import { uploadChunked } from "./media-upload";
 import { timeoutPlugin } from "./timeout-plugin";
 
 export { XGatewayError } from "./errors";
@@ -29,8 +30,13 @@ export type XGatewayOptions = {
   /** Only needed for a private CA without NODE_EXTRA_CA_CERTS, e.g. in tests. */
   httpAgent?: Agent;
   timeoutMs?: number;
+  /** How long an upload may wait for X to process a GIF (checking as often as X asks) before trying later. */
+  mediaProcessingMs?: number;
   clock?: Clock;
 };
+
+/** X processes a small GIF in seconds; a minute without an end is an X that is not keeping up. */
+const MEDIA_PROCESSING_MS = 60_000;
 
 type MediaIds = NonNullable<NonNullable<SendTweetV2Params["media"]>["media_ids"]>;
 type TokenResult = { accessToken: string; refreshToken?: string; expiresIn: number };
@@ -38,6 +44,7 @@ type TokenResult = { accessToken: string; refreshToken?: string; expiresIn: numb
 /** XGateway over twitter-api-v2, pointed at `apiUrl` and bounded by `timeoutMs`. */
 export function createXGateway(options: XGatewayOptions): XGateway {
   const clock = options.clock ?? systemClock;
+  const mediaProcessingMs = options.mediaProcessingMs ?? MEDIA_PROCESSING_MS;
   const settings: Partial<IClientSettings> = {
     plugins: [
       endpointPlugin(options.apiUrl),
@@ -136,8 +143,7 @@ export function createXGateway(options: XGatewayOptions): XGateway {
       ),
     uploadMedia: (accessToken, bytes, mimeType) =>
       call(
-        () =>
-          userClient(accessToken).v2.uploadMedia(Buffer.from(bytes), { media_type: mimeType as MimeType }),
+        () => uploadChunked(userClient(accessToken).v2, bytes, mimeType, mediaProcessingMs),
         readMediaId,
         "media",
       ),
@@ -157,9 +163,6 @@ function timelineQuery(since: number | undefined): Record<string, string | numbe
     query.start_time = new Date(Math.floor(since / 1000) * 1000).toISOString().replace(".000Z", "Z");
   return query;
 }
-
-/** The library narrows media_type to its own enum; X is the judge of what it accepts. */
-type MimeType = Parameters<TwitterApi["v2"]["uploadMedia"]>[1]["media_type"];
 
 function tweetPayload(request: PostRequest): SendTweetV2Params {
   const payload: SendTweetV2Params = {};

@@ -20,6 +20,22 @@ export class XUnreadableAnswer extends Error {
   }
 }
 
+/** X's processing of an uploaded GIF ended in `failed`: that GIF will not go up. */
+export class MediaProcessingFailed extends Error {
+  constructor(mediaId: string) {
+    super(`X could not process media ${mediaId}`);
+    this.name = "MediaProcessingFailed";
+  }
+}
+
+/** X was still processing an uploaded GIF when our wait ran out: a later attempt uploads it again. */
+export class MediaProcessingUnfinished extends Error {
+  constructor(mediaId: string, waitedMs: number) {
+    super(`X was still processing media ${mediaId} after ${Math.round(waitedMs / 1000)} s`);
+    this.name = "MediaProcessingUnfinished";
+  }
+}
+
 export type Failure = Exclude<XOutcome<never>, { kind: "ok" }>;
 export type TokenFailure = Exclude<TokenOutcome, { kind: "ok" }>;
 
@@ -121,10 +137,11 @@ export function toFailure(error: unknown, now: number, kind: CallKind = "api"): 
   if (garbled) return garbled;
   const network = networkFailure(error);
   if (network) return network;
-  // twitter-api-v2 reports failed media processing (videos) as a plain Error, not an ApiResponseError.
-  if (kind === "media" && error instanceof Error && error.message.startsWith("Media processing failed")) {
-    return { kind: "refused", reason: "media", detail: error.message };
-  }
+  if (error instanceof MediaProcessingFailed)
+    return { kind: "refused", reason: "processing", detail: error.message };
+  // Nothing was posted with it: trying again later (with a new upload) cannot post twice.
+  if (error instanceof MediaProcessingUnfinished)
+    return { kind: "unavailable", detail: error.message, ambiguous: false };
   if (!(error instanceof ApiResponseError))
     throw new XGatewayError("Unexpected failure calling X", { cause: error });
   const detail = describe(error);
