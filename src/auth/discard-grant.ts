@@ -5,7 +5,7 @@ import { addJob } from "../db/jobs";
 import { transact } from "../db/transaction";
 import { type Logger, maskPhone } from "../log";
 import { REVOKE_JOB, type RevokePayload } from "../sms/commands/revoke";
-import type { XGateway, XOutcome, XTokens } from "../x/gateway";
+import { revocations, type TokenType, type XGateway, type XOutcome, type XTokens } from "../x/gateway";
 import { sealTokens } from "../x/tokens";
 
 export type DiscardDeps = {
@@ -46,8 +46,8 @@ export async function discardGrant(
   } catch (error) {
     logger.warn("auth.revoke_not_queued", { ...fields, error: String(error) });
   }
-  for (const token of [tokens.refreshToken, tokens.accessToken]) {
-    const outcome = await revokeOnce(deps.x, token);
+  for (const [token, type] of revocations(tokens)) {
+    const outcome = await revokeOnce(deps.x, token, type);
     if (outcome.kind !== "ok") {
       logger.error("auth.grant_not_revoked", { ...fields, outcome: outcome.kind, detail: detailOf(outcome) });
       return;
@@ -57,9 +57,9 @@ export async function discardGrant(
 }
 
 /** Whatever X does, an outcome: this runs on a failure path already and must not throw from it. */
-async function revokeOnce(x: XGateway, token: string): Promise<XOutcome<null>> {
+async function revokeOnce(x: XGateway, token: string, type: TokenType): Promise<XOutcome<null>> {
   try {
-    return await x.revoke(token);
+    return await x.revoke(token, type);
   } catch (error) {
     return { kind: "unreadable", detail: String(error) };
   }

@@ -160,6 +160,10 @@ export const replies = {
 
   undoAlreadyGone: (): string => "Your last post was already gone from X.",
 
+  /** X answered the delete with `deleted: false`: it declined, so the post stays up. */
+  undoKept: (): string =>
+    "Not deleted: X kept your last post. Delete it at x.com, or text UNDO to ask again.",
+
   partRemoved: (position: number): string =>
     `Part ${position} removed. Send it again, more parts, DONE to post the thread, or DISCARD to drop it.`,
 
@@ -266,6 +270,10 @@ const REFUSALS: Record<Refusal, string> = {
   suspended: "X says your account is suspended or locked. Check it at x.com.",
   policy: "X refused it under its rules. Check the wording and try again.",
   media: "X did not accept the picture. Send a JPEG, PNG, GIF or WebP under 5 MB.",
+  processing: "X could not process the GIF. Send another GIF, or a JPEG or PNG.",
+  // Our twitter-text count said it fits; X counted otherwise.
+  too_long: "X counts it as over its 280 limit. Shorten it, or text THREAD to post it in parts.",
+  invalid: "X rejected it as sent, a fault on our side, not yours. Rewording it may help.",
   not_found: "X could not find the post it replies to.",
   other: "X refused it. Please try again later.",
 };
@@ -276,6 +284,9 @@ const SHORT_REFUSALS: Record<Refusal, string> = {
   suspended: "account suspended",
   policy: "against X rules",
   media: "picture not accepted",
+  processing: "GIF not processed",
+  too_long: "too long for X",
+  invalid: "rejected as invalid",
   not_found: "post not found",
   other: "refused",
 };

@@ -34,7 +34,7 @@ function problemWith(path: string, data: unknown): string | null {
       : "a token without access_token or scope";
   }
   if (path.includes("/2/media/upload")) {
-    // The library builds the next requests' URLs from INITIALIZE's data.id and reads data.processing_info.
+    // The upload (media-upload.ts) builds the next requests' URLs from INITIALIZE's data.id.
     if (!isObject(data.data)) return "media without data";
     if (path.endsWith("/initialize") && typeof data.data.id !== "string") return "media without an id";
   }

@@ -15,6 +15,7 @@ import {
 import { endpointPlugin } from "./endpoint-plugin";
 import { type CallKind, toFailure, toTokenFailure, XGatewayError } from "./errors";
 import { type PostRequest, type TokenOutcome, X_SCOPES, type XGateway, type XOutcome } from "./gateway";
+import { uploadChunked } from "./media-upload";
 import { timeoutPlugin } from "./timeout-plugin";
 
 export { XGatewayError } from "./errors";
@@ -29,8 +30,13 @@ export type XGatewayOptions = {
   /** Only needed for a private CA without NODE_EXTRA_CA_CERTS, e.g. in tests. */
   httpAgent?: Agent;
   timeoutMs?: number;
+  /** How long an upload may wait for X to process a GIF (checking as often as X asks) before trying later. */
+  mediaProcessingMs?: number;
   clock?: Clock;
 };
+
+/** X processes a small GIF in seconds; a minute without an end is an X that is not keeping up. */
+const MEDIA_PROCESSING_MS = 60_000;
 
 type MediaIds = NonNullable<NonNullable<SendTweetV2Params["media"]>["media_ids"]>;
 type TokenResult = { accessToken: string; refreshToken?: string; expiresIn: number };
@@ -38,6 +44,7 @@ type TokenResult = { accessToken: string; refreshToken?: string; expiresIn: numb
 /** XGateway over twitter-api-v2, pointed at `apiUrl` and bounded by `timeoutMs`. */
 export function createXGateway(options: XGatewayOptions): XGateway {
   const clock = options.clock ?? systemClock;
+  const mediaProcessingMs = options.mediaProcessingMs ?? MEDIA_PROCESSING_MS;
   const settings: Partial<IClientSettings> = {
     plugins: [
       endpointPlugin(options.apiUrl),
@@ -105,7 +112,8 @@ export function createXGateway(options: XGatewayOptions): XGateway {
     exchangeCode: (code, codeVerifier, redirectUri) =>
       tokens(() => appClient.loginWithOAuth2({ code, codeVerifier, redirectUri })),
     refresh: (refreshToken) => tokens(() => appClient.refreshOAuth2Token(refreshToken)),
-    revoke: (token) => call(() => appClient.revokeOAuth2Token(token), readAnything),
+    // twitter-api-v2 hints access_token unless told; X then leaves a refresh token live.
+    revoke: (token, type) => call(() => appClient.revokeOAuth2Token(token, type), readAnything),
     me: (accessToken) => call(() => userClient(accessToken).v2.me(), readUser),
     post: async (accessToken, request) => {
       if ((request.mediaIds?.length ?? 0) > 4) {
@@ -113,12 +121,7 @@ export function createXGateway(options: XGatewayOptions): XGateway {
       }
       return call(() => userClient(accessToken).v2.tweet(tweetPayload(request)), readPostId);
     },
-    deletePost: async (accessToken, id) => {
-      const outcome = await call(() => userClient(accessToken).v2.deleteTweet(id), readDeleted);
-      if (outcome.kind !== "ok") return outcome;
-      if (!outcome.value) throw new XGatewayError("X answered deleted: false");
-      return { kind: "ok", value: null };
-    },
+    deletePost: (accessToken, id) => call(() => userClient(accessToken).v2.deleteTweet(id), readDeleted),
     getPost: async (accessToken, id) => {
       const outcome = await call(
         () => userClient(accessToken).v2.get("tweets/:id", {}, { params: { id } }),
@@ -140,8 +143,7 @@ export function createXGateway(options: XGatewayOptions): XGateway {
       ),
     uploadMedia: (accessToken, bytes, mimeType) =>
       call(
-        () =>
-          userClient(accessToken).v2.uploadMedia(Buffer.from(bytes), { media_type: mimeType as MimeType }),
+        () => uploadChunked(userClient(accessToken).v2, bytes, mimeType, mediaProcessingMs),
         readMediaId,
         "media",
       ),
@@ -161,9 +163,6 @@ function timelineQuery(since: number | undefined): Record<string, string | numbe
     query.start_time = new Date(Math.floor(since / 1000) * 1000).toISOString().replace(".000Z", "Z");
   return query;
 }
-
-/** The library narrows media_type to its own enum; X is the judge of what it accepts. */
-type MimeType = Parameters<TwitterApi["v2"]["uploadMedia"]>[1]["media_type"];
 
 function tweetPayload(request: PostRequest): SendTweetV2Params {
   const payload: SendTweetV2Params = {};

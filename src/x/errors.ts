@@ -20,6 +20,22 @@ export class XUnreadableAnswer extends Error {
   }
 }
 
+/** X's processing of an uploaded GIF ended in `failed`: that GIF will not go up. */
+export class MediaProcessingFailed extends Error {
+  constructor(mediaId: string) {
+    super(`X could not process media ${mediaId}`);
+    this.name = "MediaProcessingFailed";
+  }
+}
+
+/** X was still processing an uploaded GIF when our wait ran out: a later attempt uploads it again. */
+export class MediaProcessingUnfinished extends Error {
+  constructor(mediaId: string, waitedMs: number) {
+    super(`X was still processing media ${mediaId} after ${Math.round(waitedMs / 1000)} s`);
+    this.name = "MediaProcessingUnfinished";
+  }
+}
+
 export type Failure = Exclude<XOutcome<never>, { kind: "ok" }>;
 export type TokenFailure = Exclude<TokenOutcome, { kind: "ok" }>;
 
@@ -68,8 +84,12 @@ function refusal(error: ApiResponseError, kind: CallKind): Refusal {
   }
   if (error.code === 404) return "not_found";
   if (/deleted or not visible/i.test(detail)) return "other";
+  // X's wording for a 400 on POST /2/tweets: "Your Tweet text is too long. For more information on how ..."
+  if (/text is too long|needs to be a bit shorter/i.test(detail)) return "too_long";
   if (kind === "media" || /media/i.test(detail) || error.code === 413 || error.code === 415) return "media";
-  return error.code === 403 ? "policy" : "other";
+  if (error.code === 403) return "policy";
+  // X's invalid-request problem: a parameter we sent is malformed, so sending it again cannot help.
+  return error.code === 400 ? "invalid" : "other";
 }
 
 /**
@@ -117,10 +137,11 @@ export function toFailure(error: unknown, now: number, kind: CallKind = "api"): 
   if (garbled) return garbled;
   const network = networkFailure(error);
   if (network) return network;
-  // twitter-api-v2 reports failed media processing (videos) as a plain Error, not an ApiResponseError.
-  if (kind === "media" && error instanceof Error && error.message.startsWith("Media processing failed")) {
-    return { kind: "refused", reason: "media", detail: error.message };
-  }
+  if (error instanceof MediaProcessingFailed)
+    return { kind: "refused", reason: "processing", detail: error.message };
+  // Nothing was posted with it: trying again later (with a new upload) cannot post twice.
+  if (error instanceof MediaProcessingUnfinished)
+    return { kind: "unavailable", detail: error.message, ambiguous: false };
   if (!(error instanceof ApiResponseError))
     throw new XGatewayError("Unexpected failure calling X", { cause: error });
   const detail = describe(error);

@@ -23,6 +23,12 @@ export type Refusal =
   | "suspended"
   | "policy"
   | "media"
+  /** X could not process an animated GIF it took (processing_info.state "failed"). */
+  | "processing"
+  /** X counts the text as over its limit, though twitter-text said it fits. */
+  | "too_long"
+  /** 400 for no reason the texter can fix: X found our request malformed. */
+  | "invalid"
   /** 404: the post (or reply target) is gone. */
   | "not_found"
   | "other";
@@ -46,6 +52,16 @@ export type XOutcome<T> =
    * the request may or may not have taken effect.
    */
   | { kind: "unreadable"; detail: string };
+
+export type TokenType = "access_token" | "refresh_token";
+
+/** A grant's tokens as X must be told to revoke them: the refresh token first, so no new pair is minted. */
+export function revocations(tokens: Pick<XTokens, "accessToken" | "refreshToken">): [string, TokenType][] {
+  return [
+    [tokens.refreshToken, "refresh_token"],
+    [tokens.accessToken, "access_token"],
+  ];
+}
 
 /** Outcomes of the token endpoint (code exchange, refresh). */
 export type TokenOutcome =
@@ -75,11 +91,12 @@ export interface XGateway {
   authorizationRequest(redirectUri: string): AuthorizationRequest;
   exchangeCode(code: string, codeVerifier: string, redirectUri: string): Promise<TokenOutcome>;
   refresh(refreshToken: string): Promise<TokenOutcome>;
-  /** Best effort: revokes the token at X. */
-  revoke(token: string): Promise<XOutcome<null>>;
+  /** Best effort: revokes the token at X, which looks it up only among tokens of `type`. */
+  revoke(token: string, type: TokenType): Promise<XOutcome<null>>;
   me(accessToken: string): Promise<XOutcome<XUser>>;
   post(accessToken: string, request: PostRequest): Promise<XOutcome<{ id: string }>>;
-  deletePost(accessToken: string, id: string): Promise<XOutcome<null>>;
+  /** True when X deleted it; false when X answered `deleted: false` (it declined, the post stays up). */
+  deletePost(accessToken: string, id: string): Promise<XOutcome<boolean>>;
   /** One post as X shows it now; null when X no longer has it (deleted, or never visible to this user). */
   getPost(accessToken: string, id: string): Promise<XOutcome<{ id: string; text: string } | null>>;
   /**

@@ -171,6 +171,21 @@ describe("UNDO", () => {
     expect(livePosts(svc)).toHaveLength(0);
     expect(await ask("UNDO")).toBe("Nothing to undo: no post made by text was found.");
   });
+
+  it("should say once that X kept the post when X answers deleted: false, and not ask X again", async () => {
+    svc = await startConnected(PHONE, "fern");
+    await ask("stays up");
+    svc.x.standIn.failNext("delete_tweet", { status: 200, body: { data: { deleted: false } } });
+    expect(await ask("UNDO")).toBe(
+      "Not deleted: X kept your last post. Delete it at x.com, or text UNDO to ask again.",
+    );
+    await svc.service.delivery.idle();
+    expect(svc.x.standIn.requests.filter((r) => r.method === "DELETE")).toHaveLength(1);
+    expect(svc.textsTo(PHONE)).toHaveLength(4);
+    expect(livePosts(svc).map((p) => p.text)).toEqual(["stays up"]);
+    // Still ours to undo: asked again, X deletes it.
+    expect(await ask("UNDO")).toBe('Deleted "stays up" from X. UNDO again deletes the one before.');
+  });
 });
 
 describe("LOGOUT", () => {
@@ -180,9 +195,11 @@ describe("LOGOUT", () => {
     expect(await ask("LOGOUT")).toBe(
       "Logged out: smstweet no longer posts as @fern. Text anything to reconnect.",
     );
-    expect(svc.x.standIn.requests.filter((r) => r.path === "/2/oauth2/revoke").length - revokesBefore).toBe(
-      2,
-    );
+    const revokes = (): number =>
+      svc.x.standIn.requests.filter((r) => r.path === "/2/oauth2/revoke").length - revokesBefore;
+    await waitFor(() => revokes() === 2, "both tokens revoked");
+    // Both tokens dead at X, the refresh token included: it is revoked under its own hint.
+    expect(svc.x.standIn.liveTokens("fern")).toEqual([]);
     const row = svc.db.select().from(schema.texters).where(eq(schema.texters.phone, PHONE)).get();
     expect(row?.accessToken).toBeNull();
     expect(row?.refreshToken).toBeNull();

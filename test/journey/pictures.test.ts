@@ -17,6 +17,9 @@ const PNG = Uint8Array.from(
     "base64",
   ),
 );
+const GIF = Uint8Array.from(
+  Buffer.from("R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==", "base64"),
+);
 const JPEG = Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, ...new Array(64).fill(7), 0xff, 0xd9]);
 
 describe("picture messages", () => {
@@ -61,6 +64,35 @@ describe("picture messages", () => {
     const [post] = svc.x.standIn.posts();
     expect(post?.text).toBe("");
     expect(post?.mediaIds).toHaveLength(4);
+  });
+
+  it("should post a GIF once X has processed it, looking at its STATUS as X asks", async () => {
+    svc = await startConnected(PHONE, "gus");
+    await svc.mms(PHONE, "it moves", [{ bytes: GIF, contentType: "image/gif" }]);
+    const reply = await svc.nthTextTo(PHONE, 3);
+    const [post] = svc.x.standIn.posts();
+    expect(reply).toBe(`Posted "it moves": https://x.com/gus/status/${post?.id}`);
+    expect(post?.mediaIds).toHaveLength(1);
+    const uploads = svc.x.standIn.requests.filter((r) => r.path.startsWith("/2/media/upload"));
+    expect(uploads.map((r) => `${r.method} ${r.path.replace(/\/\d{5,}\//, "/{id}/")}`)).toEqual([
+      "POST /2/media/upload/initialize",
+      "POST /2/media/upload/{id}/append",
+      "POST /2/media/upload/{id}/finalize",
+      "GET /2/media/upload",
+    ]);
+  });
+
+  it("should say, once and finally, that X could not process the GIF", async () => {
+    svc = await startConnected(PHONE, "gus");
+    svc.x.standIn.setMediaProcessing({ result: "failed" });
+    await svc.mms(PHONE, "broken gif", [{ bytes: GIF, contentType: "image/gif" }]);
+    expect(await svc.nthTextTo(PHONE, 3)).toBe(
+      "Not posted: X could not process the GIF. Send another GIF, or a JPEG or PNG.",
+    );
+    await svc.service.delivery.idle();
+    expect(svc.x.standIn.posts()).toHaveLength(0);
+    expect(svc.x.standIn.requests.filter((r) => r.path.endsWith("/initialize"))).toHaveLength(1);
+    expect(svc.textsTo(PHONE)).toHaveLength(3);
   });
 
   it("should refuse other media, or too many pictures, and say what is supported", async () => {

@@ -103,4 +103,32 @@ describe("posting a text", () => {
     expect(await svc.nthTextTo(PHONE, 4)).toContain("duplicate");
     expect(livePosts(svc)).toHaveLength(1);
   });
+
+  it("should say once, and finally, that X counted the text as too long when our count said it fits", async () => {
+    svc = await startConnected(PHONE, "bob");
+    // X's own 400 for a text it counts as over 280; twitter-text counted this one as fitting.
+    svc.x.standIn.failNext("tweets", {
+      status: 400,
+      body: {
+        errors: [
+          {
+            parameters: {},
+            message:
+              "Your Tweet text is too long. For more information on how Twitter determines text length see https://github.com/twitter/twitter-text.",
+          },
+        ],
+        title: "Invalid Request",
+        detail: "One or more parameters to your request was invalid.",
+        type: "https://api.twitter.com/2/problems/invalid-request",
+      },
+    });
+    await svc.text(PHONE, "counted differently at X");
+    expect(await svc.nthTextTo(PHONE, 3)).toBe(
+      "Not posted: X counts it as over its 280 limit. Shorten it, or text THREAD to post it in parts.",
+    );
+    await svc.service.delivery.idle();
+    expect(svc.x.standIn.requests.filter((r) => r.path === "/2/tweets")).toHaveLength(1);
+    expect(svc.textsTo(PHONE)).toHaveLength(3);
+    expect(livePosts(svc)).toHaveLength(0);
+  });
 });

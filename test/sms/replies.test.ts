@@ -18,6 +18,9 @@ const REFUSALS: Refusal[] = [
   "suspended",
   "policy",
   "media",
+  "processing",
+  "too_long",
+  "invalid",
   "not_found",
   "other",
 ];
@@ -68,6 +71,7 @@ const TABLE: [name: string, body: string, budget: number][] = [
   ["undone", replies.undone("word ".repeat(56)), 1],
   ["undone (picture only)", replies.undone(""), 1],
   ["undoAlreadyGone", replies.undoAlreadyGone(), 1],
+  ["undoKept", replies.undoKept(), 1],
   ["nothingToUndo", replies.nothingToUndo(), 1],
   ["partRemoved", replies.partRemoved(25), 1],
   ["noPartToUndo", replies.noPartToUndo(), 1],

@@ -23,7 +23,9 @@ export type XHarness = {
 };
 
 /** The X stand-in over TLS on 127.0.0.1 and a real XGateway (twitter-api-v2) pointed at it. */
-export async function startX(options: { timeoutMs?: number; clock?: Clock } = {}): Promise<XHarness> {
+export async function startX(
+  options: { timeoutMs?: number; mediaProcessingMs?: number; clock?: Clock } = {},
+): Promise<XHarness> {
   const [cert, key] = await Promise.all([
     Bun.file(join(certs, "cert.pem")).text(),
     Bun.file(join(certs, "key.pem")).text(),
@@ -42,6 +44,7 @@ export async function startX(options: { timeoutMs?: number; clock?: Clock } = {}
     authorizeUrl: `${served.url}/i/oauth2/authorize`,
     httpAgent: agent,
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.mediaProcessingMs === undefined ? {} : { mediaProcessingMs: options.mediaProcessingMs }),
     ...(options.clock ? { clock: options.clock } : {}),
   });
   return {

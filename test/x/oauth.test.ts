@@ -115,15 +115,41 @@ describe("refresh", () => {
 describe("revoke", () => {
   it("should kill the revoked access token", async () => {
     const tokens = await connectX(x, "heidi");
-    expect(await x.gateway.revoke(tokens.accessToken)).toEqual({ kind: "ok", value: null });
+    expect(await x.gateway.revoke(tokens.accessToken, "access_token")).toEqual({ kind: "ok", value: null });
     expect(await x.gateway.me(tokens.accessToken)).toEqual({ kind: "unauthorized" });
   });
 
   it("should kill a revoked refresh token and the access tokens issued with it", async () => {
     const tokens = await connectX(x, "ivan");
-    expect((await x.gateway.revoke(tokens.refreshToken)).kind).toBe("ok");
+    expect((await x.gateway.revoke(tokens.refreshToken, "refresh_token")).kind).toBe("ok");
     expect((await x.gateway.refresh(tokens.refreshToken)).kind).toBe("invalid_grant");
     expect((await x.gateway.me(tokens.accessToken)).kind).toBe("unauthorized");
+  });
+
+  it("should leave a refresh token live when it is revoked under the access_token hint, as X does", async () => {
+    const tokens = await connectX(x, "ivy");
+    expect((await x.gateway.revoke(tokens.refreshToken, "access_token")).kind).toBe("ok");
+    expect(x.standIn.liveTokens("ivy")).toContain(tokens.refreshToken);
+    expect((await x.gateway.refresh(tokens.refreshToken)).kind).toBe("ok");
+  });
+
+  it("should refuse a revocation without a token_type_hint, as X does", async () => {
+    const tokens = await connectX(x, "ivo");
+    const response = await fetch(`${x.url}/2/oauth2/revoke`, {
+      method: "POST",
+      headers: {
+        authorization: `Basic ${btoa(`${X_CLIENT_ID}:${X_CLIENT_SECRET}`)}`,
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      body: new URLSearchParams({ token: tokens.accessToken }),
+      tls: { ca: x.ca },
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: "invalid_request",
+      error_description: "Missing required parameter [token_type_hint].",
+    });
+    expect(x.standIn.liveTokens("ivo")).toContain(tokens.accessToken);
   });
 
   it("should show in the stand-in's token store which of a user's tokens X would still accept", async () => {
@@ -132,7 +158,7 @@ describe("revoke", () => {
     expect(x.standIn.liveTokens("mallory").sort()).toEqual(
       [kept.accessToken, kept.refreshToken, dropped.accessToken, dropped.refreshToken].sort(),
     );
-    await x.gateway.revoke(dropped.refreshToken);
+    await x.gateway.revoke(dropped.refreshToken, "refresh_token");
     expect(x.standIn.liveTokens("mallory").sort()).toEqual([kept.accessToken, kept.refreshToken].sort());
     x.standIn.expireAccessTokens("mallory");
     expect(x.standIn.liveTokens("mallory")).toEqual([kept.refreshToken]);

@@ -50,10 +50,30 @@ describe("post", () => {
     });
   });
 
-  it("should refuse text over 280 weighted characters", async () => {
+  it("should refuse text over 280 weighted characters as too long, answered 400 as X does", async () => {
     const outcome = await x.gateway.post(alice.accessToken, { text: "😀".repeat(141) });
-    expect(outcome.kind).toBe("refused");
+    expect(outcome).toMatchObject({
+      kind: "refused",
+      reason: "too_long",
+      detail: expect.stringContaining("400"),
+    });
     expect(await x.gateway.post(alice.accessToken, { text: "😀".repeat(140) })).toMatchObject({ kind: "ok" });
+  });
+
+  it("should refuse any other invalid request as invalid, not as a passing refusal", async () => {
+    x.standIn.failNext("tweets", {
+      status: 400,
+      body: {
+        errors: [{ parameters: { "reply.in_reply_to_tweet_id": ["x"] }, message: "The value is invalid." }],
+        title: "Invalid Request",
+        detail: "One or more parameters to your request was invalid.",
+        type: "https://api.twitter.com/2/problems/invalid-request",
+      },
+    });
+    expect(await x.gateway.post(alice.accessToken, { text: "malformed by us" })).toMatchObject({
+      kind: "refused",
+      reason: "invalid",
+    });
   });
 
   it("should map X's tier restriction on replies to reply_not_allowed", async () => {
@@ -134,9 +154,16 @@ describe("failures", () => {
 describe("delete", () => {
   it("should delete the user's own post, freeing its text", async () => {
     const id = await postOk("regret");
-    expect(await x.gateway.deletePost(alice.accessToken, id)).toEqual({ kind: "ok", value: null });
+    expect(await x.gateway.deletePost(alice.accessToken, id)).toEqual({ kind: "ok", value: true });
     expect(x.standIn.posts().find((post) => post.id === id)?.deleted).toBe(true);
     expect((await x.gateway.post(alice.accessToken, { text: "regret" })).kind).toBe("ok");
+  });
+
+  it("should report X's deleted: false as a post that X kept, not as a failure", async () => {
+    const id = await postOk("kept by X");
+    x.standIn.failNext("delete_tweet", { status: 200, body: { data: { deleted: false } } });
+    expect(await x.gateway.deletePost(alice.accessToken, id)).toEqual({ kind: "ok", value: false });
+    expect(x.standIn.posts().find((post) => post.id === id)?.deleted).toBe(false);
   });
 
   it("should refuse to delete another user's post", async () => {

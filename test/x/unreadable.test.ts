@@ -92,9 +92,9 @@ describe("answers X gives that cannot be read", () => {
   it("should accept any JSON object from revoke, and report other answers as unreadable", async () => {
     const bob = await connectX(x, "bob");
     x.standIn.failNext("revoke", { status: 200, body: {} });
-    expect(await x.gateway.revoke(bob.accessToken)).toEqual({ kind: "ok", value: null });
+    expect(await x.gateway.revoke(bob.accessToken, "access_token")).toEqual({ kind: "ok", value: null });
     x.standIn.failNext("revoke", HTML_200);
-    expect((await x.gateway.revoke(bob.accessToken)).kind).toBe("unreadable");
+    expect((await x.gateway.revoke(bob.accessToken, "access_token")).kind).toBe("unreadable");
   });
 
   it("should say what came and where a redirect pointed, without its query", async () => {

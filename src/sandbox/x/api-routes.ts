@@ -14,9 +14,10 @@ export function meRoute(state: StandInState, request: Request): Response {
 
 const REFUSALS: Record<PostRefusal, () => Response> = {
   duplicate: () => forbidden("You are not allowed to create a Tweet with duplicate content."),
+  // X answers 400 here, not 403, with its invalid-request body; the message is X's own wording.
   too_long: () =>
-    forbidden(
-      "Your Tweet text is too long. For more information on how X determines text length see https://github.com/twitter/twitter-text.",
+    invalidRequest(
+      "Your Tweet text is too long. For more information on how Twitter determines text length see https://github.com/twitter/twitter-text.",
     ),
   reply_target_missing: () =>
     forbidden("You attempted to reply to a Tweet that is deleted or not visible to you."),
@@ -57,10 +58,10 @@ export async function createTweetRoute(state: StandInState, request: Request): P
   if (!body) return invalidRequest("Request body must be a JSON object.");
   const input = readPostInput(body);
   if (typeof input === "string") return invalidRequest(input);
-  const badMedia = input.mediaIds.filter((id) => {
-    const media = state.media.get(id);
-    return !media?.finalized || media.ownerId !== auth.user.id;
-  });
+  // A GIF still processing (or failed) is as unknown to X's POST /2/tweets as an id never uploaded.
+  const badMedia = input.mediaIds.filter(
+    (id) => !state.media.usable(id) || state.media.get(id)?.ownerId !== auth.user.id,
+  );
   if (badMedia.length > 0)
     return invalidRequest("Your media IDs are invalid.", { "media.media_ids": badMedia });
   const created = state.posts.create(auth.user, input);

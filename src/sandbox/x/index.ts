@@ -8,6 +8,7 @@ export { serveXStandIn } from "./serve";
 export type {
   FaultResponse,
   FaultRoute,
+  MediaProcessing,
   RawBody,
   RequestLogEntry,
   StoredMedia,
@@ -65,6 +66,9 @@ export function createXStandIn(options: XStandInOptions): XStandIn {
     },
     setAccessTokenLifetime(seconds) {
       state.tokens.setAccessLifetime(seconds);
+    },
+    setMediaProcessing(settings) {
+      state.mediaProcessing = { ...state.mediaProcessing, ...settings };
     },
   };
   return standIn;

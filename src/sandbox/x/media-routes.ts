@@ -6,6 +6,8 @@ import type { StandInState } from "./state";
 
 const EXPIRES_AFTER_SECS = 86400;
 const SCOPES = ["media.write"] as const;
+/** The categories X processes after FINALIZE, to be polled through STATUS. */
+const ASYNC_CATEGORIES = new Set(["tweet_gif", "tweet_video", "amplify_video"]);
 
 export async function initializeRoute(state: StandInState, request: Request): Promise<Response> {
   const auth = authenticate(state, request, SCOPES);
@@ -14,7 +16,8 @@ export async function initializeRoute(state: StandInState, request: Request): Pr
   const mediaType = body?.media_type;
   const totalBytes = Number(body?.total_bytes);
   if (typeof mediaType !== "string") return invalidRequest("media_type is required.", { media_type: [""] });
-  const created = state.media.initialize(auth.user.id, mediaType, totalBytes);
+  const category = typeof body?.media_category === "string" ? body.media_category : null;
+  const created = state.media.initialize(auth.user.id, mediaType, totalBytes, category);
   if (!created.ok) return invalidRequest(created.message);
   const media = created.value;
   return json({ data: { id: media.id, media_key: mediaKey(media), expires_after_secs: EXPIRES_AFTER_SECS } });
@@ -38,13 +41,18 @@ export async function appendRoute(state: StandInState, request: Request, id: str
 export function finalizeRoute(state: StandInState, request: Request, id: string): Response {
   const auth = authenticate(state, request, SCOPES);
   if (!auth.ok) return auth.response;
-  const finalized = state.media.finalize(id, auth.user.id);
+  const { seconds, checkAfterSecs, result } = state.mediaProcessing;
+  const finalized = state.media.finalize(id, auth.user.id, (category) =>
+    category !== null && ASYNC_CATEGORIES.has(category)
+      ? { endsAt: state.now() + seconds * 1000, result }
+      : null,
+  );
   if (!finalized.ok) return invalidRequest(finalized.message);
   const media = finalized.value;
-  // Videos go through async processing at X; clients then poll STATUS, so exercise that path too.
-  const processing = media.mimeType.startsWith("video/")
-    ? { processing_info: { state: "pending", check_after_secs: 1 } }
-    : {};
+  const processing =
+    state.media.processing(media.id) === null
+      ? {}
+      : { processing_info: { state: "pending", check_after_secs: checkAfterSecs } };
   return json({
     data: {
       id: media.id,
@@ -64,13 +72,20 @@ export function statusRoute(state: StandInState, request: Request): Response {
   if (url.searchParams.get("command") !== "STATUS" || !media || media.ownerId !== auth.user.id) {
     return invalidRequest("Invalid media_id.", { media_id: [url.searchParams.get("media_id") ?? ""] });
   }
+  // Media X took at once reads as processed; an asynchronous upload says where it stands.
+  const processing = state.media.processing(media.id) ?? {
+    state: media.finalized ? "succeeded" : "pending",
+    progress: media.finalized ? 100 : 0,
+  };
+  const waiting = processing.state === "pending" || processing.state === "in_progress";
   return json({
     data: {
       id: media.id,
       media_key: mediaKey(media),
       processing_info: {
-        state: media.finalized ? "succeeded" : "pending",
-        progress_percent: media.finalized ? 100 : 0,
+        state: processing.state,
+        progress_percent: processing.progress,
+        ...(waiting ? { check_after_secs: state.mediaProcessing.checkAfterSecs } : {}),
       },
     },
   });

@@ -48,7 +48,11 @@ export async function revokeRoute(state: StandInState, request: Request): Promis
   if (!authenticateClient(state, request, params)) return clientRefused();
   const token = params.get("token");
   if (!token) return oauthError(400, "invalid_request", "Missing required parameter [token].");
-  // RFC 7009: unknown tokens are "revoked" too, so revocation never leaks which tokens exist.
-  state.tokens.revoke(token, state.clientId);
+  // X requires the hint (RFC 7009 makes it optional), and looks the token up under that type alone.
+  const hint = params.get("token_type_hint");
+  if (!hint) return oauthError(400, "invalid_request", "Missing required parameter [token_type_hint].");
+  // RFC 7009: unknown tokens are "revoked" too, so revocation never leaks which tokens exist. A token
+  // sent under the other type's hint is such an unknown token: X says revoked and it stays live.
+  if (hint === "access_token" || hint === "refresh_token") state.tokens.revoke(token, state.clientId, hint);
   return json({ revoked: true });
 }

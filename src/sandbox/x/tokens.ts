@@ -8,13 +8,16 @@ export type TokenResponse = {
   refresh_token?: string;
 };
 
+export type TokenType = "access_token" | "refresh_token";
+
 export type Session = { userId: string; clientId: string; scope: string[] };
 
 export type TokenStore = {
   issue(session: Session): TokenResponse;
   /** Refresh tokens rotate: each works once, then only its successor does. */
   rotate(refreshToken: string, clientId: string): TokenResponse | null;
-  revoke(token: string, clientId: string): void;
+  /** Looks the token up only among those of `type`: X honours no revocation under the wrong hint. */
+  revoke(token: string, clientId: string, type: TokenType): void;
   authenticate(accessToken: string): Session | null;
   expireAccess(userId?: string): void;
   revokeUser(userId: string): void;
@@ -62,10 +65,10 @@ export function createTokenStore(now: () => number): TokenStore {
       record.alive = false;
       return issue({ userId: record.userId, clientId: record.clientId, scope: record.scope });
     },
-    revoke(token, clientId) {
-      const accessRecord = access.get(token);
+    revoke(token, clientId, type) {
+      const accessRecord = type === "access_token" ? access.get(token) : undefined;
       if (accessRecord && accessRecord.clientId === clientId) accessRecord.alive = false;
-      const refreshRecord = refresh.get(token);
+      const refreshRecord = type === "refresh_token" ? refresh.get(token) : undefined;
       if (refreshRecord && refreshRecord.clientId === clientId) {
         refreshRecord.alive = false;
         killAccessOf(token);

@@ -56,6 +56,16 @@ export type FaultResponse = {
 
 export type RequestLogEntry = { method: string; path: string };
 
+/** How X processes animated GIFs and videos (`media_category` tweet_gif, tweet_video): after FINALIZE. */
+export type MediaProcessing = {
+  /** How long processing takes from FINALIZE; Infinity: it never ends. */
+  seconds: number;
+  /** X's `check_after_secs`: how long FINALIZE and STATUS tell the client to wait before polling. */
+  checkAfterSecs: number;
+  /** How it ends: `failed` is X's answer for a GIF it cannot process. */
+  result: "succeeded" | "failed";
+};
+
 export interface XStandIn {
   /** A fetch handler answering on X's own paths (`/2/tweets`, `/i/oauth2/authorize`, ...). */
   handle(request: Request): Promise<Response>;
@@ -78,6 +88,8 @@ export interface XStandIn {
   /** Kills every access and refresh token of the user, as if they revoked the app at X. */
   revokeTokens(username: string): void;
   setAccessTokenLifetime(seconds: number): void;
+  /** Changes how the next uploads of GIFs and videos are processed (by default: succeeded after 1 s). */
+  setMediaProcessing(settings: Partial<MediaProcessing>): void;
   /** Latency added to every API request. */
   delayMs: number;
 }

@@ -109,6 +109,9 @@ export function undo(step: Step): JobResult {
   });
 }
 
+/** What UNDO found at X: the post already gone, deleted now (with the text it had), or kept by X. */
+type Undo = { kind: "gone" } | { kind: "deleted"; text: string } | { kind: "kept" };
+
 /** Deletes the most recent post made by SMS. */
 export function undoJob(deps: StepDeps): JobHandler<MessagePayload> {
   const { db, x, keeper, clock } = deps;
@@ -120,23 +123,28 @@ export function undoJob(deps: StepDeps): JobHandler<MessagePayload> {
       const last = latestLivePost(db, phone);
       if (!last) return finish(step, "nothing_to_undo", { reply: replies.nothingToUndo() });
       // The quote is read from X, where the post is public anyway: no copy of it is kept here.
-      const result = await asTexter(keeper, phone, async (token): Promise<XOutcome<string | null>> => {
+      const result = await asTexter(keeper, phone, async (token): Promise<XOutcome<Undo>> => {
         const shown = await x.getPost(token, last.postId);
         if (shown.kind !== "ok" || shown.value === null)
-          return shown.kind === "ok" ? { kind: "ok", value: null } : shown;
+          return shown.kind === "ok" ? { kind: "ok", value: { kind: "gone" } } : shown;
         const deleted = await x.deletePost(token, last.postId);
-        return deleted.kind === "ok" ? { kind: "ok", value: shown.value.text } : deleted;
+        if (deleted.kind !== "ok") return deleted;
+        return {
+          kind: "ok",
+          value: deleted.value ? { kind: "deleted", text: shown.value.text } : { kind: "kept" },
+        };
       });
       const markDeleted = (tx: Writer): void => markPostDeleted(tx, last.id, clock.now());
       switch (result.kind) {
-        case "ok":
-          if (result.value === null) {
-            return finish(step, "undo_already_gone", {
-              reply: replies.undoAlreadyGone(),
-              write: markDeleted,
-            });
-          }
-          return finish(step, "undone", { reply: replies.undone(result.value), write: markDeleted });
+        case "ok": {
+          const undo = result.value;
+          if (undo.kind === "deleted")
+            return finish(step, "undone", { reply: replies.undone(undo.text), write: markDeleted });
+          // X's {"deleted": false}: it declined, and asking again at once would not change its mind.
+          if (undo.kind === "kept")
+            return finish(step, "undo_kept", { reply: replies.undoKept(), refused: true });
+          return finish(step, "undo_already_gone", { reply: replies.undoAlreadyGone(), write: markDeleted });
+        }
         case "refused":
           if (result.reason === "not_found") {
             return finish(step, "undo_already_gone", {
