@@ -83,6 +83,14 @@ describe("the X stand-in held to X's OpenAPI document", () => {
     ]);
   });
 
+  it("should answer a post it cannot show with 200 and a partial error in X's documented shape", async () => {
+    expect(await x.gateway.getPost(alice.accessToken, "1234567890123456789")).toEqual({
+      kind: "ok",
+      value: null,
+    });
+    expect(x.standIn.takeViolations()).toEqual([]);
+  });
+
   it("should let injected faults through unchecked: they are X misbehaving on purpose", async () => {
     x.standIn.failNext("users_me", { status: 200, body: { data: { id: 42 } } });
     expect((await x.gateway.me(alice.accessToken)).kind).toBe("unreadable");
