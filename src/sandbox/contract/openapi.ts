@@ -1,5 +1,7 @@
-import Ajv, { type ErrorObject, type Options, type ValidateFunction } from "ajv";
+import Ajv, { type Options, type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
+import { describe } from "./ajv-errors";
+import { compileTemplate } from "./path-templates";
 
 /** A trimmed OpenAPI 3.0 document, as `extract.ts` writes it. */
 export type OpenApiDocument = { paths: Record<string, Record<string, unknown>>; [key: string]: unknown };
@@ -250,33 +252,4 @@ function rebase(schema: unknown): unknown {
         : [key, rebase(value)],
     ),
   );
-}
-
-function compileTemplate(template: string): { pattern: RegExp; names: string[] } {
-  const names: string[] = [];
-  const source = template
-    .split(/(\{[^}]+\})/)
-    .map((part) => {
-      const name = /^\{([^}]+)\}$/.exec(part)?.[1];
-      if (name === undefined) return part.replace(/[.*+?^$()|[\]\\]/g, "\\$&");
-      names.push(name);
-      return "([^/]+)";
-    })
-    .join("");
-  return { pattern: new RegExp(`^${source}$`), names };
-}
-
-/** Ajv's errors as X names parameters: a dotted path, the offending property for unknown ones. */
-function describe(errors: ErrorObject[]): SchemaProblem[] {
-  return errors.map((error) => {
-    const path = error.instancePath.split("/").filter(Boolean);
-    const extra = (error.params as { additionalProperty?: string; missingProperty?: string }) ?? {};
-    const named = extra.additionalProperty ?? extra.missingProperty;
-    const parameter = [...path, ...(named === undefined ? [] : [named])].join(".") || "body";
-    const message =
-      extra.additionalProperty === undefined
-        ? `${parameter} ${error.message ?? "is invalid"}`
-        : `${parameter} is not a recognised field`;
-    return { parameter, message };
-  });
 }
