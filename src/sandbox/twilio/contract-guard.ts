@@ -51,10 +51,12 @@ export async function checkAnswer(
   });
 }
 
+/** Twilio's codes for what its schema catches: a missing or malformed number has its own; the rest is 20001. */
 function errorFor(problems: SchemaProblem[]): Response {
-  const message = problems.map((problem) => problem.message).join("; ");
-  if (problems.some((problem) => problem.parameter === "To")) {
-    return twilioError(400, 21604, "A 'To' phone number is required.");
-  }
-  return twilioError(400, 20001, `Invalid parameter: ${message}`);
+  const about = (name: string): SchemaProblem | undefined => problems.find((p) => p.parameter === name);
+  const to = about("To");
+  if (to?.message.includes("required")) return twilioError(400, 21604, "A 'To' phone number is required.");
+  if (to) return twilioError(400, 21211, "Invalid 'To' Phone Number");
+  if (about("From")) return twilioError(400, 21212, "Invalid 'From' Phone Number");
+  return twilioError(400, 20001, `Invalid parameter: ${problems.map((p) => p.message).join("; ")}`);
 }
