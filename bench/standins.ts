@@ -11,6 +11,9 @@
  * - `GET  /texts?to=+1…&count=n`  waits (up to 20 s) until `to` has n texts; answers their bodies
  * - `POST /approve`          `{ url, username }`: consents at X's authorize URL; answers `{ callback }`
  * - `GET  /order`            whether every author's posts carry increasing `#n` suffixes (per-number order)
+ *
+ * The stand-ins skip their schema checks (the suite runs them) so the bench times the app, not the checks;
+ * `BENCH_VALIDATE=1` turns them on.
  */
 import { join } from "node:path";
 import { createTwilioStandIn } from "../src/sandbox/twilio";
@@ -24,6 +27,8 @@ export const BENCH_X_CLIENT_ID = "bench-client-id";
 export const BENCH_X_CLIENT_SECRET = "bench-client-secret";
 export const CERT_PATH = join(import.meta.dir, "../test/support/certs/cert.pem");
 const KEY_PATH = join(import.meta.dir, "../test/support/certs/key.pem");
+
+const validate = process.env.BENCH_VALIDATE === "1";
 
 export type StandInUrls = { xUrl: string; twilioUrl: string; controlUrl: string };
 
@@ -51,8 +56,12 @@ const json = (value: unknown, status = 200): Response => Response.json(value, { 
 
 function main(): void {
   const tls = { cert: Bun.file(CERT_PATH), key: Bun.file(KEY_PATH) };
-  const x = createXStandIn({ clientId: BENCH_X_CLIENT_ID, clientSecret: BENCH_X_CLIENT_SECRET });
-  const twilio = createTwilioStandIn({ accountSid: BENCH_ACCOUNT_SID, authToken: BENCH_AUTH_TOKEN });
+  const x = createXStandIn({ clientId: BENCH_X_CLIENT_ID, clientSecret: BENCH_X_CLIENT_SECRET, validate });
+  const twilio = createTwilioStandIn({
+    accountSid: BENCH_ACCOUNT_SID,
+    authToken: BENCH_AUTH_TOKEN,
+    validate,
+  });
   const stats: StandInStats = {
     posts: 0,
     texts: 0,

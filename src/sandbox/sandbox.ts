@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from "../clock";
 import type { Config } from "../config";
+import { describeViolation, onContractViolation } from "./contract/violations";
 import { textApp } from "./phone";
 import type { SamplePicture } from "./sample-pictures";
 import { createTwilioStandIn, type TwilioStandIn } from "./twilio";
@@ -33,6 +34,10 @@ export function createSandbox(config: Config, clock: Clock = systemClock): Sandb
   const self = new URL(config.twilio.apiUrl).origin;
   const serviceNumber = "phoneNumber" in config.twilio.sender ? config.twilio.sender.phoneNumber : "";
   const sent: PhoneText[] = [];
+  // The sandbox validates too: what the real X or Twilio would refuse is said loudly on stderr.
+  onContractViolation((violation) =>
+    console.error(`sandbox.contract_violation ${describeViolation(violation)}`),
+  );
   return {
     x,
     twilio,

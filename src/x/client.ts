@@ -165,9 +165,9 @@ function timelineQuery(since: number | undefined): Record<string, string | numbe
 }
 
 function tweetPayload(request: PostRequest): SendTweetV2Params {
-  const payload: SendTweetV2Params = {};
-  // A media-only post must omit `text`: X rejects an empty string.
-  if (request.text !== "") payload.text = request.text;
+  // Always sent, "" for a picture-only post: X's schema defaults `text` to "" because its backend rejects an
+  // absent value (OpenAPI 2.167, CreatePostsRequest).
+  const payload: SendTweetV2Params = { text: request.text };
   if (request.replyTo) payload.reply = { in_reply_to_tweet_id: request.replyTo };
   const mediaIds = mediaTuple(request.mediaIds ?? []);
   if (mediaIds) payload.media = { media_ids: mediaIds };

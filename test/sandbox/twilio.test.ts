@@ -89,7 +89,11 @@ describe("Twilio stand-in Messages endpoint", () => {
   it("should keep every MediaUrl of an outbound MMS", async () => {
     const twilio = standIn();
     await twilio.handle(
-      post({ To: "+1", MessagingServiceSid: "MG1", MediaUrl: ["https://a/1", "https://a/2"] }),
+      post({
+        To: "+1",
+        MessagingServiceSid: `MG${"1".repeat(32)}`,
+        MediaUrl: ["https://a/1", "https://a/2"],
+      }),
     );
 
     expect(twilio.messagesTo("+1")).toMatchObject([{ body: "", mediaUrls: ["https://a/1", "https://a/2"] }]);
@@ -115,6 +119,10 @@ describe("Twilio stand-in Messages endpoint", () => {
     expect([noTo.status, (await noTo.json()).code]).toEqual([400, 21604]);
     expect([noBody.status, (await noBody.json()).code]).toEqual([400, 21602]);
     expect(twilio.messages()).toEqual([]);
+    // Twilio's schema requires To; Body is optional there (media may stand in for it).
+    expect(twilio.takeViolations()).toMatchObject([
+      { direction: "request", problems: [{ parameter: "To" }] },
+    ]);
   });
 
   it("should refuse an opted-out recipient with 21610 until they opt in again", async () => {
@@ -148,7 +156,7 @@ describe("Twilio stand-in Messages endpoint", () => {
     const twilio = standIn();
     const other = new Request(MESSAGES.replace(ACCOUNT_SID, `AC${"f".repeat(32)}`), {
       method: "POST",
-      headers: { authorization: auth() },
+      headers: { authorization: auth(), "content-type": "application/x-www-form-urlencoded" },
       body: "To=%2B1&From=%2B2&Body=x",
     });
 
@@ -196,7 +204,7 @@ describe("Twilio stand-in media", () => {
     twilio.baseUrl = `${ORIGIN}/sandbox/twilio`;
     const request = new Request(MESSAGES.replace(ORIGIN, twilio.baseUrl), {
       method: "POST",
-      headers: { authorization: auth() },
+      headers: { authorization: auth(), "content-type": "application/x-www-form-urlencoded" },
       body: "To=%2B1&From=%2B2&Body=x",
     });
 
@@ -410,5 +418,10 @@ describe("Twilio stand-in Messages list", () => {
     ).toBe(404);
     expect((await twilio.handle(list("PageSize=1001"))).status).toBe(400);
     expect((await twilio.handle(list("DateSent%3E=soon"))).status).toBe(400);
+    // Both break Twilio's schema, which caps PageSize at 1000 and types DateSent as a date.
+    expect(twilio.takeViolations().map((violation) => violation.problems[0]?.parameter)).toEqual([
+      "PageSize",
+      "DateSent>",
+    ]);
   });
 });

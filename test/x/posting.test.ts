@@ -215,6 +215,8 @@ describe("media", () => {
       "application/pdf",
     );
     expect(outcome).toMatchObject({ kind: "refused", reason: "media" });
+    // X's schema lists the media types it takes: the stand-in refused the request for breaking it.
+    expect(x.standIn.takeViolations()).toMatchObject([{ path: "/2/media/upload/initialize" }]);
   });
 
   it("should report a media endpoint outage as unavailable", async () => {

@@ -128,5 +128,12 @@ describe("X stand-in GET /2/users/:id/tweets", () => {
       expect({ query, status: response.status }).toEqual({ query, status: 400 });
       expect(await response.json()).toMatchObject({ title: "Invalid Request" });
     }
+    // X's schema forbids each of them: the stand-in records the requests as breaking it.
+    expect(x.standIn.takeViolations().map((violation) => violation.direction)).toEqual([
+      "request",
+      "request",
+      "request",
+      "request",
+    ]);
   });
 });

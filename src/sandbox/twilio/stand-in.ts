@@ -1,6 +1,9 @@
 import { systemClock } from "../../clock";
+import { rewriteJson } from "../contract/exchange";
+import { ViolationLog } from "../contract/violations";
 import { rawResponse } from "../raw-body";
 import { hasValidBasicAuth } from "./auth";
+import { checkAnswer, contractGuard, operationOf, refusal } from "./contract-guard";
 import { methodNotAllowed, notFound, twilioErrorBody, unauthenticated } from "./errors";
 import { twilioSid } from "./ids";
 import { CDN_PREFIX, MediaStore } from "./media";
@@ -27,6 +30,10 @@ export function createTwilioStandIn(options: TwilioStandInOptions): TwilioStandI
   const injected: InjectedResponse[] = [];
   const media = new MediaStore(accountSid);
   const authenticated = (request: Request): boolean => hasValidBasicAuth(request, accountSid, authToken);
+  const violations = new ViolationLog();
+  const guard = contractGuard(options.validate ?? true, violations);
+  // Faults a test injects on purpose are not Twilio's answers: they skip the schema.
+  const injectedAnswers = new WeakSet<Response>();
 
   const standIn: TwilioStandIn = {
     accountSid,
@@ -44,17 +51,18 @@ export function createTwilioStandIn(options: TwilioStandInOptions): TwilioStandI
         query: url.search.slice(1),
         hasAuthorization: request.headers.has("authorization"),
       });
-      const messages = MESSAGES.exec(path);
-      if (messages !== null) return messagesEndpoint(request, messages[1] ?? "", path);
-      if (MEDIA.test(path) && media.has(path)) {
-        if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed();
-        if (!authenticated(request)) return unauthenticated();
-        const cdnOrigin = standIn.cdnUrl ?? (standIn.baseUrl || url.origin);
-        return media.redirect(path, trimSlash(cdnOrigin)) ?? notFound(path);
-      }
-      if (path.startsWith(CDN_PREFIX)) return media.serve(path.slice(CDN_PREFIX.length)) ?? notFound(path);
-      return notFound(path);
+      const operation = operationOf(request.method, path);
+      // Twilio authenticates first: an unauthenticated request gets its 401 whatever it carries.
+      const refused =
+        operation && authenticated(request) ? await refusal(request, path, operation, guard) : null;
+      if (refused) return refused;
+      const response = await route(request, url, path);
+      if (operation && !injectedAnswers.has(response))
+        await checkAnswer(request, path, operation, response, guard);
+      return response;
     },
+
+    takeViolations: () => violations.take(),
 
     addMedia(bytes, contentType) {
       return trimSlash(standIn.baseUrl) + media.add(bytes, contentType);
@@ -90,6 +98,19 @@ export function createTwilioStandIn(options: TwilioStandInOptions): TwilioStandI
     },
   };
 
+  function route(request: Request, url: URL, path: string): Promise<Response> | Response {
+    const messages = MESSAGES.exec(path);
+    if (messages !== null) return messagesEndpoint(request, messages[1] ?? "", path);
+    if (MEDIA.test(path) && media.has(path)) {
+      if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed();
+      if (!authenticated(request)) return unauthenticated();
+      const cdnOrigin = standIn.cdnUrl ?? (standIn.baseUrl || url.origin);
+      return media.redirect(path, trimSlash(cdnOrigin)) ?? notFound(path);
+    }
+    if (path.startsWith(CDN_PREFIX)) return media.serve(path.slice(CDN_PREFIX.length)) ?? notFound(path);
+    return notFound(path);
+  }
+
   async function messagesEndpoint(request: Request, pathAccountSid: string, path: string): Promise<Response> {
     const endpoint = request.method === "POST" ? "create" : request.method === "GET" ? "list" : null;
     if (endpoint === null) return methodNotAllowed();
@@ -101,11 +122,13 @@ export function createTwilioStandIn(options: TwilioStandInOptions): TwilioStandI
     if (injection.status === undefined) {
       const real = await handle();
       await hold(injection.delayMs);
-      return real;
+      return injection.rewrite ? rewriteJson(real, injection.rewrite) : real;
     }
     if (injection.afterHandling === true) await handle();
     await hold(injection.delayMs);
-    return injectedResponse(injection, injection.status);
+    const answer = injectedResponse(injection, injection.status);
+    injectedAnswers.add(answer);
+    return answer;
   }
 
   function takeInjection(endpoint: "create" | "list"): InjectedResponse | undefined {

@@ -1,9 +1,16 @@
 import type { Clock } from "../../clock";
+import type { ContractViolation } from "../contract/violations";
 import type { RawBody } from "../raw-body";
 
 export type { RawBody } from "../raw-body";
 
-export type TwilioStandInOptions = { accountSid: string; authToken: string; clock?: Clock };
+export type TwilioStandInOptions = {
+  accountSid: string;
+  authToken: string;
+  clock?: Clock;
+  /** Check requests and answers against Twilio's OpenAPI document (default on; benchmarks may turn it off). */
+  validate?: boolean;
+};
 
 /** A message the stand-in accepted on its Messages endpoint. */
 export type SentMessage = {
@@ -48,6 +55,11 @@ export type InjectedResponse = {
    * so a client that times out meanwhile has had its message accepted.
    */
   delayMs?: number;
+  /**
+   * Without `status`: Twilio's own answer with its JSON body changed by this, still held to Twilio's schema
+   * (unlike a fault): shows that an answer the real Twilio could not give is caught.
+   */
+  rewrite?: (body: unknown) => unknown;
 };
 
 export interface TwilioStandIn {
@@ -76,4 +88,9 @@ export interface TwilioStandIn {
   failNext(response: InjectedResponse, times?: number): void;
   /** Drops every failure still queued: the outage is over. */
   recover(): void;
+  /**
+   * Requests and answers that broke Twilio's OpenAPI document since the last call: a test that provokes one on
+   * purpose takes it (test support fails any test that leaves one behind).
+   */
+  takeViolations(): ContractViolation[];
 }

@@ -81,7 +81,7 @@ export function deleteTweetRoute(state: StandInState, request: Request, id: stri
   const post = state.posts.get(id);
   if (!post || post.deleted) {
     return problem(404, "Not Found Error", `Could not find tweet with id: [${id}].`, {
-      type: "https://api.twitter.com/2/problems/resource-not-found",
+      type: "https://api.x.com/2/problems/resource-not-found",
     });
   }
   if (post.authorId !== auth.user.id)
@@ -108,7 +108,7 @@ export function tweetRoute(state: StandInState, request: Request, id: string): R
           resource_type: "tweet",
           parameter: "id",
           resource_id: id,
-          type: "https://api.twitter.com/2/problems/resource-not-found",
+          type: "https://api.x.com/2/problems/resource-not-found",
         },
       ],
     });

@@ -26,6 +26,7 @@ export type TakenFault = {
   afterHandling: boolean;
   delayMs: number;
   holdUntil: Promise<unknown> | null;
+  rewrite: ((body: unknown) => unknown) | null;
 };
 
 export function createFaultQueue(): FaultQueue {
@@ -46,6 +47,7 @@ export function createFaultQueue(): FaultQueue {
         afterHandling: next.afterHandling === true,
         delayMs: next.delayMs ?? 0,
         holdUntil: next.holdUntil ?? null,
+        rewrite: next.rewrite ?? null,
       };
     },
   };

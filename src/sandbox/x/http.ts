@@ -35,7 +35,7 @@ export function invalidRequest(message: string, parameters: Record<string, strin
       errors: [{ parameters, message }],
       title: "Invalid Request",
       detail: "One or more parameters to your request was invalid.",
-      type: "https://api.twitter.com/2/problems/invalid-request",
+      type: "https://api.x.com/2/problems/invalid-request",
     },
     400,
   );

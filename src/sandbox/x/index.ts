@@ -1,5 +1,7 @@
 import { type Clock, systemClock } from "../../clock";
+import { ViolationLog } from "../contract/violations";
 import { decide } from "./consent";
+import { contractGuard } from "./contract-guard";
 import { route } from "./router";
 import { createState } from "./state";
 import type { RequestLogEntry, XStandIn } from "./types";
@@ -17,13 +19,21 @@ export type {
   XStandIn,
 } from "./types";
 
-export type XStandInOptions = { clientId: string; clientSecret: string; clock?: Clock };
+export type XStandInOptions = {
+  clientId: string;
+  clientSecret: string;
+  clock?: Clock;
+  /** Check requests and answers against X's OpenAPI document (default on; benchmarks may turn it off). */
+  validate?: boolean;
+};
 
 /** An in-memory X: OAuth 2.0 with PKCE and rotating refresh tokens, posts, media, and injectable faults. */
 export function createXStandIn(options: XStandInOptions): XStandIn {
   const clock = options.clock ?? systemClock;
   const state = createState(options.clientId, options.clientSecret, () => clock.now());
   const requests: RequestLogEntry[] = [];
+  const violations = new ViolationLog();
+  const guard = contractGuard(options.validate ?? true, violations);
   const userIdOf = (username: string): string => {
     const user = state.users.byUsername(username);
     if (!user) throw new Error(`No such user at the X stand-in: ${username}`);
@@ -38,7 +48,8 @@ export function createXStandIn(options: XStandInOptions): XStandIn {
   const standIn: XStandIn = {
     delayMs: 0,
     requests,
-    handle: (request) => route(state, request, { log: requests, delayMs: () => standIn.delayMs }),
+    handle: (request) => route(state, request, { log: requests, delayMs: () => standIn.delayMs, guard }),
+    takeViolations: () => violations.take(),
     posts: () => state.posts.all(),
     users: () => state.users.all(),
     media: () => state.media.all(),

@@ -1,5 +1,7 @@
+import { rewriteJson } from "../contract/exchange";
 import { createTweetRoute, deleteTweetRoute, meRoute, tweetRoute, userTimelineRoute } from "./api-routes";
 import { authorizeDecision, authorizePage } from "./authorize-routes";
+import { type ContractGuard, checkAnswer, operationOf, refusal } from "./contract-guard";
 import { faultRouteOf, type TakenFault } from "./faults";
 import { json, problem } from "./http";
 import { appendRoute, finalizeRoute, initializeRoute, statusRoute } from "./media-routes";
@@ -10,7 +12,7 @@ import type { RequestLogEntry } from "./types";
 /** X's own path inside whatever prefix the stand-in is mounted under. */
 const X_PATH = /(\/2\/(?:oauth2|users|tweets|media)(?:\/.*)?|\/i\/oauth2\/authorize\/?)$/;
 
-export type RouterOptions = { log: RequestLogEntry[]; delayMs: () => number };
+export type RouterOptions = { log: RequestLogEntry[]; delayMs: () => number; guard: ContractGuard };
 
 export async function route(
   state: StandInState,
@@ -27,6 +29,9 @@ export async function route(
     // A client that hung up while the request waited never reached X: nothing is created.
     if (request.signal.aborted) return new Response(null, { status: 499 });
   }
+  const operation = operationOf(method, path);
+  const refused = operation ? await refusal(state, request, operation, options.guard) : null;
+  if (refused) return refused;
   const faultRoute = faultRouteOf(method, path);
   const fault = faultRoute ? state.faults.take(faultRoute) : null;
   if (fault && !fault.afterHandling) {
@@ -42,7 +47,10 @@ export async function route(
   }
   // X acted; its answer is late (past the client's timeout) or replaced by an unreadable one.
   if (fault) await hold(fault);
-  return fault?.response ?? response;
+  if (fault?.response) return fault.response;
+  if (fault?.rewrite) response = await rewriteJson(response, fault.rewrite);
+  if (operation) await checkAnswer(request, operation, response, options.guard);
+  return response;
 }
 
 async function hold(fault: TakenFault): Promise<void> {

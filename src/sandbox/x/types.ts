@@ -1,5 +1,6 @@
 /** The shapes a test (or the sandbox UI) sees when it inspects the X stand-in. */
 
+import type { ContractViolation } from "../contract/violations";
 import type { RawBody } from "../raw-body";
 
 export type { RawBody } from "../raw-body";
@@ -52,6 +53,11 @@ export type FaultResponse = {
   delayMs?: number;
   /** Hold the answer until this settles (after `delayMs`): lets a test line up two requests in a known order. */
   holdUntil?: Promise<unknown>;
+  /**
+   * Without `status`: X's own answer with its JSON body changed by this, still held to X's schema (unlike a
+   * fault): shows that an answer the real X could not give is caught.
+   */
+  rewrite?: (body: unknown) => unknown;
 };
 
 export type RequestLogEntry = { method: string; path: string };
@@ -92,4 +98,9 @@ export interface XStandIn {
   setMediaProcessing(settings: Partial<MediaProcessing>): void;
   /** Latency added to every API request. */
   delayMs: number;
+  /**
+   * Requests and answers that broke X's OpenAPI document since the last call: a test that provokes one on
+   * purpose takes it (test support fails any test that leaves one behind).
+   */
+  takeViolations(): ContractViolation[];
 }
