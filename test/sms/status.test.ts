@@ -82,6 +82,7 @@ describe("Twilio's status callbacks", () => {
       "the delivered report",
     );
     expect(row.deliveryError).toBeNull();
+    await s.twilio.standIn.callbacks.settled();
     expect(s.twilio.standIn.callbacks.posted.map((c) => [c.status, c.answer])).toEqual([
       ["sent", 204],
       ["delivered", 204],
