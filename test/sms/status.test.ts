@@ -6,7 +6,10 @@ import { outboundMessages, texters } from "../../src/db/schema";
 import { createLogger } from "../../src/log";
 import { callbackParams } from "../../src/sandbox/twilio";
 import { PUBLIC_URL, startTestService, type TestService } from "../support/service";
+import { appEnvironment, startAppProcess, texter } from "../support/stack";
+import { startTwilio } from "../support/twilio";
 import { waitFor } from "../support/wait";
+import { startX } from "../support/x";
 
 // Each test starts the whole service and stand-ins; a 2-core CI machine needs headroom over 5 s.
 setDefaultTimeout(20_000);
@@ -238,6 +241,36 @@ describe("Twilio's status callbacks", () => {
     for (const [what, response] of cases) {
       const status = (await response).status;
       expect({ what, clientError: status >= 400 && status < 500 }).toEqual({ what, clientError: true });
+    }
+  });
+});
+
+describe("status callbacks to the app as operators run it", () => {
+  it("should ask for callbacks on its own PUBLIC_URL and accept Twilio's signed reports there", async () => {
+    const x = await startX();
+    const twilioFixture = startTwilio();
+    const { env, publicUrl } = appEnvironment(x, twilioFixture);
+    const app = await startAppProcess(env);
+    try {
+      twilioFixture.standIn.callbacks.failDelivery(PHONE, 30006);
+      expect((await texter(twilioFixture, publicUrl)(app, PHONE, "hi")).status).toBe(200);
+      const [link] = await waitFor(() => {
+        const texts = twilioFixture.standIn.messagesTo(PHONE);
+        return texts.length > 0 && texts;
+      }, "the link text");
+      expect(link?.statusCallback).toBe(`${publicUrl}/sms/status`);
+      await waitFor(() => twilioFixture.standIn.callbacks.posted.length === 2, "both callbacks answered");
+      expect(twilioFixture.standIn.callbacks.posted.map((c) => [c.status, c.answer])).toEqual([
+        ["sent", 204],
+        ["undelivered", 204],
+      ]);
+      await waitFor(() => app.output().includes('"sms.number_undeliverable"'), "the log line");
+      expect(app.output()).toContain('"to":"•••• 0171","code":30006');
+    } finally {
+      app.process.kill("SIGTERM");
+      await app.process.exited;
+      await twilioFixture.stop();
+      await x.stop();
     }
   });
 });

@@ -25,6 +25,8 @@ export class StatusCallbacks {
    * PUBLIC_URL. Null: the StatusCallback URL itself.
    */
   origin: string | null = null;
+  /** False: no callbacks at all (the bench, whose apps' PUBLIC_URL resolves nowhere). */
+  enabled = true;
   /** The carrier's pace between status changes; callbacks never beat the create's answer. */
   delayMs = 100;
   readonly posted: PostedCallback[] = [];
@@ -47,7 +49,7 @@ export class StatusCallbacks {
 
   /** Reports on `message` in the background, if it asked for callbacks. */
   schedule(message: SentMessage): void {
-    if (message.statusCallback === null) return;
+    if (!this.enabled || message.statusCallback === null) return;
     const report = this.#report(message, message.statusCallback).finally(() => this.#inFlight.delete(report));
     this.#inFlight.add(report);
   }
