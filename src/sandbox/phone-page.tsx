@@ -162,6 +162,13 @@ export function ConversationList(props: {
               [picture: {label}]
             </span>
           ))}
+          {bubble.undelivered === undefined ? (
+            ""
+          ) : (
+            <span class="bubble-picture" safe>
+              [not delivered: Twilio error {bubble.undelivered}]
+            </span>
+          )}
         </li>
       ))}
     </ol>
