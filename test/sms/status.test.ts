@@ -1,3 +1,4 @@
+import { Database } from "bun:sqlite";
 import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { eq } from "drizzle-orm";
 import twilio from "twilio";
@@ -185,6 +186,27 @@ describe("Twilio's status callbacks", () => {
     });
     expect(texterRow(s, PHONE)?.undeliverableCode).toBeNull();
     expect(readDeliveryCounts(s.db)).toEqual([{ status: "delivered", errorCode: null, count: 1 }]);
+  });
+
+  it("should keep answering other requests while another connection holds the write lock, then record", async () => {
+    const s = await start();
+    s.twilio.standIn.callbacks.origin = "http://127.0.0.1:9";
+    const { id, twilioSid } = await linkText(s, PHONE);
+    // In production the worker has its own thread; here it shares this loop, and its writes may wait.
+    await s.service.delivery.stop();
+    // Another process (or the delivery thread) writing: SQLite's busy handler would freeze this event loop.
+    const other = new Database(s.dbPath);
+    other.run("BEGIN IMMEDIATE");
+    try {
+      const report = callback(s, twilioSid ?? "", PHONE, "delivered");
+      expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
+      expect(textsFor(s, PHONE).find((t) => t.id === id)?.delivery).toBeNull();
+      other.run("COMMIT");
+      expect((await report).status).toBe(204);
+    } finally {
+      other.close();
+    }
+    expect(textsFor(s, PHONE).find((t) => t.id === id)?.delivery).toBe("delivered");
   });
 
   it("should count final statuses by error code, without phone numbers", async () => {
