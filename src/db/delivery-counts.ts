@@ -3,13 +3,10 @@ import type { Database } from "./client";
 import { type DeliveryStatus, deliveryCounts } from "./schema";
 import type { Writer } from "./transaction";
 
-/** The final statuses the counts keep. */
-export type FinalDelivery = Exclude<DeliveryStatus, "sent">;
-
-export type DeliveryCount = { status: FinalDelivery; errorCode: number | null; count: number };
+export type DeliveryCount = { status: DeliveryStatus; errorCode: number | null; count: number };
 
 /** Counts one text's final status, in the transaction that records it: once per text, never pruned. */
-export function countDelivery(tx: Writer, status: FinalDelivery, errorCode: number | null): void {
+export function countDelivery(tx: Writer, status: DeliveryStatus, errorCode: number | null): void {
   tx.insert(deliveryCounts)
     .values({ status, errorCode: errorCode ?? 0, count: 1 })
     .onConflictDoUpdate({

@@ -78,13 +78,11 @@ export type DeliveryReport = {
 export type RecordedDelivery =
   /** No text of ours has this MessageSid (pruned, erased with its number, or never ours). */
   | { kind: "unknown" }
-  /** Already known: a repeat, or a report older than the final status the text has (callbacks come in any order). */
+  /** The text's end is already known: a repeat, or a contradicting report (callbacks come in any order). */
   | { kind: "stale"; phone: string }
-  | { kind: "recorded"; phone: string; final: boolean };
+  | { kind: "recorded"; phone: string };
 
-const isFinal = (status: DeliveryStatus | null): boolean => status !== null && status !== "sent";
-
-/** Records a status callback on the text it is about; a final status (delivered, undelivered, failed) stays. */
+/** Records how a text ended on the text itself; the first report stays. */
 export function recordDelivery(tx: Writer, report: DeliveryReport): RecordedDelivery {
   const row = tx
     .select({ id: outboundMessages.id, phone: outboundMessages.phone, delivery: outboundMessages.delivery })
@@ -93,12 +91,12 @@ export function recordDelivery(tx: Writer, report: DeliveryReport): RecordedDeli
     .limit(1)
     .get();
   if (!row) return { kind: "unknown" };
-  if (isFinal(row.delivery) || row.delivery === report.status) return { kind: "stale", phone: row.phone };
+  if (row.delivery !== null) return { kind: "stale", phone: row.phone };
   tx.update(outboundMessages)
     .set({ delivery: report.status, deliveryError: report.errorCode })
     .where(eq(outboundMessages.id, row.id))
     .run();
-  return { kind: "recorded", phone: row.phone, final: isFinal(report.status) };
+  return { kind: "recorded", phone: row.phone };
 }
 
 export type SendClaim =

@@ -115,8 +115,11 @@ export type OutboundKind =
 
 export type OutboundStatus = "pending" | "sent" | "suppressed" | "failed";
 
-/** What Twilio's status callbacks said of a sent text: `sent` (to the carrier), then one of the final three. */
-export type DeliveryStatus = "sent" | "delivered" | "undelivered" | "failed";
+/**
+ * How a sent text ended, as Twilio's status callbacks report it. Their interim `sent` (handed to the
+ * carrier) is not kept: our own `sent` status already says Twilio took it, and it would cost a write per text.
+ */
+export type DeliveryStatus = "delivered" | "undelivered" | "failed";
 
 /** Every text we send; an `sms` job sends it. `status` is the send's result, which the cost guard counts. */
 export const outboundMessages = sqliteTable(
@@ -147,7 +150,7 @@ export const outboundMessages = sqliteTable(
      * sent (a claim), so that a crash mid-send still counts a text that may have gone out.
      */
     sentAt: integer("sent_at"),
-    /** The latest status Twilio's callbacks reported (null: none yet); a final one is never replaced. */
+    /** How the text ended at the carrier (null: no report yet); the first report stays. */
     delivery: text("delivery").$type<DeliveryStatus>(),
     /** Twilio's error code with an undelivered or failed report (e.g. 30003, 30007). */
     deliveryError: integer("delivery_error"),
@@ -168,7 +171,7 @@ export const outboundMessages = sqliteTable(
 export const deliveryCounts = sqliteTable(
   "delivery_counts",
   {
-    status: text("status").$type<Exclude<DeliveryStatus, "sent">>().notNull(),
+    status: text("status").$type<DeliveryStatus>().notNull(),
     errorCode: integer("error_code").notNull(),
     count: integer("count").notNull(),
   },

@@ -28,22 +28,22 @@ const OPTED_OUT_CODE = 21610;
 export type DeliveryOutcome =
   | { kind: "unknown" }
   | { kind: "stale"; phone: string }
-  | { kind: "recorded"; phone: string; final: boolean; undeliverable: boolean; optedOut: boolean };
+  | { kind: "recorded"; phone: string; undeliverable: boolean; optedOut: boolean };
 
 /**
- * Applies one status callback in the caller's transaction: the text's status, the durable counts (once per
- * text, when it reaches a final status) and what the number can take from now on. Nothing is ever sent from
+ * Applies one status callback in the caller's transaction: how the text ended, the durable counts (once per
+ * text) and what the number can take from now on. Nothing is ever sent from
  * here: a report about a dead number must not cause another text to it.
  */
 export function applyDeliveryReport(tx: Writer, report: DeliveryReport, now: number): DeliveryOutcome {
   const recorded = recordDelivery(tx, report);
   if (recorded.kind !== "recorded") return recorded;
-  const { phone, final } = recorded;
+  const { phone } = recorded;
   const code = report.errorCode;
-  if (final && report.status !== "sent") countDelivery(tx, report.status, code);
+  countDelivery(tx, report.status, code);
   const undeliverable = code !== null && UNDELIVERABLE_CODES.has(code);
   if (undeliverable) markUndeliverable(tx, phone, code, now);
   const optedOut = code === OPTED_OUT_CODE;
   if (optedOut) setOptedOut(tx, phone, true);
-  return { kind: "recorded", phone, final, undeliverable, optedOut };
+  return { kind: "recorded", phone, undeliverable, optedOut };
 }

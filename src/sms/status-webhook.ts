@@ -21,14 +21,17 @@ export type StatusWebhookDeps = {
   twilio: { accountSid: string; authToken: string };
 };
 
-/** The statuses we record; Twilio's others (queued, sending, accepted, read, …) are answered and ignored. */
-const TRACKED: ReadonlySet<string> = new Set<DeliveryStatus>(["sent", "delivered", "undelivered", "failed"]);
+/**
+ * The statuses we record: how a text ended. Twilio's others (sent, queued, sending, accepted, read, …) are
+ * answered and ignored, so a late `sent` can never undo `delivered`.
+ */
+const TRACKED: ReadonlySet<string> = new Set<DeliveryStatus>(["delivered", "undelivered", "failed"]);
 const ERROR_CODE = /^\d{1,6}$/;
 
 /**
  * Twilio's status callback for the texts we send (`StatusCallback` on each): verify, record, answer 204.
- * Callbacks come in any order and may repeat; a final status is never replaced, and a MessageSid we no
- * longer know (pruned, erased) is answered and forgotten.
+ * Callbacks come in any order and may repeat; the first final status stays, and a MessageSid we no longer
+ * know (pruned, erased) is answered and forgotten.
  */
 // Elysia controllers keep their inferred type: it carries the routes for the app that mounts them.
 export function statusController(deps: StatusWebhookDeps) {
