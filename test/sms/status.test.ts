@@ -139,6 +139,15 @@ describe("Twilio's status callbacks", () => {
     expect(await s.nthTextTo(PHONE, 2)).toStartWith("Connected as @filtered");
   });
 
+  it("should record an opt-out that a Messaging Service reports as a failed text (21610)", async () => {
+    const s = await start();
+    s.twilio.standIn.callbacks.failDelivery(PHONE, 21610, "failed");
+    await linkText(s, PHONE);
+    await waitFor(() => texterRow(s, PHONE)?.optedOut === true, "the opt-out recorded");
+    expect(texterRow(s, PHONE)?.undeliverableCode).toBeNull();
+    expect(readDeliveryCounts(s.db)).toEqual([{ status: "failed", errorCode: 21610, count: 1 }]);
+  });
+
   it("should refuse a missing or wrong signature with 403 and change nothing", async () => {
     const s = await start();
     s.twilio.standIn.callbacks.origin = "http://127.0.0.1:9"; // Twilio's own callbacks go nowhere here
