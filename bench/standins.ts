@@ -62,6 +62,9 @@ function main(): void {
     authToken: BENCH_AUTH_TOKEN,
     validate,
   });
+  // The apps sign for https://smstweet.test, which resolves nowhere: figures stay comparable with earlier
+  // runs. (In production each text brings two status callbacks: two more signed POSTs to the app.)
+  twilio.callbacks.enabled = false;
   const stats: StandInStats = {
     posts: 0,
     texts: 0,

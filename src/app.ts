@@ -13,6 +13,7 @@ import { securityHeaders } from "./http/security-headers";
 import type { Logger } from "./log";
 import { sandboxController } from "./sandbox/routes";
 import type { Sandbox } from "./sandbox/sandbox";
+import { statusController } from "./sms/status-webhook";
 import { webhookController } from "./sms/webhook";
 import { LandingPage, MessagePage } from "./web/pages";
 import { staticController } from "./web/static";
@@ -83,6 +84,15 @@ export function createApp(deps: AppDeps) {
           () => deps.clock.now(),
           () => deps.delivery.wake(),
         ),
+        logger,
+        publicUrl: config.publicUrl,
+        twilio: config.twilio,
+      }),
+    )
+    .use(
+      statusController({
+        db: deps.db,
+        clock: deps.clock,
         logger,
         publicUrl: config.publicUrl,
         twilio: config.twilio,

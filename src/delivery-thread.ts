@@ -11,6 +11,7 @@ import { closeDatabase, openDatabase } from "./db/client";
 import { createDelivery } from "./delivery";
 import type { ToThread } from "./delivery-host";
 import { createLogger } from "./log";
+import { statusCallbackUrl } from "./sms/delivery-report";
 import { createTwilioSms } from "./sms/send";
 import { createXGateway } from "./x/client";
 import { TokenKeeper } from "./x/tokens";
@@ -29,7 +30,7 @@ const keeper = new TokenKeeper({ db, x, cipher, clock: systemClock, logger });
 const delivery = createDelivery({
   db,
   x,
-  sms: createTwilioSms({ ...config.twilio }),
+  sms: createTwilioSms({ ...config.twilio, statusCallback: statusCallbackUrl(config.publicUrl) }),
   keeper,
   cipher,
   pins,

@@ -52,6 +52,7 @@ describe("who writes which table", () => {
     ["texters", "texters.ts"],
     ["threadParts", "thread-parts.ts"],
     ["posts", "posts.ts"],
+    ["deliveryCounts", "delivery-counts.ts"],
   ])("should leave every change to %s rows to db/%s", (table, owner) => {
     const write = new RegExp(`\\.(update|insert|delete)\\(${table}\\)`);
     const writers = readdirSync(SRC, { recursive: true, encoding: "utf8" })

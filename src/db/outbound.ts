@@ -1,6 +1,6 @@
 import { and, count, eq, gt, gte, type SQL, sql } from "drizzle-orm";
 import { addJob } from "./jobs";
-import { type OutboundKind, outboundMessages } from "./schema";
+import { type DeliveryStatus, type OutboundKind, outboundMessages } from "./schema";
 import { transact, type Writer } from "./transaction";
 
 /** The cost guard's limits, counted over this window (see sms/limits). */
@@ -65,6 +65,38 @@ export function settleText(tx: Writer, text: OutboundText, set: Partial<Outbound
     .set({ ...set, ...erased })
     .where(eq(outboundMessages.id, text.id))
     .run();
+}
+
+/** One status callback from Twilio, read: which text, what became of it, and Twilio's error code if any. */
+export type DeliveryReport = {
+  sid: string;
+  status: DeliveryStatus;
+  /** Only with `undelivered` or `failed`. */
+  errorCode: number | null;
+};
+
+export type RecordedDelivery =
+  /** No text of ours has this MessageSid (pruned, erased with its number, or never ours). */
+  | { kind: "unknown" }
+  /** The text's end is already known: a repeat, or a contradicting report (callbacks come in any order). */
+  | { kind: "stale"; phone: string }
+  | { kind: "recorded"; phone: string };
+
+/** Records how a text ended on the text itself; the first report stays. */
+export function recordDelivery(tx: Writer, report: DeliveryReport): RecordedDelivery {
+  const row = tx
+    .select({ id: outboundMessages.id, phone: outboundMessages.phone, delivery: outboundMessages.delivery })
+    .from(outboundMessages)
+    .where(eq(outboundMessages.twilioSid, report.sid))
+    .limit(1)
+    .get();
+  if (!row) return { kind: "unknown" };
+  if (row.delivery !== null) return { kind: "stale", phone: row.phone };
+  tx.update(outboundMessages)
+    .set({ delivery: report.status, deliveryError: report.errorCode })
+    .where(eq(outboundMessages.id, row.id))
+    .run();
+  return { kind: "recorded", phone: row.phone };
 }
 
 export type SendClaim =

@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** An MMS attachment as Twilio links it: fetched (with credentials, from Twilio's API only) when posted. */
 export type MediaItem = { url: string; contentType: string };
@@ -23,6 +23,12 @@ export const texters = sqliteTable("texters", {
   /** JSON array of when wrong PINs were texted (the last 24 hours'): five freeze the number. */
   pinFailures: text("pin_failures").notNull().default("[]"),
   createdAt: integer("created_at").notNull(),
+  /**
+   * Set when Twilio reported that a text to the number cannot be delivered (a dead or landline number, see
+   * sms/delivery-report): nothing is sent to it until it texts us again. `undeliverableCode` is Twilio's code.
+   */
+  undeliverableAt: integer("undeliverable_at"),
+  undeliverableCode: integer("undeliverable_code"),
 });
 
 /** One-time links: only the SHA-256 of the token is kept. */
@@ -109,6 +115,12 @@ export type OutboundKind =
 
 export type OutboundStatus = "pending" | "sent" | "suppressed" | "failed";
 
+/**
+ * How a sent text ended, as Twilio's status callbacks report it. Their interim `sent` (handed to the
+ * carrier) is not kept: our own `sent` status already says Twilio took it, and it would cost a write per text.
+ */
+export type DeliveryStatus = "delivered" | "undelivered" | "failed";
+
 /** Every text we send; an `sms` job sends it. `status` is the send's result, which the cost guard counts. */
 export const outboundMessages = sqliteTable(
   "outbound_messages",
@@ -138,12 +150,32 @@ export const outboundMessages = sqliteTable(
      * sent (a claim), so that a crash mid-send still counts a text that may have gone out.
      */
     sentAt: integer("sent_at"),
+    /** How the text ended at the carrier (null: no report yet); the first report stays. */
+    delivery: text("delivery").$type<DeliveryStatus>(),
+    /** Twilio's error code with an undelivered or failed report (e.g. 30003, 30007). */
+    deliveryError: integer("delivery_error"),
   },
   (t) => [
     index("outbound_messages_phone_sent").on(t.phone, t.sentAt),
     index("outbound_messages_sent").on(t.sentAt),
     index("outbound_messages_created").on(t.createdAt),
+    // Status callbacks name the text by its MessageSid.
+    index("outbound_messages_twilio_sid").on(t.twilioSid),
   ],
+);
+
+/**
+ * How texts ended at the carrier, by final status and Twilio error code (0: none): durable totals for the
+ * operator's tools, without phone numbers, so never pruned or erased. One row per (status, code).
+ */
+export const deliveryCounts = sqliteTable(
+  "delivery_counts",
+  {
+    status: text("status").$type<DeliveryStatus>().notNull(),
+    errorCode: integer("error_code").notNull(),
+    count: integer("count").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.status, t.errorCode] })],
 );
 
 /** The parts of a texter's open thread, in order; `postId` is set as each part is posted (resume point). */

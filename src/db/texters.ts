@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, lt } from "drizzle-orm";
 import { texters } from "./schema";
 import type { Writer } from "./transaction";
 
@@ -87,4 +87,27 @@ export function setLock(
   lock: { pinMac?: string | null; pinKeyId?: string | null; pinFailures: string },
 ): void {
   tx.update(texters).set(lock).where(eq(texters.phone, phone)).run();
+}
+
+/** Twilio reported a text to the number undeliverable with `code`: nothing more is sent until it texts us. */
+export function markUndeliverable(tx: Writer, phone: string, code: number, now: number): void {
+  tx.update(texters)
+    .set({ undeliverableAt: now, undeliverableCode: code })
+    .where(eq(texters.phone, phone))
+    .run();
+}
+
+/**
+ * The number texted us at `textedAt`: it can take texts again, unless the mark is newer than that text
+ * (a report about a reply sent after it). True when a mark was cleared.
+ */
+export function clearUndeliverable(tx: Writer, phone: string, textedAt: number): boolean {
+  return (
+    tx
+      .update(texters)
+      .set({ undeliverableAt: null, undeliverableCode: null })
+      .where(and(eq(texters.phone, phone), lt(texters.undeliverableAt, textedAt)))
+      .returning({ phone: texters.phone })
+      .all().length > 0
+  );
 }

@@ -78,3 +78,25 @@ export function prepared(db: Database, text: string): Statement {
   }
   return statement;
 }
+
+/**
+ * `transact` for a request handler on the webhook's event loop: it never sleeps in SQLite's busy handler
+ * (that would stall every request on the loop) but tries again on a later turn while another connection
+ * holds the write lock, for at most `maxWaitMs`; then the BUSY error is thrown.
+ */
+export async function transactWhenFree<T>(
+  db: Database,
+  work: (tx: Tx) => T,
+  durability: Durability,
+  maxWaitMs = BUSY_TIMEOUT_MS,
+): Promise<T> {
+  const since = Date.now();
+  for (;;) {
+    try {
+      return withoutWaiting(db, () => transact(db, work, durability));
+    } catch (error) {
+      if (!isBusy(error) || Date.now() - since > maxWaitMs) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}

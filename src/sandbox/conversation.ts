@@ -7,6 +7,8 @@ export type Bubble = {
   at: number;
   /** What the phone attached, by label. */
   pictures?: readonly string[];
+  /** Twilio's error code when the text never reached the phone (a real phone would not show it at all). */
+  undelivered?: number;
 };
 
 export type Segment = { text: string; href?: string };
@@ -27,13 +29,20 @@ export function conversation(sandbox: Sandbox, phone: string): Bubble[] {
   const sent: Bubble[] = sandbox
     .textsFrom(phone)
     .map(({ body, at, pictures }) => ({ from: "phone", body, at, pictures }));
-  const received: Bubble[] = sandbox.twilio.messagesTo(phone).map(
-    (message): Bubble => ({
+  const failures = new Map(
+    sandbox.twilio.callbacks.posted
+      .filter((report) => report.errorCode !== null)
+      .map((report) => [report.sid, report.errorCode ?? 0]),
+  );
+  const received: Bubble[] = sandbox.twilio.messagesTo(phone).map((message): Bubble => {
+    const undelivered = failures.get(message.sid);
+    return {
       from: message.automatic ? "twilio" : "service",
       body: message.body,
       at: message.createdAt,
-    }),
-  );
+      ...(undelivered === undefined ? {} : { undelivered }),
+    };
+  });
   // Stable sort: a reply recorded in the same millisecond as its text stays after it.
   return [...sent, ...received].sort((a, b) => a.at - b.at);
 }

@@ -3,7 +3,7 @@ import { Layout } from "../web/layout";
 import type { Bubble } from "./conversation";
 import { LinkedText } from "./linked-text";
 import { SAMPLE_PICTURES } from "./sample-pictures";
-import { SANDBOX_SCRIPT } from "./settings";
+import { SANDBOX_LANDLINE, SANDBOX_SCRIPT } from "./settings";
 
 export type PhonePageProps = {
   serviceNumber: string;
@@ -59,7 +59,8 @@ export function PhonePage(props: PhonePageProps): JSX.Element {
           ))}
         </datalist>
         <p id="phone-hint" class="hint">
-          International form, like +14155550123. A new number is a new texter.
+          International form, like +14155550123. A new number is a new texter; {SANDBOX_LANDLINE} is a
+          landline that texts cannot reach.
         </p>
         <button type="submit">Open conversation</button>
       </form>
@@ -161,6 +162,13 @@ export function ConversationList(props: {
               [picture: {label}]
             </span>
           ))}
+          {bubble.undelivered === undefined ? (
+            ""
+          ) : (
+            <span class="bubble-picture" safe>
+              [not delivered: Twilio error {bubble.undelivered}]
+            </span>
+          )}
         </li>
       ))}
     </ol>

@@ -3,6 +3,7 @@ import type { Config } from "../config";
 import { describeViolation, onContractViolation } from "./contract/violations";
 import { textApp } from "./phone";
 import type { SamplePicture } from "./sample-pictures";
+import { SANDBOX_LANDLINE } from "./settings";
 import { createTwilioStandIn, type TwilioStandIn } from "./twilio";
 import { createXStandIn, type XStandIn } from "./x";
 
@@ -32,6 +33,10 @@ export function createSandbox(config: Config, clock: Clock = systemClock): Sandb
   twilio.baseUrl = config.twilio.apiUrl;
   const x = createXStandIn({ clientId: config.x.clientId, clientSecret: config.x.clientSecret, clock });
   const self = new URL(config.twilio.apiUrl).origin;
+  // Status callbacks are signed for PUBLIC_URL (perhaps a tunnel) and delivered to the app itself.
+  twilio.callbacks.origin = self;
+  // A simulated landline: texts to it are reported undelivered (30006), as Twilio reports them.
+  twilio.callbacks.failDelivery(SANDBOX_LANDLINE, 30006);
   const serviceNumber = "phoneNumber" in config.twilio.sender ? config.twilio.sender.phoneNumber : "";
   const sent: PhoneText[] = [];
   // The sandbox validates too: what the real X or Twilio would refuse is said loudly on stderr.

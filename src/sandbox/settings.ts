@@ -12,6 +12,12 @@ export const SANDBOX_TWILIO = Object.freeze({
   phoneNumber: "+15005550006",
 });
 
+/**
+ * A simulated landline (Twilio's magic "not a mobile number"): the stand-in reports every text to it
+ * undelivered with 30006, so the simulator shows what a dead number does: its replies stop.
+ */
+export const SANDBOX_LANDLINE = "+15005550009";
+
 export const SANDBOX_X = Object.freeze({
   clientId: "sandbox-x-client-id",
   clientSecret: "sandbox-x-client-secret",

@@ -1,6 +1,7 @@
 import { getInbound } from "../db/inbound";
 import { addJob } from "../db/jobs";
-import { ensureTexter } from "../db/texters";
+import { clearUndeliverable, ensureTexter } from "../db/texters";
+import { maskPhone } from "../log";
 import type { Job, JobHandler, JobResult } from "../queue/types";
 import {
   cancelDelete,
@@ -59,6 +60,10 @@ export function inboundJob(deps: StepDeps): JobHandler<MessagePayload> {
       const step = loadStep(deps, job);
       if (!step) return { kind: "done", detail: "erased" };
       const { texter } = step;
+      // A number that texts us can take texts again (unless the report came after this text).
+      if (texter.undeliverableAt !== null && clearUndeliverable(db, message.phone, message.receivedAt)) {
+        deps.logger.info("sms.deliverable_again", { to: maskPhone(message.phone) });
+      }
       const hasMedia = message.media.length > 0;
       const state: TexterState = {
         connected: texter.refreshToken !== null,

@@ -48,7 +48,7 @@ export function sendJob(deps: SendJobDeps): JobHandler<Payload> {
       const to = maskPhone(text.phone);
       const settle = (set: Partial<OutboundText>) => (tx: Database) => settleText(tx, text, set);
       const texter = db
-        .select({ optedOut: texters.optedOut })
+        .select({ optedOut: texters.optedOut, undeliverableCode: texters.undeliverableCode })
         .from(texters)
         .where(eq(texters.phone, text.phone))
         .get();
@@ -56,6 +56,17 @@ export function sendJob(deps: SendJobDeps): JobHandler<Payload> {
       if (texter?.optedOut && text.kind !== "opt_out_confirmation") {
         logger.info("sms.suppressed", { to });
         return { kind: "done", detail: "opted_out", write: settle({ status: "suppressed", secret: null }) };
+      }
+      // Twilio said the number cannot take texts (sms/delivery-report): each try would be billed and fail.
+      const dead = texter?.undeliverableCode ?? null;
+      if (dead !== null) {
+        logger.info("sms.suppressed_undeliverable", { to, code: dead });
+        const error = `undeliverable:${dead}`;
+        return {
+          kind: "done",
+          detail: "undeliverable",
+          write: settle({ status: "suppressed", secret: null, error }),
+        };
       }
       const body = await render(deps, text);
       if (body === null) {

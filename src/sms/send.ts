@@ -16,6 +16,8 @@ export type TwilioSmsOptions = {
   sender: TwilioSender;
   /** `TWILIO_API_URL`: https://api.twilio.com in production, a stand-in in tests and sandbox mode. */
   apiUrl: string;
+  /** `PUBLIC_URL/sms/status`: set on every text, so Twilio reports its delivery there (no console setting). */
+  statusCallback: string;
   /** Extra CA certificate (PEM) to trust, on top of the defaults and NODE_EXTRA_CA_CERTS. */
   ca?: string;
   timeoutMs?: number;
@@ -42,7 +44,12 @@ export function createTwilioSms(options: TwilioSmsOptions): SmsGateway {
   return {
     async send(to, body) {
       try {
-        const message = await client.messages.create({ to, body, ...sender });
+        const message = await client.messages.create({
+          to,
+          body,
+          statusCallback: options.statusCallback,
+          ...sender,
+        });
         // A 2xx is acceptance whatever its body: a `{}` still means Twilio has the message.
         return { kind: "sent", sid: messageSid(message.sid) };
       } catch (error) {

@@ -1,10 +1,8 @@
 import { Elysia } from "elysia";
-// The webhooks module alone: the whole package (its REST client and axios) would double this thread's memory.
-import { validateRequest } from "twilio/lib/webhooks/webhooks";
 import type { InboxWriter, MediaItem } from "../db/inbound";
-import { parseForm, readLimitedText } from "../http/body";
-import { badRequest, forbidden, unsupportedMediaType } from "../http/errors";
+import { badRequest } from "../http/errors";
 import { type Logger, maskPhone } from "../log";
+import { MESSAGE_SID, readSignedForm } from "./twilio-request";
 
 export type WebhookDeps = {
   /** Stores texts with group commit and wakes the worker. */
@@ -15,7 +13,6 @@ export type WebhookDeps = {
 };
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
-const MESSAGE_SID = /^(SM|MM)[0-9a-fA-F]{32}$/;
 const E164 = /^\+[1-9]\d{6,14}$/;
 const MAX_MEDIA = 10;
 
@@ -30,16 +27,11 @@ export function webhookController(deps: WebhookDeps) {
   return new Elysia({ name: "sms-webhook" }).post(
     "/sms",
     async ({ request, set }) => {
-      const type = request.headers.get("content-type") ?? "";
-      if (!type.toLowerCase().startsWith("application/x-www-form-urlencoded")) {
-        throw unsupportedMediaType("application/x-www-form-urlencoded");
-      }
-      const fields = parseForm(await readLimitedText(request));
-      const signature = request.headers.get("x-twilio-signature");
-      if (!signature || !validateRequest(deps.twilio.authToken, signature, signedUrl, fields)) {
-        deps.logger.warn("sms.bad_signature");
-        throw forbidden("Invalid Twilio signature");
-      }
+      const fields = await readSignedForm(request, {
+        authToken: deps.twilio.authToken,
+        signedUrl,
+        logger: deps.logger,
+      });
       set.headers["content-type"] = "text/xml; charset=utf-8";
       const sender = senderKind(fields.From ?? "");
       if (sender !== "phone" && sender !== "missing") {
@@ -57,7 +49,7 @@ export function webhookController(deps: WebhookDeps) {
       });
       return EMPTY_TWIML;
     },
-    // Not parsed by Elysia: the signature is computed over every field exactly as Twilio sent it.
+    // Not parsed by Elysia: readSignedForm checks the signature over every field as Twilio sent it.
     { parse: "none" },
   );
 }

@@ -4,7 +4,9 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Server, Subprocess } from "bun";
+import twilio from "twilio";
 import { textApp } from "../../src/sandbox/phone";
+import { callbackParams } from "../../src/sandbox/twilio";
 import { type AppProcess, freePort, startAppProcess } from "../support/process";
 import { waitFor } from "../support/wait";
 
@@ -245,6 +247,7 @@ describe("Caddy in front of a recording stand-in app", () => {
   it("should forward the app's routes and answer with the app's status", async () => {
     const routes: [string, string, number][] = [
       ["POST", "/sms", 200],
+      ["POST", "/sms/status", 200],
       ["GET", "/", 200],
       ["GET", "/healthz", 200],
       ["HEAD", "/healthz", 200],
@@ -275,6 +278,9 @@ describe("Caddy in front of a recording stand-in app", () => {
       ["GET", "/sandbox/phone"],
       ["GET", "/sms"],
       ["PUT", "/sms"],
+      ["GET", "/sms/status"],
+      ["PUT", "/sms/status"],
+      ["POST", "/sms/status/x"],
       ["POST", "/"],
       ["DELETE", "/auth/abc"],
       ["GET", "/settings"],
@@ -497,6 +503,25 @@ describe("Caddy in front of the real app", () => {
     });
     expect(signed.status).toBe(200);
     expect(await signed.text()).toContain("<Response");
+  });
+
+  it("should let a Twilio-signed status callback reach the app, checked against PUBLIC_URL/sms/status", async () => {
+    const params = callbackParams(
+      { sid: `SM${"e".repeat(32)}`, to: "+14155550100", from: "+15005550006", messagingServiceSid: null },
+      `AC${"0".repeat(32)}`,
+      "delivered",
+      null,
+    );
+    const post = (signature: string) =>
+      fetch(`${caddy.url}/sms/status`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature },
+        body: new URLSearchParams(params).toString(),
+      });
+    const signedFor = (url: string) => twilio.getExpectedTwilioSignature(authToken, url, params);
+    expect((await post(signedFor(`${caddy.url}/sms`))).status).toBe(403);
+    // An unknown MessageSid (pruned or erased) is answered and forgotten: the app, not Caddy, said 204.
+    expect((await post(signedFor(`${caddy.url}/sms/status`))).status).toBe(204);
   });
 
   it("should refuse oversized bodies before the app and keep the app healthy", async () => {

@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it } from "bun:test";
+import { eq } from "drizzle-orm";
+import { outboundMessages } from "../../src/db/schema";
+import { SANDBOX_LANDLINE } from "../../src/sandbox/settings";
 import { connectInSandbox, type SandboxService, startSandboxService } from "../support/sandbox";
+import { waitFor } from "../support/wait";
 
 const SCRIPT = `<script>alert(1)</script>`;
 let svc: SandboxService;
@@ -60,6 +64,28 @@ describe("sandbox mode", () => {
     // Twilio blocked the number while it was opted out: no confirmation of the post reached it.
     expect(svc.sandbox.twilio.messagesTo(phone).map((m) => m.body)).toHaveLength(4);
     expect(svc.sandbox.x.posts().map((p) => p.text)).toEqual(["posted in silence"]);
+  });
+
+  it("should show the simulated landline's reply as not delivered, and send it nothing more until it texts", async () => {
+    svc = await startSandboxService();
+    const landline = SANDBOX_LANDLINE;
+    await svc.simulate(landline, "hello");
+    const link = (await svc.nthReply(landline, 1)).match(/http:\/\/\S+\/auth\/\S+/)?.[0] ?? "";
+    const page = () =>
+      fetch(`${svc.url}/sandbox?phone=${encodeURIComponent(landline)}`).then((r) => r.text());
+    await waitFor(
+      async () => (await page()).includes("[not delivered: Twilio error 30006]"),
+      "the undelivered mark",
+    );
+    // Connecting through the link queues "Connected as …": Twilio is not asked to text a landline again.
+    expect(await connectInSandbox(link, "sandbox_user")).toContain("Connected as @sandbox_user");
+    const settled = () =>
+      svc.db.select().from(outboundMessages).where(eq(outboundMessages.phone, landline)).all();
+    await waitFor(
+      () => settled().some((text) => text.status === "suppressed"),
+      "the Connected text held back",
+    );
+    expect(svc.sandbox.twilio.messagesTo(landline)).toHaveLength(1);
   });
 
   it("should escape script typed as a message, in the conversation and on the timeline", async () => {

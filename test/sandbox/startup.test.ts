@@ -87,7 +87,7 @@ describe("production mode", () => {
       clock: systemClock,
       logger: silentLogger,
       x: createXGateway(sandboxConfig.config.x),
-      sms: createTwilioSms({ ...sandboxConfig.config.twilio }),
+      sms: createTwilioSms({ ...sandboxConfig.config.twilio, statusCallback: "https://app.test/sms/status" }),
       sandbox: createSandbox(sandboxConfig.config),
     });
     for (const path of SANDBOX_PATHS) {

@@ -57,6 +57,7 @@ describe("Twilio stand-in Messages endpoint", () => {
         body: "x".repeat(161),
         mediaUrls: [],
         createdAt: Date.UTC(2026, 0, 2, 3, 4, 5),
+        statusCallback: null,
       },
     ]);
   });

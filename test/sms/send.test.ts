@@ -9,6 +9,7 @@ import { fetchTwilioMedia } from "../../src/sms/twilio-media";
 import {
   ACCOUNT_SID,
   AUTH_TOKEN,
+  STATUS_CALLBACK,
   startTwilio,
   TWILIO_NUMBER,
   type TwilioFixture,
@@ -134,6 +135,7 @@ describe("createTwilioSms send", () => {
         authToken: AUTH_TOKEN,
         sender: { phoneNumber: TWILIO_NUMBER },
         apiUrl: url,
+        statusCallback: STATUS_CALLBACK,
       });
 
       expect(await untrusting.send(TEXTER, "hi")).toMatchObject({ kind: "unavailable", ambiguous: false });
@@ -287,6 +289,7 @@ function gatewayAt(apiUrl: string): ReturnType<typeof createTwilioSms> {
     authToken: AUTH_TOKEN,
     sender: { phoneNumber: TWILIO_NUMBER },
     apiUrl,
+    statusCallback: STATUS_CALLBACK,
     ca: testCert,
     timeoutMs: 2_000,
   });

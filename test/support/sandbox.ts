@@ -7,6 +7,7 @@ import { closeDatabase, type Database, openDatabase } from "../../src/db/client"
 import { silentLogger } from "../../src/log";
 import { createSandbox, type Sandbox } from "../../src/sandbox/sandbox";
 import { createService, type Service } from "../../src/service";
+import { statusCallbackUrl } from "../../src/sms/delivery-report";
 import { createTwilioSms } from "../../src/sms/send";
 import { createXGateway } from "../../src/x/client";
 import { freePort } from "./process";
@@ -39,7 +40,7 @@ export async function startSandboxService(): Promise<SandboxService> {
     clock: systemClock,
     logger: silentLogger,
     x: createXGateway(config.x),
-    sms: createTwilioSms({ ...config.twilio }),
+    sms: createTwilioSms({ ...config.twilio, statusCallback: statusCallbackUrl(config.publicUrl) }),
     sandbox,
     pollMs: 50,
   });

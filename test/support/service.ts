@@ -10,12 +10,11 @@ import { textApp } from "../../src/sandbox/phone";
 import type { StoredPost } from "../../src/sandbox/x";
 import { createService, type Service } from "../../src/service";
 import { DEFAULT_LIMITS, type Limits } from "../../src/sms/limits";
-import { startTwilio, TWILIO_NUMBER, type TwilioFixture } from "./twilio";
+import { PUBLIC_URL, startTwilio, TWILIO_NUMBER, type TwilioFixture } from "./twilio";
 import { waitFor } from "./wait";
 import { startX, X_CLIENT_ID, X_CLIENT_SECRET, type XHarness } from "./x";
 
-/** Twilio signs this; the app itself listens on loopback, as it does behind Caddy. */
-export const PUBLIC_URL = "https://smstweet.test";
+export { PUBLIC_URL } from "./twilio";
 export const TEST_KEY = new Uint8Array(32).fill(42);
 
 export const FAST_POLICY: RetryPolicy = { baseMs: 100, maxMs: 400, giveUpAfterMs: 60 * 60_000, maxFaults: 8 };
@@ -127,6 +126,8 @@ export async function startTestService(
   service.app.listen({ port: 0, hostname: "127.0.0.1" });
   service.delivery.start();
   const url = `http://127.0.0.1:${service.app.server?.port}`;
+  // Twilio calls PUBLIC_URL/sms/status; this app is that URL's loopback stand-in (a shared stand-in follows restarts).
+  twilio.standIn.callbacks.origin = url;
 
   /** Twilio calling the webhook for a text from `from`, signed against the public URL. */
   const phone = (

@@ -10,6 +10,9 @@ export const testKey = await Bun.file(join(certs, "key.pem")).text();
 export const ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef";
 export const AUTH_TOKEN = "test-auth-token-0123456789abcdef";
 export const TWILIO_NUMBER = "+15005550006";
+/** Twilio signs this; the app itself listens on loopback, as it does behind Caddy. */
+export const PUBLIC_URL = "https://smstweet.test";
+export const STATUS_CALLBACK = `${PUBLIC_URL}/sms/status`;
 
 export type TwilioFixture = {
   standIn: TwilioStandIn;
@@ -37,6 +40,7 @@ export function startTwilio(
     authToken: options.clientAuthToken ?? AUTH_TOKEN,
     sender: options.sender ?? { phoneNumber: TWILIO_NUMBER },
     apiUrl: api.url,
+    statusCallback: STATUS_CALLBACK,
     ca: testCert,
     timeoutMs: options.timeoutMs ?? 5_000,
   });

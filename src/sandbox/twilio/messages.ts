@@ -37,6 +37,7 @@ export function createMessage(form: URLSearchParams, context: MessageContext): R
     body,
     mediaUrls,
     createdAt: context.now,
+    statusCallback: form.get("StatusCallback") || null,
   };
   context.record(message);
   return Response.json(messageResource(message, context.accountSid), { status: 201 });

@@ -9,6 +9,7 @@ import { twilioSid } from "./ids";
 import { CDN_PREFIX, MediaStore } from "./media";
 import { listMessages } from "./message-list";
 import { createMessage } from "./messages";
+import { StatusCallbacks } from "./status-callbacks";
 import type {
   InjectedResponse,
   RecordedRequest,
@@ -29,6 +30,7 @@ export function createTwilioStandIn(options: TwilioStandInOptions): TwilioStandI
   const optedOut = new Set<string>();
   const injected: InjectedResponse[] = [];
   const media = new MediaStore(accountSid);
+  const callbacks = new StatusCallbacks(accountSid, authToken);
   const authenticated = (request: Request): boolean => hasValidBasicAuth(request, accountSid, authToken);
   const violations = new ViolationLog();
   const guard = contractGuard(options.validate ?? true, violations);
@@ -39,6 +41,7 @@ export function createTwilioStandIn(options: TwilioStandInOptions): TwilioStandI
     accountSid,
     baseUrl: "",
     cdnUrl: null,
+    callbacks,
     delayMs: 0,
     requests,
 
@@ -84,6 +87,7 @@ export function createTwilioStandIn(options: TwilioStandInOptions): TwilioStandI
         body: KEYWORD_REPLIES[keyword],
         mediaUrls: [],
         createdAt: clock.now(),
+        statusCallback: null,
         automatic: true,
       });
     },
@@ -144,7 +148,10 @@ export function createTwilioStandIn(options: TwilioStandInOptions): TwilioStandI
       accountSid,
       now: clock.now(),
       isOptedOut: standIn.isOptedOut,
-      record: (message) => void sent.push(message),
+      record: (message) => {
+        sent.push(message);
+        callbacks.schedule(message);
+      },
     });
   }
 

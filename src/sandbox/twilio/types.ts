@@ -1,6 +1,7 @@
 import type { Clock } from "../../clock";
 import type { ContractViolation } from "../contract/violations";
 import type { RawBody } from "../raw-body";
+import type { StatusCallbacks } from "./status-callbacks";
 
 export type { RawBody } from "../raw-body";
 
@@ -23,6 +24,8 @@ export type SentMessage = {
   mediaUrls: string[];
   /** Epoch milliseconds, from the stand-in's clock. */
   createdAt: number;
+  /** Where Twilio reports the text's delivery (`StatusCallback`); null when not asked. */
+  statusCallback: string | null;
   /** Twilio's own answer to a keyword (STOP, START, HELP), not a message sent through the API. */
   automatic?: boolean;
 };
@@ -68,6 +71,8 @@ export interface TwilioStandIn {
   baseUrl: string;
   /** Origin the media redirect points at; null means the origin of the media request itself. */
   cdnUrl: string | null;
+  /** Status callbacks for the texts it accepts: where they go, and numbers whose texts never arrive. */
+  readonly callbacks: StatusCallbacks;
   /** Added latency on the Messages endpoint, to exercise client timeouts. */
   delayMs: number;
   readonly requests: readonly RecordedRequest[];
