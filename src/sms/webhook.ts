@@ -12,6 +12,7 @@ export type WebhookDeps = {
   logger: Logger;
   publicUrl: string;
   twilio: { accountSid: string; authToken: string };
+  bodyDeadlineMs: number;
 };
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
@@ -34,7 +35,7 @@ export function webhookController(deps: WebhookDeps) {
       if (!type.toLowerCase().startsWith("application/x-www-form-urlencoded")) {
         throw unsupportedMediaType("application/x-www-form-urlencoded");
       }
-      const fields = parseForm(await readLimitedText(request));
+      const fields = parseForm(await readLimitedText(request, { deadlineMs: deps.bodyDeadlineMs }));
       const signature = request.headers.get("x-twilio-signature");
       if (!signature || !validateRequest(deps.twilio.authToken, signature, signedUrl, fields)) {
         deps.logger.warn("sms.bad_signature");
