@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { Server, Subprocess } from "bun";
 import { textApp } from "../../src/sandbox/phone";
 import { type AppProcess, freePort, startAppProcess } from "../support/process";
+import { statusOfRaw, trickle } from "../support/raw-http";
 import { waitFor } from "../support/wait";
 
 // The real Caddy binary, run with the project's Caddyfile, in front of loopback upstreams.
@@ -396,6 +397,61 @@ describe("Caddy in front of a recording stand-in app", () => {
     // Caddy's own log (stderr) holds no request data either.
     for (const secret of [SECRET_CODE, SECRET_STATE, LINK_TOKEN])
       expect(caddy.stderr()).not.toContain(secret);
+  });
+});
+
+describe("Caddy's request deadlines", () => {
+  let recorder: ReturnType<typeof startRecorder>;
+  let caddy: Caddy;
+  // Production waits 10 s for headers and 20 s for a whole request; 1 s here keeps the tests short.
+  beforeAll(async () => {
+    requireCaddy();
+    recorder = startRecorder();
+    caddy = await startCaddy({
+      domain: `http://127.0.0.1:${freePort()}`,
+      upstream: recorder.upstream,
+      env: { CADDY_READ_HEADER_TIMEOUT: "1s", CADDY_READ_BODY_TIMEOUT: "1s" },
+    });
+  });
+  afterAll(() => recorder?.stop());
+
+  it("should default to 10 s for headers and 20 s for the whole request", () => {
+    const caddyBin = requireCaddy();
+    const home = mkdtempSync(join(tmpdir(), "smstweet-caddy-adapt-"));
+    try {
+      const run = Bun.spawnSync([caddyBin, "adapt", "--config", CADDYFILE, "--adapter", "caddyfile"], {
+        cwd: home,
+        env: caddyEnv(home, { DOMAIN: "smstweet.example.org" }),
+      });
+      const servers = Object.values(JSON.parse(run.stdout.toString()).apps.http.servers) as Record<
+        string,
+        unknown
+      >[];
+      // Caddy's JSON holds durations in nanoseconds.
+      expect(servers.map((s) => [s.read_header_timeout, s.read_timeout])).toEqual([[10e9, 20e9]]);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it("should cut off headers that trickle in, without reaching the app", async () => {
+    const before = recorder.seen.length;
+    const port = portOf(caddy.url);
+    const request = `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUser-Agent: ${"slow".repeat(20)}\r\n\r\n`;
+    const cut = await trickle(port, "", request, 40);
+    expect(cut.bodyBytesSent).toBeLessThan(request.length / 2);
+    expect(cut.elapsedMs).toBeLessThan(5_000);
+    expect([400, 408, null]).toContain(statusOfRaw(cut.answer));
+    expect(recorder.seen.slice(before)).toEqual([]);
+  });
+
+  it("should still pass a request that arrives at once", async () => {
+    const res = await fetch(`${caddy.url}/sms`, { method: "POST", body: "Body=hi" });
+    expect([res.status, res.headers.get("x-upstream"), recorder.seen.at(-1)?.bodyBytes]).toEqual([
+      200,
+      "recorder",
+      7,
+    ]);
   });
 });
 
