@@ -1,12 +1,14 @@
+import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Server, Subprocess } from "bun";
-import { textApp } from "../../src/sandbox/phone";
+import { inboundParams, signedWebhook, textApp } from "../../src/sandbox/phone";
 import { type AppProcess, freePort, startAppProcess } from "../support/process";
 import { statusOfRaw, trickle } from "../support/raw-http";
+import { rowCounts } from "../support/rows";
 import { waitFor } from "../support/wait";
 
 // The real Caddy binary, run with the project's Caddyfile, in front of loopback upstreams.
@@ -132,6 +134,15 @@ function rawRequest(port: number, request: string): Promise<string> {
     socket.on("close", () => resolve(answer));
     socket.setTimeout(5_000, () => socket.destroy());
   });
+}
+
+/** A form POST's request line and headers, as a raw socket sends them. */
+function formHead(port: number, path: string, length: number, extra: Record<string, string> = {}): string {
+  const headers = Object.entries(extra).map(([name, value]) => `${name}: ${value}\r\n`);
+  return (
+    `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${headers.join("")}` +
+    `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${length}\r\n\r\n`
+  );
 }
 
 /** Status, or "aborted" when Caddy closed the connection without answering. */
@@ -434,6 +445,23 @@ describe("Caddy's request deadlines", () => {
     }
   });
 
+  it("should cut off a body that trickles in, so that the app never gets it whole", async () => {
+    const before = recorder.seen.length;
+    const port = portOf(caddy.url);
+    const body = "Body=".padEnd(200, "x");
+    const cut = await trickle(port, formHead(port, "/sms", body.length), body, 40);
+    expect(cut.bodyBytesSent).toBeLessThan(body.length / 2);
+    expect(cut.elapsedMs).toBeLessThan(5_000);
+    expect(cut.answer).not.toContain("x-upstream");
+    // Caddy streams bodies to the app (2.6's buffer_requests would forward a truncated body as if whole):
+    // the app sees the request start, and its read of the body fails when Caddy gives up.
+    const seen = await waitFor(
+      () => recorder.seen.slice(before).every((s) => s.bodyBytes !== 0) && recorder.seen.slice(before),
+      "the app's read to end",
+    );
+    expect(seen.map((s) => s.bodyBytes)).toEqual(seen.map(() => "broken"));
+  });
+
   it("should cut off headers that trickle in, without reaching the app", async () => {
     const before = recorder.seen.length;
     const port = portOf(caddy.url);
@@ -502,7 +530,12 @@ describe("Caddy in front of the real app", () => {
       X_AUTHORIZE_URL: "https://127.0.0.1:9/i/oauth2/authorize",
       LOG_LEVEL: "warn",
     });
-    caddy = await startCaddy({ domain: publicUrl, upstream: `127.0.0.1:${appPort}` });
+    // 1 s, not 20: the trickle below is cut in a moment; everything else here arrives at once.
+    caddy = await startCaddy({
+      domain: publicUrl,
+      upstream: `127.0.0.1:${appPort}`,
+      env: { CADDY_READ_BODY_TIMEOUT: "1s" },
+    });
   });
   afterAll(async () => {
     app?.process.kill();
@@ -553,6 +586,46 @@ describe("Caddy in front of the real app", () => {
     });
     expect(signed.status).toBe(200);
     expect(await signed.text()).toContain("<Response");
+  });
+
+  it("should cut off a signed webhook that trickles in, store nothing, and keep the app healthy", async () => {
+    const port = portOf(caddy.url);
+    const params = inboundParams({
+      accountSid: `AC${"0".repeat(32)}`,
+      from: "+14155550199",
+      to: "+15005550006",
+      body: "slowly",
+    });
+    const webhook = signedWebhook({ publicUrl: caddy.url, authToken, params });
+    const db = new Database(join(dataDir, "app.db"), { readonly: true });
+    // What a webhook stores; the worker meanwhile still answers the earlier tests' texts in other tables.
+    const stored = () => {
+      const { inbound_messages, message_sids } = rowCounts(db);
+      return { inbound_messages, message_sids };
+    };
+    try {
+      const before = stored();
+      const cut = await trickle(
+        port,
+        formHead(port, "/sms", webhook.body.length, webhook.headers),
+        webhook.body,
+        40,
+      );
+      expect(cut.bodyBytesSent).toBeLessThan(webhook.body.length / 2);
+      expect(cut.elapsedMs).toBeLessThan(5_000);
+      expect(stored()).toEqual(before);
+      // The app answered Caddy's broken request with a 4xx, not a crash.
+      expect((await fetch(`${caddy.url}/healthz`)).status).toBe(200);
+      const whole = await fetch(`${caddy.url}/sms`, {
+        method: "POST",
+        headers: webhook.headers,
+        body: webhook.body,
+      });
+      expect(whole.status).toBe(200);
+      expect(stored().inbound_messages).toBe((before.inbound_messages ?? 0) + 1);
+    } finally {
+      db.close();
+    }
   });
 
   it("should refuse oversized bodies before the app and keep the app healthy", async () => {

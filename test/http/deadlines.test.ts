@@ -30,7 +30,7 @@ describe("a client that trickles its request", () => {
   afterAll(() => svc.stop());
 
   it("should answer a webhook whose body trickles with 408, close the connection and store nothing", async () => {
-    const before = rowCounts(svc.db);
+    const before = rowCounts(svc.db.$client);
     const webhook = webhookFrom(svc, "+14155550101");
     const cut = await trickle(
       port,
@@ -43,7 +43,7 @@ describe("a client that trickles its request", () => {
     expect(cut.answer.toLowerCase()).toContain("connection: close");
     expect(cut.answer).toContain("Request body too slow");
     expect(cut.bodyBytesSent).toBeLessThan(webhook.body.length / 2);
-    expect(rowCounts(svc.db)).toEqual(before);
+    expect(rowCounts(svc.db.$client)).toEqual(before);
 
     // The same webhook sent whole is stored: only its pace kept it out.
     const whole = await fetch(`${svc.url}/sms`, {
@@ -52,14 +52,14 @@ describe("a client that trickles its request", () => {
       body: webhook.body,
     });
     expect(whole.status).toBe(200);
-    expect(rowCounts(svc.db).inbound_messages).toBe((before.inbound_messages ?? 0) + 1);
+    expect(rowCounts(svc.db.$client).inbound_messages).toBe((before.inbound_messages ?? 0) + 1);
   });
 
   it("should answer a Connect button whose body trickles with 408 before starting a sign-in at X", async () => {
     await svc.text("+14155550102", "hi");
     const link = onApp(svc.url, linkIn(await svc.nthTextTo("+14155550102", 1)));
     const path = new URL(link).pathname;
-    const before = rowCounts(svc.db);
+    const before = rowCounts(svc.db.$client);
     const body = "x".repeat(200);
     const form = { "Content-Type": "application/x-www-form-urlencoded", Origin: PUBLIC_URL };
     const cut = await trickle(port, head("POST", path, form, body.length), body, GAP_MS);
@@ -67,11 +67,11 @@ describe("a client that trickles its request", () => {
     expect(statusOfRaw(cut.answer)).toBe(408);
     expect(cut.answer.toLowerCase()).toContain("connection: close");
     expect(cut.bodyBytesSent).toBeLessThan(body.length / 2);
-    expect(rowCounts(svc.db)).toEqual(before);
+    expect(rowCounts(svc.db.$client)).toEqual(before);
 
     const whole = await fetch(link, { method: "POST", headers: form, body, redirect: "manual" });
     expect(whole.status).toBe(303);
-    expect(rowCounts(svc.db).oauth_sessions).toBe((before.oauth_sessions ?? 0) + 1);
+    expect(rowCounts(svc.db.$client).oauth_sessions).toBe((before.oauth_sessions ?? 0) + 1);
   });
 
   it(
