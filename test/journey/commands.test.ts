@@ -169,9 +169,11 @@ describe("LOGOUT", () => {
     expect(await ask("LOGOUT")).toBe(
       "Logged out: smstweet no longer posts as @fern. Text anything to reconnect.",
     );
-    expect(svc.x.standIn.requests.filter((r) => r.path === "/2/oauth2/revoke").length - revokesBefore).toBe(
-      2,
-    );
+    // Revoked in the background, after the reply: both tokens, access and refresh.
+    const revokes = () =>
+      svc.x.standIn.requests.filter((r) => r.path === "/2/oauth2/revoke").length - revokesBefore;
+    await waitFor(() => revokes() >= 2, "both tokens revoked at X");
+    expect(revokes()).toBe(2);
     const row = svc.db.select().from(schema.texters).where(eq(schema.texters.phone, PHONE)).get();
     expect(row?.accessToken).toBeNull();
     expect(row?.refreshToken).toBeNull();
