@@ -614,8 +614,9 @@ describe("Caddy in front of the real app", () => {
       expect(cut.bodyBytesSent).toBeLessThan(webhook.body.length / 2);
       expect(cut.elapsedMs).toBeLessThan(5_000);
       expect(stored()).toEqual(before);
-      // The app answered Caddy's broken request with a 4xx, not a crash.
+      // The app answered Caddy's broken request with a 4xx, not a crash or an unhandled error.
       expect((await fetch(`${caddy.url}/healthz`)).status).toBe(200);
+      expect(app?.output()).not.toContain("http.unhandled");
       const whole = await fetch(`${caddy.url}/sms`, {
         method: "POST",
         headers: webhook.headers,
