@@ -8,6 +8,7 @@ import { type Database, databaseIsReachable } from "./db/client";
 import { InboxWriter } from "./db/inbound";
 import type { Delivery } from "./delivery";
 import { MAX_BODY_BYTES } from "./http/body";
+import { DEFAULT_DEADLINES, type HttpDeadlines } from "./http/deadlines";
 import { HttpError } from "./http/errors";
 import { securityHeaders } from "./http/security-headers";
 import type { Logger } from "./log";
@@ -29,6 +30,8 @@ export type AppDeps = {
   delivery: Pick<Delivery, "wake">;
   /** The built-in stand-ins; only ever mounted when `config.mode` is "sandbox". */
   sandbox?: Sandbox;
+  /** How long a client may take; production's defaults unless a test shortens them. */
+  deadlines?: Partial<HttpDeadlines>;
 };
 
 /** Builds the HTTP app from its dependencies; `index.ts` and the tests both come through here. */
@@ -40,7 +43,10 @@ export function createApp(deps: AppDeps) {
   if (config.mode === "sandbox" && !sandbox) throw new Error("sandbox mode needs the sandbox stand-ins");
   const chrome = { sandbox: sandbox !== undefined };
   const notFound = MessagePage({ ...chrome, title: "Page not found", lines: ["There is nothing here."] });
-  const app = new Elysia({ serve: { maxRequestBodySize: MAX_BODY_BYTES } })
+  const deadlines = { ...DEFAULT_DEADLINES, ...deps.deadlines };
+  const app = new Elysia({
+    serve: { maxRequestBodySize: MAX_BODY_BYTES, idleTimeout: deadlines.idleSeconds },
+  })
     .use(html({ autoDetect: true }))
     .onRequest(({ set }) => {
       Object.assign(set.headers, headers);
@@ -48,6 +54,7 @@ export function createApp(deps: AppDeps) {
     .onError(({ code, error, set }) => {
       Object.assign(set.headers, headers);
       if (error instanceof HttpError) {
+        Object.assign(set.headers, error.headers);
         set.status = error.status;
         return error.message;
       }
@@ -87,6 +94,7 @@ export function createApp(deps: AppDeps) {
         logger,
         publicUrl: config.publicUrl,
         twilio: config.twilio,
+        bodyDeadlineMs: deadlines.bodyMs,
       }),
     )
     .use(
@@ -96,6 +104,7 @@ export function createApp(deps: AppDeps) {
         logger,
         publicUrl: config.publicUrl,
         twilio: config.twilio,
+        bodyDeadlineMs: deadlines.bodyMs,
       }),
     )
     .use(
@@ -107,6 +116,7 @@ export function createApp(deps: AppDeps) {
         logger,
         redirectUri: `${config.publicUrl}/auth/callback`,
         wake: () => deps.delivery.wake(),
+        bodyDeadlineMs: deadlines.bodyMs,
         ...chrome,
       }),
     );

@@ -5,6 +5,7 @@ import { type Cipher, createCipher } from "./crypto/cipher";
 import { createPinKeys } from "./crypto/pin";
 import type { Database } from "./db/client";
 import { createDelivery, type Delivery } from "./delivery";
+import type { HttpDeadlines } from "./http/deadlines";
 import type { Logger } from "./log";
 import type { RetryPolicy } from "./queue/policy";
 import type { Sandbox } from "./sandbox/sandbox";
@@ -28,6 +29,8 @@ export type ServiceDeps = {
   housekeepingMs?: number;
   /** Sandbox mode only: the stand-ins the app serves, which `x` and `sms` are pointed at. */
   sandbox?: Sandbox;
+  /** How long a client may take; production's defaults unless a test shortens them. */
+  deadlines?: Partial<HttpDeadlines>;
 };
 
 export type Service = { app: ReturnType<typeof createApp>; delivery: Delivery; cipher: Cipher };

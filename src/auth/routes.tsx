@@ -1,4 +1,5 @@
 import { Elysia } from "elysia";
+import { readLimitedText } from "../http/body";
 import { requestSource } from "../http/origin";
 import type { PageChrome } from "../web/layout";
 import { AuthLinkPage } from "../web/pages";
@@ -9,7 +10,7 @@ import { clearedStateCookie, readCookie, STATE_COOKIE, stateCookie } from "./coo
 import { OAUTH_SESSION_TTL_MS } from "./oauth-sessions";
 import { startConnect, viewLink } from "./start";
 
-export type AuthDeps = ConnectDeps & PageChrome;
+export type AuthDeps = ConnectDeps & PageChrome & { bodyDeadlineMs: number };
 
 // Elysia controllers keep their inferred type: it carries the routes for the app that mounts them.
 export function authController(deps: AuthDeps) {
@@ -43,12 +44,14 @@ export function authController(deps: AuthDeps) {
     .post(
       "/auth/:token",
       async ({ params, request, set, redirect }) => {
+        // Acted on only once the request is whole: a body that trickles is cut off before anything starts.
+        await readLimitedText(request, { deadlineMs: deps.bodyDeadlineMs });
         const outcome = await startConnect(deps, params.token, requestSource(request.headers));
         if (outcome.kind !== "consent") return send(set, startAnswer(outcome, chrome));
         set.headers["set-cookie"] = stateCookie(outcome.state, OAUTH_SESSION_TTL_MS / 1000);
         return redirect(outcome.url, 303);
       },
-      // The button posts no fields; whatever arrives is not read.
+      // The button posts no fields; whatever arrives is read to its end and dropped.
       { parse: "none" },
     );
 }

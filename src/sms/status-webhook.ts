@@ -19,6 +19,7 @@ export type StatusWebhookDeps = {
   logger: Logger;
   publicUrl: string;
   twilio: { accountSid: string; authToken: string };
+  bodyDeadlineMs: number;
 };
 
 /**
@@ -40,7 +41,12 @@ export function statusController(deps: StatusWebhookDeps) {
   return new Elysia({ name: "sms-status" }).post(
     STATUS_CALLBACK_PATH,
     async ({ request, set }) => {
-      const fields = await readSignedForm(request, { authToken: deps.twilio.authToken, signedUrl, logger });
+      const fields = await readSignedForm(request, {
+        authToken: deps.twilio.authToken,
+        signedUrl,
+        logger,
+        deadlineMs: deps.bodyDeadlineMs,
+      });
       const report = readReport(fields, deps.twilio.accountSid);
       set.status = 204;
       if (report === null) return;

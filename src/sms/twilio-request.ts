@@ -14,13 +14,13 @@ export const MESSAGE_SID = /^(SM|MM)[0-9a-fA-F]{32}$/;
  */
 export async function readSignedForm(
   request: Request,
-  check: { authToken: string; signedUrl: string; logger: Logger },
+  check: { authToken: string; signedUrl: string; logger: Logger; deadlineMs: number },
 ): Promise<Record<string, string>> {
   const type = request.headers.get("content-type") ?? "";
   if (!type.toLowerCase().startsWith("application/x-www-form-urlencoded")) {
     throw unsupportedMediaType("application/x-www-form-urlencoded");
   }
-  const fields = parseForm(await readLimitedText(request));
+  const fields = parseForm(await readLimitedText(request, { deadlineMs: check.deadlineMs }));
   const signature = request.headers.get("x-twilio-signature");
   if (!signature || !validateRequest(check.authToken, signature, check.signedUrl, fields)) {
     check.logger.warn("sms.bad_signature", { path: new URL(check.signedUrl).pathname });

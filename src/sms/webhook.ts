@@ -10,6 +10,7 @@ export type WebhookDeps = {
   logger: Logger;
   publicUrl: string;
   twilio: { accountSid: string; authToken: string };
+  bodyDeadlineMs: number;
 };
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
@@ -31,6 +32,7 @@ export function webhookController(deps: WebhookDeps) {
         authToken: deps.twilio.authToken,
         signedUrl,
         logger: deps.logger,
+        deadlineMs: deps.bodyDeadlineMs,
       });
       set.headers["content-type"] = "text/xml; charset=utf-8";
       const sender = senderKind(fields.From ?? "");

@@ -1,3 +1,4 @@
+import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { connect } from "node:net";
@@ -5,9 +6,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Server, Subprocess } from "bun";
 import twilio from "twilio";
-import { textApp } from "../../src/sandbox/phone";
+import { inboundParams, signedWebhook, textApp } from "../../src/sandbox/phone";
 import { callbackParams } from "../../src/sandbox/twilio";
 import { type AppProcess, freePort, startAppProcess } from "../support/process";
+import { statusOfRaw, trickle } from "../support/raw-http";
+import { rowCounts } from "../support/rows";
 import { waitFor } from "../support/wait";
 
 // The real Caddy binary, run with the project's Caddyfile, in front of loopback upstreams.
@@ -133,6 +136,15 @@ function rawRequest(port: number, request: string): Promise<string> {
     socket.on("close", () => resolve(answer));
     socket.setTimeout(5_000, () => socket.destroy());
   });
+}
+
+/** A form POST's request line and headers, as a raw socket sends them. */
+function formHead(port: number, path: string, length: number, extra: Record<string, string> = {}): string {
+  const headers = Object.entries(extra).map(([name, value]) => `${name}: ${value}\r\n`);
+  return (
+    `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${headers.join("")}` +
+    `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${length}\r\n\r\n`
+  );
 }
 
 /** Status, or "aborted" when Caddy closed the connection without answering. */
@@ -405,6 +417,78 @@ describe("Caddy in front of a recording stand-in app", () => {
   });
 });
 
+describe("Caddy's request deadlines", () => {
+  let recorder: ReturnType<typeof startRecorder>;
+  let caddy: Caddy;
+  // Production waits 10 s for headers and 20 s for a whole request; 1 s here keeps the tests short.
+  beforeAll(async () => {
+    requireCaddy();
+    recorder = startRecorder();
+    caddy = await startCaddy({
+      domain: `http://127.0.0.1:${freePort()}`,
+      upstream: recorder.upstream,
+      env: { CADDY_READ_HEADER_TIMEOUT: "1s", CADDY_READ_BODY_TIMEOUT: "1s" },
+    });
+  });
+  afterAll(() => recorder?.stop());
+
+  it("should default to 10 s for headers and 20 s for the whole request", () => {
+    const caddyBin = requireCaddy();
+    const home = mkdtempSync(join(tmpdir(), "smstweet-caddy-adapt-"));
+    try {
+      const run = Bun.spawnSync([caddyBin, "adapt", "--config", CADDYFILE, "--adapter", "caddyfile"], {
+        cwd: home,
+        env: caddyEnv(home, { DOMAIN: "smstweet.example.org" }),
+      });
+      const servers = Object.values(JSON.parse(run.stdout.toString()).apps.http.servers) as Record<
+        string,
+        unknown
+      >[];
+      // Caddy's JSON holds durations in nanoseconds.
+      expect(servers.map((s) => [s.read_header_timeout, s.read_timeout])).toEqual([[10e9, 20e9]]);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it("should cut off a body that trickles in, so that the app never gets it whole", async () => {
+    const before = recorder.seen.length;
+    const port = portOf(caddy.url);
+    const body = "Body=".padEnd(200, "x");
+    const cut = await trickle(port, formHead(port, "/sms", body.length), body, 40);
+    expect(cut.bodyBytesSent).toBeLessThan(body.length / 2);
+    expect(cut.elapsedMs).toBeLessThan(5_000);
+    expect(cut.answer).not.toContain("x-upstream");
+    // Caddy streams bodies to the app (2.6's buffer_requests would forward a truncated body as if whole):
+    // the app sees the request start, and its read of the body fails when Caddy gives up.
+    const seen = await waitFor(
+      () => recorder.seen.slice(before).every((s) => s.bodyBytes !== 0) && recorder.seen.slice(before),
+      "the app's read to end",
+    );
+    expect(seen.map((s) => s.bodyBytes)).toEqual(seen.map(() => "broken"));
+  });
+
+  it("should cut off headers that trickle in, without reaching the app", async () => {
+    const before = recorder.seen.length;
+    const port = portOf(caddy.url);
+    const request = `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUser-Agent: ${"slow".repeat(20)}\r\n\r\n`;
+    const cut = await trickle(port, "", request, 40);
+    expect(cut.bodyBytesSent).toBeLessThan(request.length / 2);
+    expect(cut.elapsedMs).toBeLessThan(5_000);
+    expect([400, 408, null]).toContain(statusOfRaw(cut.answer));
+    expect(recorder.seen.slice(before)).toEqual([]);
+  });
+
+  it("should still pass a request that arrives at once", async () => {
+    const res = await fetch(`${caddy.url}/sms`, { method: "POST", body: "Body=hi" });
+    expect([res.status, res.headers.get("x-upstream"), recorder.seen.at(-1)?.bodyBytes]).toEqual([
+      200,
+      "recorder",
+      7,
+    ]);
+  });
+});
+
 describe("Caddy on https", () => {
   it("should send HSTS on an https site", async () => {
     requireCaddy();
@@ -452,7 +536,12 @@ describe("Caddy in front of the real app", () => {
       X_AUTHORIZE_URL: "https://127.0.0.1:9/i/oauth2/authorize",
       LOG_LEVEL: "warn",
     });
-    caddy = await startCaddy({ domain: publicUrl, upstream: `127.0.0.1:${appPort}` });
+    // 1 s, not 20: the trickle below is cut in a moment; everything else here arrives at once.
+    caddy = await startCaddy({
+      domain: publicUrl,
+      upstream: `127.0.0.1:${appPort}`,
+      env: { CADDY_READ_BODY_TIMEOUT: "1s" },
+    });
   });
   afterAll(async () => {
     app?.process.kill();
@@ -522,6 +611,47 @@ describe("Caddy in front of the real app", () => {
     expect((await post(signedFor(`${caddy.url}/sms`))).status).toBe(403);
     // An unknown MessageSid (pruned or erased) is answered and forgotten: the app, not Caddy, said 204.
     expect((await post(signedFor(`${caddy.url}/sms/status`))).status).toBe(204);
+  });
+
+  it("should cut off a signed webhook that trickles in, store nothing, and keep the app healthy", async () => {
+    const port = portOf(caddy.url);
+    const params = inboundParams({
+      accountSid: `AC${"0".repeat(32)}`,
+      from: "+14155550199",
+      to: "+15005550006",
+      body: "slowly",
+    });
+    const webhook = signedWebhook({ publicUrl: caddy.url, authToken, params });
+    const db = new Database(join(dataDir, "app.db"), { readonly: true });
+    // What a webhook stores; the worker meanwhile still answers the earlier tests' texts in other tables.
+    const stored = () => {
+      const { inbound_messages, message_sids } = rowCounts(db);
+      return { inbound_messages, message_sids };
+    };
+    try {
+      const before = stored();
+      const cut = await trickle(
+        port,
+        formHead(port, "/sms", webhook.body.length, webhook.headers),
+        webhook.body,
+        40,
+      );
+      expect(cut.bodyBytesSent).toBeLessThan(webhook.body.length / 2);
+      expect(cut.elapsedMs).toBeLessThan(5_000);
+      expect(stored()).toEqual(before);
+      // The app answered Caddy's broken request with a 4xx, not a crash or an unhandled error.
+      expect((await fetch(`${caddy.url}/healthz`)).status).toBe(200);
+      expect(app?.output()).not.toContain("http.unhandled");
+      const whole = await fetch(`${caddy.url}/sms`, {
+        method: "POST",
+        headers: webhook.headers,
+        body: webhook.body,
+      });
+      expect(whole.status).toBe(200);
+      expect(stored().inbound_messages).toBe((before.inbound_messages ?? 0) + 1);
+    } finally {
+      db.close();
+    }
   });
 
   it("should refuse oversized bodies before the app and keep the app healthy", async () => {

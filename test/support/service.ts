@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { type Clock, systemClock } from "../../src/clock";
 import type { Config } from "../../src/config";
 import { closeDatabase, type Database, openDatabase } from "../../src/db/client";
+import type { HttpDeadlines } from "../../src/http/deadlines";
 import { createLogger, type Logger, silentLogger } from "../../src/log";
 import type { RetryPolicy } from "../../src/queue/policy";
 import { textApp } from "../../src/sandbox/phone";
@@ -97,6 +98,8 @@ export async function startTestService(
     previousKey?: Uint8Array;
     /** RETENTION_DAYS. */
     retentionDays?: number;
+    /** Body and idle deadlines, shortened so a test of them runs in a moment. */
+    deadlines?: Partial<HttpDeadlines>;
   } = {},
 ): Promise<TestService> {
   const x = options.x ?? (await startX(options.clock ? { clock: options.clock } : {}));
@@ -122,6 +125,7 @@ export async function startTestService(
     limits: options.limits,
     pollMs: options.pollMs ?? 50,
     housekeepingMs: options.housekeepingMs ?? 50,
+    ...(options.deadlines ? { deadlines: options.deadlines } : {}),
   });
   service.app.listen({ port: 0, hostname: "127.0.0.1" });
   service.delivery.start();
