@@ -108,6 +108,8 @@ export type StandIns = StandInUrls & {
   textsTo(phone: string, count: number): Promise<string[]>;
   approve(authorizeUrl: string, username: string): Promise<string>;
   order(): Promise<{ checked: number; outOfOrder: number }>;
+  /** Status callbacks for every text go to `origin` (null: none are made). */
+  callbacksTo(origin: string | null): Promise<void>;
   stop(): Promise<void>;
 };
 
@@ -152,6 +154,9 @@ export async function startStandIns(): Promise<StandIns> {
     approve: async (url, username) =>
       (await post<{ callback: string }>("/approve", { url, username })).callback,
     order: () => call("/order"),
+    callbacksTo: async (origin) => {
+      await post("/callbacks", { origin });
+    },
     stop: () => stopProcess(child, 2_000),
   };
 }
@@ -261,6 +266,8 @@ export async function startApp(standIns: StandIns): Promise<AppProcess> {
     20_000,
     20,
   );
+  // Twilio calls back on every text the app sends; BENCH_CALLBACKS=0 measures without them.
+  await standIns.callbacksTo(process.env.BENCH_CALLBACKS === "0" ? null : url);
   return {
     url,
     pid: child.pid,

@@ -11,6 +11,7 @@
  * - `GET  /texts?to=+1…&count=n`  waits (up to 20 s) until `to` has n texts; answers their bodies
  * - `POST /approve`          `{ url, username }`: consents at X's authorize URL; answers `{ callback }`
  * - `GET  /order`            whether every author's posts carry increasing `#n` suffixes (per-number order)
+ * - `POST /callbacks`        `{ origin }`: where Twilio's status callbacks go (the app's own URL); null: none
  *
  * The stand-ins skip their schema checks (the suite runs them) so the bench times the app, not the checks;
  * `BENCH_VALIDATE=1` turns them on.
@@ -62,8 +63,8 @@ function main(): void {
     authToken: BENCH_AUTH_TOKEN,
     validate,
   });
-  // The apps sign for https://smstweet.test, which resolves nowhere: figures stay comparable with earlier
-  // runs. (In production each text brings two status callbacks: two more signed POSTs to the app.)
+  // Each text brings Twilio's status callbacks (sent, then delivered) back to the app, as in production; the
+  // apps sign for https://smstweet.test, so the bench says where the app really listens (POST /callbacks).
   twilio.callbacks.enabled = false;
   const stats: StandInStats = {
     posts: 0,
@@ -157,6 +158,12 @@ function main(): void {
             if (Date.now() > deadline) return json({ error: `timed out waiting for text #${count}` }, 504);
             await Bun.sleep(10);
           }
+        }
+        case "POST /callbacks": {
+          const body = (await request.json()) as { origin: string | null };
+          twilio.callbacks.origin = body.origin;
+          twilio.callbacks.enabled = body.origin !== null;
+          return json({ origin: body.origin });
         }
         case "POST /approve": {
           const body = (await request.json()) as { url: string; username: string };
