@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Server, Subprocess } from "bun";
 import twilio from "twilio";
+import { DEFAULT_DEADLINES } from "../../src/http/deadlines";
 import { inboundParams, signedWebhook, textApp } from "../../src/sandbox/phone";
 import { callbackParams } from "../../src/sandbox/twilio";
 import { type AppProcess, freePort, startAppProcess } from "../support/process";
@@ -446,6 +447,34 @@ describe("Caddy's request deadlines", () => {
       >[];
       // Caddy's JSON holds durations in nanoseconds.
       expect(servers.map((s) => [s.read_header_timeout, s.read_timeout])).toEqual([[10e9, 20e9]]);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it("should let go of idle connections to the app before the app closes them, so no POST meets a closed socket", () => {
+    const caddyBin = requireCaddy();
+    const home = mkdtempSync(join(tmpdir(), "smstweet-caddy-adapt-"));
+    try {
+      const run = Bun.spawnSync([caddyBin, "adapt", "--config", CADDYFILE, "--adapter", "caddyfile"], {
+        cwd: home,
+        env: caddyEnv(home, { DOMAIN: "smstweet.example.org" }),
+      });
+      const proxies: { transport?: { keep_alive?: { idle_timeout?: number } } }[] = [];
+      const collect = (node: unknown): void => {
+        if (Array.isArray(node)) node.forEach(collect);
+        else if (node !== null && typeof node === "object") {
+          if ((node as { handler?: string }).handler === "reverse_proxy") proxies.push(node as never);
+          Object.values(node).forEach(collect);
+        }
+      };
+      collect(JSON.parse(run.stdout.toString()));
+      expect(proxies.length).toBe(3);
+      // Caddy's JSON holds durations in nanoseconds; unset would be Caddy's 2 minutes.
+      const appIdleNs = DEFAULT_DEADLINES.idleSeconds * 1e9;
+      for (const proxy of proxies) {
+        expect(proxy.transport?.keep_alive?.idle_timeout ?? 120e9).toBeLessThan(appIdleNs);
+      }
     } finally {
       rmSync(home, { recursive: true, force: true });
     }
