@@ -160,6 +160,10 @@ export const replies = {
 
   undoAlreadyGone: (): string => "Your last post was already gone from X.",
 
+  /** UNDO's delete refused by X (a suspended account, say): the post stays up. */
+  undoRefused: (reason: Refusal): string =>
+    `Not deleted: X refused (${SHORT_REFUSALS[reason]}). Delete it at x.com, or text UNDO to try again.`,
+
   /** X answered the delete with `deleted: false`: it declined, so the post stays up. */
   undoKept: (): string =>
     "Not deleted: X kept your last post. Delete it at x.com, or text UNDO to ask again.",

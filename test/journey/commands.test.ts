@@ -186,6 +186,19 @@ describe("UNDO", () => {
     // Still ours to undo: asked again, X deletes it.
     expect(await ask("UNDO")).toBe('Deleted "stays up" from X. UNDO again deletes the one before.');
   });
+
+  it("should say the post was not deleted, not that something was not posted, when X refuses the delete", async () => {
+    svc = await startConnected(PHONE, "fern");
+    await ask("still here");
+    svc.x.standIn.failNext("delete_tweet", {
+      status: 403,
+      body: { title: "Forbidden", type: "about:blank", status: 403, detail: "Your account is suspended." },
+    });
+    expect(await ask("UNDO")).toBe(
+      "Not deleted: X refused (account suspended). Delete it at x.com, or text UNDO to try again.",
+    );
+    expect(livePosts(svc).map((p) => p.text)).toEqual(["still here"]);
+  });
 });
 
 describe("LOGOUT", () => {

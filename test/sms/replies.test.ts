@@ -72,6 +72,8 @@ const TABLE: [name: string, body: string, budget: number][] = [
   ["undone (picture only)", replies.undone(""), 1],
   ["undoAlreadyGone", replies.undoAlreadyGone(), 1],
   ["undoKept", replies.undoKept(), 1],
+  ["undoRefused", replies.undoRefused("suspended"), 1],
+  ["undoRefused, longest reason", replies.undoRefused("invalid"), 1],
   ["nothingToUndo", replies.nothingToUndo(), 1],
   ["partRemoved", replies.partRemoved(25), 1],
   ["noPartToUndo", replies.noPartToUndo(), 1],

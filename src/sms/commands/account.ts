@@ -153,7 +153,7 @@ export function undoJob(deps: StepDeps): JobHandler<MessagePayload> {
             });
           }
           return finish(step, `undo_refused:${result.reason}`, {
-            reply: replies.refused(result.reason),
+            reply: replies.undoRefused(result.reason),
             refused: true,
           });
         case "disconnected":
