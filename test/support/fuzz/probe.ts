@@ -30,6 +30,8 @@ export type FuzzWorld = {
   links: string[];
   /** Sign-ins started at X whose state and cookie match. */
   signIns: { state: string; cookie: string }[];
+  /** MessageSids of texts the app sent: status callbacks about them reach past the unknown-sid check. */
+  sentSids: string[];
 };
 
 /** A route of the fuzz: how often it is picked, and how its requests are made. */

@@ -38,7 +38,8 @@ export function inboundPayload(world: FuzzWorld): fc.Arbitrary<Params> {
 export function statusPayload(world: FuzzWorld): fc.Arbitrary<Params> {
   return fc
     .record({
-      MessageSid: sid("SM"),
+      MessageSid:
+        world.sentSids.length > 0 ? fc.oneof(sid("SM"), fc.constantFrom(...world.sentSids)) : sid("SM"),
       MessageStatus: fc.constantFrom("queued", "sent", "delivered", "undelivered", "failed", "read", "bogus"),
       ErrorCode: fc.option(fc.constantFrom("30003", "30005", "30006", "30007", "0", "abc"), {
         nil: undefined,
