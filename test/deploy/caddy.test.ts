@@ -50,6 +50,22 @@ function caddyEnv(home: string, extra: Record<string, string>): Record<string, s
   };
 }
 
+/** The Caddyfile as Caddy's JSON for a real domain, with every default left as shipped. */
+function adaptedForDomain(): { apps: { http: { servers: Record<string, unknown> } } } {
+  const caddy = requireCaddy();
+  const home = mkdtempSync(join(tmpdir(), "smstweet-caddy-adapt-"));
+  try {
+    const run = Bun.spawnSync([caddy, "adapt", "--config", CADDYFILE, "--adapter", "caddyfile"], {
+      cwd: home,
+      env: caddyEnv(home, { DOMAIN: "smstweet.example.org" }),
+    });
+    expect(run.exitCode).toBe(0);
+    return JSON.parse(run.stdout.toString());
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
 async function startCaddy(opts: { domain: string; upstream: string; env?: Record<string, string> }) {
   const caddy = requireCaddy();
   const home = mkdtempSync(join(tmpdir(), "smstweet-caddy-"));
@@ -223,27 +239,16 @@ describe("the Caddyfile", () => {
   });
 
   it("should get automatic HTTPS for a real domain: listen on 443 and redirect HTTP to it", () => {
-    const caddy = requireCaddy();
-    const home = mkdtempSync(join(tmpdir(), "smstweet-caddy-adapt-"));
-    try {
-      const run = Bun.spawnSync([caddy, "adapt", "--config", CADDYFILE, "--adapter", "caddyfile"], {
-        cwd: home,
-        env: caddyEnv(home, { DOMAIN: "smstweet.example.org" }),
-      });
-      expect(run.exitCode).toBe(0);
-      const config = JSON.parse(run.stdout.toString());
-      const servers = Object.values(config.apps.http.servers) as {
-        listen: string[];
-        automatic_https?: { disable?: boolean; disable_redirects?: boolean };
-      }[];
-      expect(servers.map((s) => s.listen)).toEqual([[":443"]]);
-      expect(servers[0]?.automatic_https?.disable).toBeUndefined();
-      expect(servers[0]?.automatic_https?.disable_redirects).toBeUndefined();
-      // The upstream defaults to the compose service.
-      expect(run.stdout.toString()).toContain('"dial":"app:3000"');
-    } finally {
-      rmSync(home, { recursive: true, force: true });
-    }
+    const config = adaptedForDomain();
+    const servers = Object.values(config.apps.http.servers) as {
+      listen: string[];
+      automatic_https?: { disable?: boolean; disable_redirects?: boolean };
+    }[];
+    expect(servers.map((s) => s.listen)).toEqual([[":443"]]);
+    expect(servers[0]?.automatic_https?.disable).toBeUndefined();
+    expect(servers[0]?.automatic_https?.disable_redirects).toBeUndefined();
+    // The upstream defaults to the compose service.
+    expect(JSON.stringify(config)).toContain('"dial":"app:3000"');
   });
 });
 
@@ -434,49 +439,26 @@ describe("Caddy's request deadlines", () => {
   afterAll(() => recorder?.stop());
 
   it("should default to 10 s for headers and 20 s for the whole request", () => {
-    const caddyBin = requireCaddy();
-    const home = mkdtempSync(join(tmpdir(), "smstweet-caddy-adapt-"));
-    try {
-      const run = Bun.spawnSync([caddyBin, "adapt", "--config", CADDYFILE, "--adapter", "caddyfile"], {
-        cwd: home,
-        env: caddyEnv(home, { DOMAIN: "smstweet.example.org" }),
-      });
-      const servers = Object.values(JSON.parse(run.stdout.toString()).apps.http.servers) as Record<
-        string,
-        unknown
-      >[];
-      // Caddy's JSON holds durations in nanoseconds.
-      expect(servers.map((s) => [s.read_header_timeout, s.read_timeout])).toEqual([[10e9, 20e9]]);
-    } finally {
-      rmSync(home, { recursive: true, force: true });
-    }
+    const servers = Object.values(adaptedForDomain().apps.http.servers) as Record<string, unknown>[];
+    // Caddy's JSON holds durations in nanoseconds.
+    expect(servers.map((s) => [s.read_header_timeout, s.read_timeout])).toEqual([[10e9, 20e9]]);
   });
 
   it("should let go of idle connections to the app before the app closes them, so no POST meets a closed socket", () => {
-    const caddyBin = requireCaddy();
-    const home = mkdtempSync(join(tmpdir(), "smstweet-caddy-adapt-"));
-    try {
-      const run = Bun.spawnSync([caddyBin, "adapt", "--config", CADDYFILE, "--adapter", "caddyfile"], {
-        cwd: home,
-        env: caddyEnv(home, { DOMAIN: "smstweet.example.org" }),
-      });
-      const proxies: { transport?: { keep_alive?: { idle_timeout?: number } } }[] = [];
-      const collect = (node: unknown): void => {
-        if (Array.isArray(node)) node.forEach(collect);
-        else if (node !== null && typeof node === "object") {
-          if ((node as { handler?: string }).handler === "reverse_proxy") proxies.push(node as never);
-          Object.values(node).forEach(collect);
-        }
-      };
-      collect(JSON.parse(run.stdout.toString()));
-      expect(proxies.length).toBe(3);
-      // Caddy's JSON holds durations in nanoseconds; unset would be Caddy's 2 minutes.
-      const appIdleNs = DEFAULT_DEADLINES.idleSeconds * 1e9;
-      for (const proxy of proxies) {
-        expect(proxy.transport?.keep_alive?.idle_timeout ?? 120e9).toBeLessThan(appIdleNs);
+    const proxies: { transport?: { keep_alive?: { idle_timeout?: number } } }[] = [];
+    const collect = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(collect);
+      else if (node !== null && typeof node === "object") {
+        if ((node as { handler?: string }).handler === "reverse_proxy") proxies.push(node as never);
+        Object.values(node).forEach(collect);
       }
-    } finally {
-      rmSync(home, { recursive: true, force: true });
+    };
+    collect(adaptedForDomain());
+    expect(proxies.length).toBe(3);
+    // Caddy's JSON holds durations in nanoseconds; unset would be Caddy's 2 minutes.
+    const appIdleNs = DEFAULT_DEADLINES.idleSeconds * 1e9;
+    for (const proxy of proxies) {
+      expect(proxy.transport?.keep_alive?.idle_timeout ?? 120e9).toBeLessThan(appIdleNs);
     }
   });
 
