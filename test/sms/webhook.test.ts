@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { inboundMessages } from "../../src/db/schema";
 import twilio from "twilio";
+import { inboundMessages } from "../../src/db/schema";
 import { inboundParams, signedWebhook } from "../../src/sandbox/phone";
 import { inboundWebhookUrl, RETRY_OVERRIDES } from "../../src/sms/webhook-url";
 import { PUBLIC_URL, startTestService, type TestService } from "../support/service";
