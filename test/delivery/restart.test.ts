@@ -62,6 +62,18 @@ describe("a restart with Twilio's retry overrides on the webhook URL", () => {
     await waitFor(() => second.output().includes('"event":"sms.duplicate_delivery"'), "the second delivery");
     expect(postsOf("sent during the restart")).toHaveLength(1);
     expect(repliesAfterConnecting(twilio, PHONE)).toHaveLength(1);
+    // The process's lines for that text, webhook and delivery thread alike, share its request id.
+    const lines = (): { event: string; req?: string }[] =>
+      second
+        .output()
+        .split("\n")
+        .filter((line) => line.startsWith("{"))
+        .map((line) => JSON.parse(line));
+    const req = lines().find((l) => l.event === "sms.received")?.req;
+    expect(req).toEqual(expect.any(String));
+    const traced = (): string[] => lines().flatMap((l) => (l.req === req ? [l.event] : []));
+    await waitFor(() => traced().includes("sms.sent"), "the reply's sms.sent line with the text's id");
+    expect(traced()).toEqual(expect.arrayContaining(["sms.received", "inbound.done", "sms.sent"]));
   }, 60_000);
 });
 
