@@ -1,4 +1,5 @@
 import type { LogLevel } from "./config";
+import { currentRequestId } from "./request-id";
 
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
 
@@ -13,14 +14,17 @@ const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
 
 /**
  * JSON lines on stdout. Callers pass event names and counts, never bodies or tokens;
- * phone numbers go through `maskPhone` first (the spec forbids full numbers in logs).
+ * phone numbers go through `maskPhone` first (the spec forbids full numbers in logs). Lines written while a
+ * webhook or a job runs carry its request id (`req`).
  */
 export function createLogger(level: LogLevel, write: (line: string) => void = console.log): Logger {
   const emit =
     (at: LogLevel) =>
     (event: string, fields: LogFields = {}): void => {
       if (RANK[at] < RANK[level]) return;
-      write(JSON.stringify({ time: new Date().toISOString(), level: at, event, ...fields }));
+      const req = currentRequestId();
+      const line = { time: new Date().toISOString(), level: at, event, ...(req ? { req } : {}), ...fields };
+      write(JSON.stringify(line));
     };
   return { debug: emit("debug"), info: emit("info"), warn: emit("warn"), error: emit("error") };
 }

@@ -30,7 +30,8 @@ export type ConnectFailure =
 
 export type ConnectOutcome =
   | { kind: "connected"; handle: string }
-  | { kind: "failed"; cause: ConnectFailure };
+  /** `detail`: X's status and words, or the error, for the callback's one log line. */
+  | { kind: "failed"; cause: ConnectFailure; detail?: string };
 
 export type ConnectDeps = {
   db: Database;
@@ -42,7 +43,8 @@ export type ConnectDeps = {
   wake: () => void;
 };
 
-const failed = (cause: ConnectFailure): ConnectOutcome => ({ kind: "failed", cause });
+const failed = (cause: ConnectFailure, detail?: string): ConnectOutcome =>
+  detail === undefined ? { kind: "failed", cause } : { kind: "failed", cause, detail };
 
 /**
  * Finishes OAuth: code → tokens → handle, then one transaction stores it all and queues "Connected".
@@ -58,11 +60,8 @@ export async function connectAccount(
   // to throw away.
   if (session.link.usedAt !== null) return failed("link_used");
   const exchange = await exchangeCode(deps, session, code);
-  if (exchange.kind === "invalid_grant") return failed("x_refused");
-  if (exchange.kind === "unavailable") {
-    deps.logger.warn("auth.exchange_failed", { phone: maskPhone(phone), detail: exchange.detail });
-    return failed("x_unavailable");
-  }
+  if (exchange.kind === "invalid_grant") return failed("x_refused", `token exchange: ${exchange.detail}`);
+  if (exchange.kind === "unavailable") return failed("x_unavailable", `token exchange: ${exchange.detail}`);
   let outcome: ConnectOutcome;
   try {
     outcome = await keepGrant(deps, session, exchange.tokens);
@@ -79,16 +78,18 @@ async function keepGrant(deps: ConnectDeps, session: OAuthSession, tokens: XToke
   const phone = session.link.phone;
   const me = await whoIs(deps.x, tokens.accessToken);
   if (me.kind !== "ok") {
-    logger.warn("auth.me_failed", { phone: maskPhone(phone), outcome: me.kind });
-    return failed(me.kind === "unauthorized" || me.kind === "refused" ? "x_refused" : "x_unavailable");
+    const detail = `users/me: ${"detail" in me ? me.detail : me.kind}`;
+    return failed(
+      me.kind === "unauthorized" || me.kind === "refused" ? "x_refused" : "x_unavailable",
+      detail,
+    );
   }
   let stored: "connected" | "link_used" | "session_gone";
   try {
     const sealed = await sealTokens(deps.cipher, phone, tokens);
     stored = store(deps, session, me.value, sealed);
   } catch (error) {
-    logger.error("auth.not_saved", { phone: maskPhone(phone), error: String(error) });
-    return failed("not_saved");
+    return failed("not_saved", String(error));
   }
   if (stored !== "connected") return failed(stored);
   deps.wake();

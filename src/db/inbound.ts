@@ -9,7 +9,14 @@ export type InboundMessage = typeof inboundMessages.$inferSelect;
 
 export type { MediaItem } from "./schema";
 
-export type NewInbound = { sid: string; phone: string; body: string; media: readonly MediaItem[] };
+export type NewInbound = {
+  sid: string;
+  phone: string;
+  body: string;
+  media: readonly MediaItem[];
+  /** The webhook's request id: the jobs that follow from this text log it too. */
+  req?: string;
+};
 
 /** The job that reads a text: one lane per number, so texts are read in the order they came. */
 export const INBOUND_JOB = "inbound";
@@ -43,7 +50,11 @@ export function storeInbound(tx: Writer, message: NewInbound, now: number): bool
     now,
   ) as { id: number } | null;
   if (row === null) return false;
-  addJob(tx, { kind: INBOUND_JOB, lane: textLane(message.phone), payload: { messageId: row.id } }, now);
+  addJob(
+    tx,
+    { kind: INBOUND_JOB, lane: textLane(message.phone), payload: { messageId: row.id, req: message.req } },
+    now,
+  );
   return true;
 }
 

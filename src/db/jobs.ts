@@ -1,3 +1,4 @@
+import { currentRequestId } from "../request-id";
 import type { JobOutcome } from "./schema";
 import { prepared, type Writer } from "./transaction";
 
@@ -41,11 +42,19 @@ export function addJob(tx: Writer, job: NewJob, now: number): number | null {
     job.kind,
     job.lane,
     job.dedupeKey ?? null,
-    JSON.stringify(job.payload ?? {}),
+    JSON.stringify(withRequestIdIn(job.payload ?? {})),
     job.runAt ?? now,
     now,
   ) as { id: number } | null;
   return row?.id ?? null;
+}
+
+/** A job queued by another (a post by the text it came from) carries the same request id into its logs. */
+function withRequestIdIn(payload: unknown): unknown {
+  const req = currentRequestId();
+  if (req === undefined || typeof payload !== "object" || payload === null || "req" in payload)
+    return payload;
+  return { ...payload, req };
 }
 
 // A job whose holder vanished may have acted: whoever takes it over must find out before repeating.

@@ -3,6 +3,7 @@ import type { Database } from "../db/client";
 import { finishJob, type JobRow, rescheduleJob } from "../db/jobs";
 import { isStorageFailure, transact, type Writer } from "../db/transaction";
 import type { Logger } from "../log";
+import { requestIdOf, withRequestId } from "../request-id";
 import { type Decision, decide, type RetryPolicy } from "./policy";
 import type { Job, JobHandler, JobResult } from "./types";
 
@@ -64,7 +65,9 @@ export class Committer {
       transact(
         db,
         (tx) => {
-          for (const ended of batch) this.#commitOne(tx, ended, now);
+          // Each end's lines (and the jobs its effects queue) carry the request id of the text behind it.
+          for (const ended of batch)
+            withRequestId(requestIdOf(ended.job.payload), () => this.#commitOne(tx, ended, now));
         },
         "relaxed",
       );

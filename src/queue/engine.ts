@@ -3,6 +3,7 @@ import type { Database } from "../db/client";
 import { addJob, claimJobs, type JobRow, leaseOwners, releaseLeasesOf, renewLeases } from "../db/jobs";
 import { transact } from "../db/transaction";
 import type { Logger } from "../log";
+import { requestIdOf, withRequestId } from "../request-id";
 import { Committer, describe } from "./committer";
 import { diedOnThisHost, newOwner } from "./owner";
 import type { RetryPolicy } from "./policy";
@@ -73,10 +74,13 @@ export class Engine {
   wake(): void {
     if (this.#stopped || this.#wakeQueued) return;
     this.#wakeQueued = true;
-    setImmediate(() => {
-      this.#wakeQueued = false;
-      this.#claim();
-    });
+    // Whoever woke the engine (a webhook, a job) is not the cause of the jobs it claims: no request id.
+    setImmediate(() =>
+      withRequestId(undefined, () => {
+        this.#wakeQueued = false;
+        this.#claim();
+      }),
+    );
   }
 
   /** Resolves when nothing is running or waiting to commit (tests, shutdown). */
@@ -128,7 +132,8 @@ export class Engine {
       let result: JobResult;
       try {
         job = { ...row, payload: JSON.parse(row.payload) as unknown };
-        result = await handler.run(job);
+        const running = job;
+        result = await withRequestId(requestIdOf(job.payload), () => handler.run(running));
       } catch (error) {
         result = { kind: "fault", reason: describe(error) };
       }

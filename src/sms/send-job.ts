@@ -147,7 +147,7 @@ export function sendJob(deps: SendJobDeps): JobHandler<Payload> {
             },
           };
         case "rejected":
-          logger.warn("sms.rejected", { to, code: outcome.code });
+          logger.warn("sms.rejected", { to, code: outcome.code, reason: outcome.detail });
           return {
             kind: "done",
             detail: "rejected",

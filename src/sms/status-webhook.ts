@@ -43,7 +43,7 @@ export function statusController(deps: StatusWebhookDeps) {
     async ({ request, set }) => {
       const fields = await readSignedForm(request, {
         authToken: deps.twilio.authToken,
-        signedUrl,
+        signedUrls: [signedUrl],
         logger,
         deadlineMs: deps.bodyDeadlineMs,
       });

@@ -28,7 +28,8 @@ const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREAC
 export function classifyFailure(error: unknown): TwilioFailure {
   if (error instanceof UnreadableTwilioAnswer) return { kind: "unreadable", detail: error.message };
   if (error instanceof twilio.RestException || error instanceof TwilioServiceException) {
-    const detail = maskNumbers(`Twilio ${error.status}: ${error.message}`);
+    const code = error.code ? ` (error ${error.code})` : "";
+    const detail = maskNumbers(`Twilio ${error.status}${code}: ${error.message}`);
     return { kind: "answered", status: error.status, code: error.code || null, detail };
   }
   // twilio-node's own words for a 200 list page without a list in it.

@@ -10,11 +10,12 @@ export const MESSAGE_SID = /^(SM|MM)[0-9a-fA-F]{32}$/;
 /**
  * The form Twilio posted, read within the body limit and checked against `X-Twilio-Signature`. Twilio signs
  * the public URL it was given (behind Caddy the request URL is http://app:3000/…) with every posted field
- * exactly as sent, which is why the body is parsed here and not by Elysia.
+ * exactly as sent, which is why the body is parsed here and not by Elysia. A signature over any of
+ * `signedUrls` is accepted (the inbound webhook's URL may carry Twilio's connection overrides).
  */
 export async function readSignedForm(
   request: Request,
-  check: { authToken: string; signedUrl: string; logger: Logger; deadlineMs: number },
+  check: { authToken: string; signedUrls: readonly string[]; logger: Logger; deadlineMs: number },
 ): Promise<Record<string, string>> {
   const type = request.headers.get("content-type") ?? "";
   if (!type.toLowerCase().startsWith("application/x-www-form-urlencoded")) {
@@ -22,8 +23,11 @@ export async function readSignedForm(
   }
   const fields = parseForm(await readLimitedText(request, { deadlineMs: check.deadlineMs }));
   const signature = request.headers.get("x-twilio-signature");
-  if (!signature || !validateRequest(check.authToken, signature, check.signedUrl, fields)) {
-    check.logger.warn("sms.bad_signature", { path: new URL(check.signedUrl).pathname });
+  const signed = (url: string): boolean =>
+    signature !== null && validateRequest(check.authToken, signature, url, fields);
+  if (!check.signedUrls.some(signed)) {
+    const path = check.signedUrls[0] === undefined ? "" : new URL(check.signedUrls[0]).pathname;
+    check.logger.warn("sms.bad_signature", { path });
     throw forbidden("Invalid Twilio signature");
   }
   return fields;

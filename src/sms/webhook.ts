@@ -1,8 +1,10 @@
-import { Elysia } from "elysia";
+import { type Context, Elysia } from "elysia";
 import type { InboxWriter, MediaItem } from "../db/inbound";
 import { badRequest } from "../http/errors";
 import { type Logger, maskPhone } from "../log";
+import { currentRequestId, withRequestIdOf } from "../request-id";
 import { MESSAGE_SID, readSignedForm } from "./twilio-request";
+import { inboundSignedUrls } from "./webhook-url";
 
 export type WebhookDeps = {
   /** Stores texts with group commit and wakes the worker. */
@@ -24,13 +26,14 @@ const MAX_MEDIA = 10;
 // Elysia controllers keep their inferred type: it carries the routes for the app that mounts them.
 export function webhookController(deps: WebhookDeps) {
   // Twilio signs the public URL; behind Caddy the request URL is http://app:3000/sms.
-  const signedUrl = `${deps.publicUrl}/sms`;
+  const signedUrls = inboundSignedUrls(deps.publicUrl);
   return new Elysia({ name: "sms-webhook" }).post(
     "/sms",
-    async ({ request, set }) => {
+    // The id this text's lines share, from the webhook to the reply's send (it rides in the jobs' payloads).
+    withRequestIdOf(async ({ request, set }: Context) => {
       const fields = await readSignedForm(request, {
         authToken: deps.twilio.authToken,
-        signedUrl,
+        signedUrls,
         logger: deps.logger,
         deadlineMs: deps.bodyDeadlineMs,
       });
@@ -44,13 +47,13 @@ export function webhookController(deps: WebhookDeps) {
       }
       const message = readMessage(fields, deps.twilio.accountSid);
       // Answered only once the text is committed: Twilio may then forget it.
-      const stored = await deps.inbox.store(message);
+      const stored = await deps.inbox.store({ ...message, req: currentRequestId() });
       deps.logger.info(stored ? "sms.received" : "sms.duplicate_delivery", {
         from: maskPhone(message.phone),
         media: message.media.length,
       });
       return EMPTY_TWIML;
-    },
+    }),
     // Not parsed by Elysia: readSignedForm checks the signature over every field as Twilio sent it.
     { parse: "none" },
   );

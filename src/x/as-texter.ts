@@ -5,7 +5,8 @@ export type Account = { handle: string; userId: string };
 
 export type TexterCall<T> =
   | { kind: "ok"; value: T; account: Account }
-  | { kind: "refused"; reason: Refusal; account: Account }
+  /** `detail`: X's status and words, for the log. */
+  | { kind: "refused"; reason: Refusal; detail: string; account: Account }
   /** No usable tokens (never connected, or the refresh token died): a new consent is needed. */
   | { kind: "disconnected" }
   /** Try again at `retryAt` (epoch ms) or, when null, after the usual backoff. */
@@ -32,9 +33,13 @@ export async function asTexter<T>(
       case "ok":
         return { kind: "ok", value: outcome.value, account };
       case "refused":
-        return { kind: "refused", reason: outcome.reason, account };
+        return { kind: "refused", reason: outcome.reason, detail: outcome.detail, account };
       case "rate_limited":
-        return { kind: "retry", retryAt: outcome.retryAt, detail: "rate limited" };
+        return {
+          kind: "retry",
+          retryAt: outcome.retryAt,
+          detail: `HTTP 429: rate limited until ${new Date(outcome.retryAt).toISOString()}`,
+        };
       case "unavailable":
         return {
           kind: "retry",

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
+import twilio from "twilio";
 import { inboundMessages } from "../../src/db/schema";
 import { inboundParams, signedWebhook } from "../../src/sandbox/phone";
+import { inboundWebhookUrl, RETRY_OVERRIDES } from "../../src/sms/webhook-url";
 import { PUBLIC_URL, startTestService, type TestService } from "../support/service";
 
 // Each test starts the whole service and stand-ins; a 2-core CI machine needs headroom over 5 s.
@@ -42,6 +44,25 @@ describe("POST /sms", () => {
     expect((await signed(params(), svc.url)).status).toBe(403);
     expect((await signed(params())).status).toBe(200);
     expect(stored()).toBe(1);
+  });
+
+  it("should accept a signature over the URL with Twilio's retry overrides, and no other fragment", async () => {
+    // What Twilio is given (README: the webhook URL), signed as it would be if it kept the fragment.
+    const withOverrides = (fragment: string) => {
+      const fields = params();
+      const signature = twilio.getExpectedTwilioSignature(
+        svc.twilio.authToken,
+        `${PUBLIC_URL}/sms${fragment}`,
+        fields,
+      );
+      const hook = signedWebhook({ publicUrl: PUBLIC_URL, authToken: svc.twilio.authToken, params: fields });
+      return post(hook.body, { ...hook.headers, "X-Twilio-Signature": signature });
+    };
+    const before = stored();
+    expect(inboundWebhookUrl(PUBLIC_URL)).toBe(`${PUBLIC_URL}/sms${RETRY_OVERRIDES}`);
+    expect((await withOverrides(RETRY_OVERRIDES)).status).toBe(200);
+    expect((await withOverrides("#rc=1")).status).toBe(403);
+    expect(stored()).toBe(before + 1);
   });
 
   it("should answer 4xx, never 5xx, to malformed bodies", async () => {

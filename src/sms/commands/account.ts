@@ -155,6 +155,7 @@ export function undoJob(deps: StepDeps): JobHandler<MessagePayload> {
           return finish(step, `undo_refused:${result.reason}`, {
             reply: replies.undoRefused(result.reason),
             refused: true,
+            why: result.detail,
           });
         case "disconnected":
           return sendLink(step, true);

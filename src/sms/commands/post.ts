@@ -69,6 +69,7 @@ export async function afterPublish(
       return finish(step, `refused:${result.reason}`, {
         reply: replies.refused(result.reason),
         refused: true,
+        why: result.detail,
       });
     case "disconnected":
       return sendLink(step, true);

@@ -9,7 +9,7 @@ export type Publication =
   | { kind: "posted"; id: string; handle: string }
   /** X called it a duplicate of our own earlier attempt, and the post could not be found again. */
   | { kind: "posted_unknown"; handle: string }
-  | { kind: "refused"; reason: Refusal; handle: string }
+  | { kind: "refused"; reason: Refusal; detail: string; handle: string }
   | { kind: "disconnected" }
   | { kind: "retry"; retryAt: number | null; detail: string; ambiguous?: boolean }
   /** X answered something unreadable: the post may be up; the next attempt looks before posting. */
@@ -56,7 +56,7 @@ export async function publish(deps: StepDeps, phone: string, draft: Draft, job: 
       const { handle } = result.account;
       // Looked for and not found, yet X holds it: our earlier attempt landed outside the timeline's window.
       if (result.reason === "duplicate" && mayBeRepeat) return { kind: "posted_unknown", handle };
-      return { kind: "refused", reason: result.reason, handle };
+      return { kind: "refused", reason: result.reason, detail: result.detail, handle };
     }
     default:
       return result;

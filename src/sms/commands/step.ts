@@ -48,6 +48,8 @@ export type Finish = {
   postId?: string;
   /** X or Twilio said no: final, and counted as refused. */
   refused?: boolean;
+  /** Why, in X's or Twilio's words (status and message), for the log. */
+  why?: string;
   /** Further writes that must commit together with the completion and the reply. */
   write?: (tx: Writer) => void;
   /** A post was queued: its job still needs the text's pictures (the text itself is in its payload). */
@@ -75,7 +77,9 @@ export function finish(step: Step, outcome: string, options: Finish = {}): JobRe
         const text = { phone: message.phone, body: reply, kind: options.replyKind ?? "reply" };
         enqueueText(tx, text, clock.now());
       }
-      logger.info("inbound.done", { phone: maskPhone(message.phone), id: message.id, outcome });
+      const fields = { phone: maskPhone(message.phone), id: message.id, outcome };
+      if (options.refused) logger.warn("inbound.done", { ...fields, why: options.why ?? null });
+      else logger.info("inbound.done", fields);
     },
   };
 }

@@ -126,6 +126,7 @@ export function threadJob(deps: StepDeps): JobHandler<MessagePayload> {
           return finish(step, `thread_refused:${result.reason}`, {
             reply: replies.threadStopped(result.handle, first, index + 1, result.reason),
             refused: true,
+            why: result.detail,
             write: done,
           });
         }
