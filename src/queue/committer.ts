@@ -4,12 +4,19 @@ import { finishJob, type JobRow, rescheduleJob } from "../db/jobs";
 import { isStorageFailure, transact, type Writer } from "../db/transaction";
 import type { Logger } from "../log";
 import { type Decision, decide, type RetryPolicy } from "./policy";
-import type { Job, JobHandler, JobResult } from "./types";
+import type { Job, JobHandler, JobObserver, JobResult } from "./types";
 
 /** An attempt that has ended, waiting for its end to be committed. */
 export type Ended = { row: JobRow; job: Job; handler: JobHandler; result: JobResult; committed: () => void };
 
-type CommitterOptions = { db: Database; clock: Clock; logger: Logger; policy: RetryPolicy; owner: string };
+type CommitterOptions = {
+  db: Database;
+  clock: Clock;
+  logger: Logger;
+  policy: RetryPolicy;
+  owner: string;
+  observer?: JobObserver | undefined;
+};
 
 const RETRY_MAX_MS = 30_000;
 /**
@@ -119,6 +126,7 @@ export class Committer {
         const outcome = result.kind === "done" && result.refused ? "refused" : "completed";
         const finish = { state: "done", outcome, detail, lastError: null, erasePayload } as const;
         if (!finishJob(tx, row, owner, finish, now)) throw new LeaseLost();
+        this.options.observer?.(tx, { kind: row.kind, outcome, detail });
         logger.debug("queue.done", { ...fields, detail });
         return;
       }
@@ -143,6 +151,7 @@ export class Committer {
           fault,
         } as const;
         if (!finishJob(tx, row, owner, failed, now)) throw new LeaseLost();
+        this.options.observer?.(tx, { kind: row.kind, outcome: "gave_up", detail: null });
         logger.error("queue.failed", { ...fields, reason });
         return;
       }
