@@ -40,5 +40,7 @@ export function endpointOf(path: string): string {
 }
 
 function isId(part: string, before: string | undefined): boolean {
+  // The first segment is the API's version (`/2/...`), not an id.
+  if (before === "") return false;
   return /^\d+$/.test(part) || (before === "upload" && part !== "initialize");
 }
