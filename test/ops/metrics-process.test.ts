@@ -35,7 +35,7 @@ describe("/metrics of the real process", () => {
     // The confirmation's request is reported just after Twilio answered it: wait for the message to land.
     const samples = await waitFor(async () => {
       const scraped = await scrape(started.url);
-      return sampleValue(scraped, "smstweet_twilio_requests_total", { status: "201" }) >= 3 ? scraped : null;
+      return sampleValue(scraped, "smstweet_twilio_requests_total", { status: "201" }) >= 3 && scraped;
     }, "the delivery thread's three sends on the main thread's /metrics");
     // Posted by the delivery thread; the token exchange was the main thread's (the OAuth callback).
     expect(sampleValue(samples, "smstweet_x_requests_total", { endpoint: "/2/tweets", status: "2xx" })).toBe(
