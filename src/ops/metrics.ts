@@ -18,7 +18,7 @@ const WEBHOOK_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1];
  * the webhook does no database work for metrics and a restart loses no count.
  */
 export class Metrics {
-  readonly registry = new Registry();
+  readonly #registry = new Registry();
   readonly #xRequests: Counter<"endpoint" | "status">;
   readonly #xSeconds: Histogram<"endpoint">;
   readonly #twilioRequests: Counter<"status">;
@@ -27,8 +27,7 @@ export class Metrics {
   #ignoredSenders = 0;
 
   constructor(db: Database, clock: Clock) {
-    const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
+    const registers = [this.#registry];
     this.#xRequests = new Counter({
       name: "smstweet_x_requests_total",
       help: "Requests to X's API by endpoint and HTTP status (2xx, or network when none came)",
@@ -138,10 +137,22 @@ export class Metrics {
     if (ignored) this.#ignoredSenders++;
   };
 
-  /** The exposition, in Prometheus' text format. */
+  /** The exposition, in Prometheus' text format, with the process defaults. */
   async scrape(): Promise<{ body: string; contentType: string }> {
-    return { body: await this.registry.metrics(), contentType: this.registry.contentType };
+    const merged = Registry.merge([processRegistry(), this.#registry]);
+    return { body: await merged.metrics(), contentType: merged.contentType };
   }
+}
+
+let processDefaults: Registry | undefined;
+
+/** prom-client's process defaults, once per process: each set samples the event loop for as long as it lives. */
+function processRegistry(): Registry {
+  if (!processDefaults) {
+    processDefaults = new Registry();
+    collectDefaultMetrics({ register: processDefaults });
+  }
+  return processDefaults;
 }
 
 /** A counter whose values are the durable totals, re-read at each scrape. */
