@@ -12,6 +12,8 @@ import { DEFAULT_DEADLINES, type HttpDeadlines } from "./http/deadlines";
 import { HttpError } from "./http/errors";
 import { securityHeaders } from "./http/security-headers";
 import type { Logger } from "./log";
+import { Metrics } from "./ops/metrics";
+import { metricsController } from "./ops/metrics-routes";
 import { sandboxController } from "./sandbox/routes";
 import type { Sandbox } from "./sandbox/sandbox";
 import { statusController } from "./sms/status-webhook";
@@ -28,6 +30,8 @@ export type AppDeps = {
   cipher: Cipher;
   logger: Logger;
   delivery: Pick<Delivery, "wake">;
+  /** The registry /metrics reads; one over `db` unless the entry shares it with the delivery thread's reports. */
+  metrics?: Metrics;
   /** The built-in stand-ins; only ever mounted when `config.mode` is "sandbox". */
   sandbox?: Sandbox;
   /** How long a client may take; production's defaults unless a test shortens them. */
@@ -44,6 +48,7 @@ export function createApp(deps: AppDeps) {
   const chrome = { sandbox: sandbox !== undefined };
   const notFound = MessagePage({ ...chrome, title: "Page not found", lines: ["There is nothing here."] });
   const deadlines = { ...DEFAULT_DEADLINES, ...deps.deadlines };
+  const metrics = deps.metrics ?? new Metrics(deps.db, deps.clock);
   const app = new Elysia({
     serve: { maxRequestBodySize: MAX_BODY_BYTES, idleTimeout: deadlines.idleSeconds },
   })
@@ -95,8 +100,10 @@ export function createApp(deps: AppDeps) {
         publicUrl: config.publicUrl,
         twilio: config.twilio,
         bodyDeadlineMs: deadlines.bodyMs,
+        answered: metrics.webhookAnswered,
       }),
     )
+    .use(metricsController({ metrics, token: config.metricsToken }))
     .use(
       statusController({
         db: deps.db,

@@ -37,10 +37,12 @@ export type Config = Readonly<{
   limits: Readonly<Limits>;
   /** RETENTION_DAYS: finished rows (jobs, texts without their bodies, post ids) are pruned after this. */
   retentionDays: number;
+  /** METRICS_TOKEN: admits `Authorization: Bearer <token>` to /metrics from outside the private networks. */
+  metricsToken?: string;
 }>;
 
 /** What each mode's own parser builds; the settings common to both are added after. */
-export type ModeConfig = Omit<Config, "workerConcurrency" | "limits" | "retentionDays">;
+export type ModeConfig = Omit<Config, "workerConcurrency" | "limits" | "retentionDays" | "metricsToken">;
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 
@@ -102,6 +104,7 @@ export function parseConfig(env: Env, options: ConfigOptions = {}): ConfigResult
     problems,
     36_500,
   );
+  const metricsToken = parseMetricsToken(read("METRICS_TOKEN"), problems);
   const intent = parseIntent(read("SMSTWEET_SANDBOX"), problems);
   const present = CREDENTIALS.filter((name) => read(name) !== undefined);
   if (intent === "on" && present.length > 0) {
@@ -124,7 +127,28 @@ export function parseConfig(env: Env, options: ConfigOptions = {}): ConfigResult
     : productionConfig(read, { port, logLevel, problems });
   return problems.length > 0
     ? { ok: false, problems }
-    : { ok: true, config: Object.freeze({ ...config, workerConcurrency, limits, retentionDays }) };
+    : {
+        ok: true,
+        config: Object.freeze({
+          ...config,
+          workerConcurrency,
+          limits,
+          retentionDays,
+          ...(metricsToken ? { metricsToken } : {}),
+        }),
+      };
+}
+
+/** A bearer token guessable in a scrape interval's worth of tries would open /metrics to anyone. */
+const MIN_METRICS_TOKEN = 16;
+
+function parseMetricsToken(value: string | undefined, problems: string[]): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.length < MIN_METRICS_TOKEN || /\s/.test(value)) {
+    problems.push(`METRICS_TOKEN must be at least ${MIN_METRICS_TOKEN} characters without spaces`);
+    return undefined;
+  }
+  return value;
 }
 
 type Reader = (name: string) => string | undefined;

@@ -1,8 +1,12 @@
 import type { Delivery } from "./delivery";
 import type { Logger } from "./log";
+import type { Measure, Measurement } from "./ops/measure";
 
 /** What the main thread says to the delivery thread. */
 export type ToThread = "wake" | "stop";
+
+/** What the delivery thread says back: its life, and each request it made to X or Twilio (for /metrics). */
+export type FromThread = "started" | "stopped" | { measurement: Measurement };
 
 export type DeliveryThread = Pick<Delivery, "wake" | "stop">;
 
@@ -10,13 +14,15 @@ export type DeliveryThread = Pick<Delivery, "wake" | "stop">;
  * Starts delivery in its own thread (`delivery-thread.ts`) and resolves once it works the queue. Wakes are
  * coalesced to one message per turn of the event loop: a burst of webhooks costs the thread one claim.
  */
-export async function startDeliveryThread(logger: Logger): Promise<DeliveryThread> {
+export async function startDeliveryThread(logger: Logger, measure?: Measure): Promise<DeliveryThread> {
   // smol: the thread's heap is collected more eagerly; it holds little between jobs.
   const worker = new Worker(new URL("./delivery-thread.ts", import.meta.url), { smol: true });
   const stopped = Promise.withResolvers<void>();
   const started = Promise.withResolvers<void>();
-  worker.onmessage = (event: MessageEvent<"started" | "stopped">): void => {
-    (event.data === "started" ? started : stopped).resolve();
+  worker.onmessage = (event: MessageEvent<FromThread>): void => {
+    const { data } = event;
+    if (typeof data === "object") measure?.(data.measurement);
+    else (data === "started" ? started : stopped).resolve();
   };
   worker.onerror = (event: ErrorEvent): void => {
     logger.error("delivery.thread_failed", { error: event.message });

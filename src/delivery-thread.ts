@@ -9,8 +9,9 @@ import { createCipher } from "./crypto/cipher";
 import { createPinKeys } from "./crypto/pin";
 import { closeDatabase, openDatabase } from "./db/client";
 import { createDelivery } from "./delivery";
-import type { ToThread } from "./delivery-host";
+import type { FromThread, ToThread } from "./delivery-host";
 import { createLogger } from "./log";
+import type { Measure } from "./ops/measure";
 import { statusCallbackUrl } from "./sms/delivery-report";
 import { createTwilioSms } from "./sms/send";
 import { createXGateway } from "./x/client";
@@ -23,14 +24,16 @@ if (!parsed.ok) throw new Error(parsed.problems.join("; "));
 const { config } = parsed;
 const logger = createLogger(config.logLevel);
 const db = openDatabase(config.databasePath);
-const x = createXGateway(config.x);
+// The main thread serves /metrics: every request to X or Twilio made here is reported there.
+const measure: Measure = (measurement) => self.postMessage({ measurement } satisfies FromThread);
+const x = createXGateway({ ...config.x, measure });
 const cipher = await createCipher(config.tokenEncryptionKey, config.previousTokenEncryptionKey);
 const pins = await createPinKeys(config.tokenEncryptionKey, config.previousTokenEncryptionKey);
 const keeper = new TokenKeeper({ db, x, cipher, clock: systemClock, logger });
 const delivery = createDelivery({
   db,
   x,
-  sms: createTwilioSms({ ...config.twilio, statusCallback: statusCallbackUrl(config.publicUrl) }),
+  sms: createTwilioSms({ ...config.twilio, statusCallback: statusCallbackUrl(config.publicUrl), measure }),
   keeper,
   cipher,
   pins,
@@ -49,8 +52,8 @@ self.onmessage = (event: MessageEvent<ToThread>): void => {
   }
   void delivery.stop().then(() => {
     closeDatabase(db);
-    self.postMessage("stopped");
+    self.postMessage("stopped" satisfies FromThread);
   });
 };
 delivery.start();
-self.postMessage("started");
+self.postMessage("started" satisfies FromThread);

@@ -1,5 +1,6 @@
 import { INBOUND_JOB } from "./db/inbound";
 import { SMS_JOB } from "./db/outbound";
+import { countJobEnd } from "./ops/job-totals";
 import { Engine } from "./queue/engine";
 import { DEFAULT_POLICY, type RetryPolicy } from "./queue/policy";
 import { UNDO_JOB, undoJob } from "./sms/commands/account";
@@ -51,6 +52,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     concurrency: deps.concurrency ?? 16,
     pollMs: deps.pollMs ?? 500,
     leaseMs: deps.leaseMs ?? 60_000,
+    observer: countJobEnd,
   })
     .register(INBOUND_JOB, inboundJob(steps))
     .register(POST_JOB, postJob(steps))

@@ -5,6 +5,7 @@ import { createCipher } from "./crypto/cipher";
 import { closeDatabase, openDatabase } from "./db/client";
 import { startDeliveryThread } from "./delivery-host";
 import { createLogger } from "./log";
+import { Metrics } from "./ops/metrics";
 import { createSandbox } from "./sandbox/sandbox";
 import { createXGateway } from "./x/client";
 
@@ -22,14 +23,17 @@ const db = openDatabase(config.databasePath, { checkpoints: false });
 const sandbox = config.mode === "sandbox" ? createSandbox(config, systemClock) : undefined;
 const cipher = await createCipher(config.tokenEncryptionKey, config.previousTokenEncryptionKey);
 let wake = (): void => {};
+// One registry for this thread's requests and the delivery thread's (forwarded by delivery-host).
+const metrics = new Metrics(db, systemClock);
 const app = createApp({
   config,
   db,
   clock: systemClock,
   logger,
   cipher,
-  x: createXGateway(config.x),
+  x: createXGateway({ ...config.x, measure: metrics.measure }),
   delivery: { wake: () => wake() },
+  metrics,
   ...(sandbox ? { sandbox } : {}),
 });
 
@@ -52,7 +56,7 @@ if (sandbox) {
   );
 }
 
-const delivery = await startDeliveryThread(logger);
+const delivery = await startDeliveryThread(logger, metrics.measure);
 wake = delivery.wake;
 // Texts stored while the thread started are due already: look now.
 wake();

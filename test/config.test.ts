@@ -144,6 +144,24 @@ describe("parseConfig", () => {
     }
   });
 
+  it("should read METRICS_TOKEN, unset by default, and report a short one with every other problem", () => {
+    const defaults = parseConfig(valid);
+    if (!defaults.ok) throw new Error(defaults.problems.join("; "));
+    expect(defaults.config.metricsToken).toBeUndefined();
+    const set = parseConfig({ ...valid, METRICS_TOKEN: " 0123456789abcdef0123 " });
+    if (!set.ok) throw new Error(set.problems.join("; "));
+    expect(set.config.metricsToken).toBe("0123456789abcdef0123");
+    for (const bad of ["short", "sixteen chars ok but spaced"]) {
+      const result = parseConfig({ ...valid, METRICS_TOKEN: bad, PORT: "x" });
+      expect(result.ok).toBe(false);
+      if (result.ok) continue;
+      expect(result.problems).toHaveLength(2);
+      expect(result.problems.join("\n")).toContain(
+        "METRICS_TOKEN must be at least 16 characters without spaces",
+      );
+    }
+  });
+
   it("should read the previous token key after a rotation, and leave it unset otherwise", () => {
     const previous = Buffer.alloc(32, 9);
     const rotated = parseConfig({ ...valid, TOKEN_ENCRYPTION_KEY_PREVIOUS: previous.toString("base64") });

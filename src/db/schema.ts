@@ -254,3 +254,21 @@ export const jobs = sqliteTable(
     index("jobs_finished").on(t.finishedAt),
   ],
 );
+
+/**
+ * Durable counters for `/metrics` (spec: Metrics): texts read, posts made, SMS sent and their segments,
+ * by a label (`kind`, `outcome`; '' when there is none). No phone numbers, so never pruned or erased;
+ * incremented in the transaction of the job that caused them, so a restart loses or repeats nothing.
+ */
+export const metricTotals = sqliteTable(
+  "metric_totals",
+  {
+    metric: text("metric").$type<TotalMetric>().notNull(),
+    label: text("label").notNull(),
+    count: integer("count").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.metric, t.label] })],
+);
+
+/** The counters `metric_totals` keeps; `/metrics` names them `smstweet_<metric>_total`. */
+export type TotalMetric = "inbound_texts" | "posts" | "sms_sent" | "sms_segments";

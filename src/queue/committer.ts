@@ -5,12 +5,19 @@ import { isStorageFailure, transact, type Writer } from "../db/transaction";
 import type { Logger } from "../log";
 import { requestIdOf, withRequestId } from "../request-id";
 import { type Decision, decide, type RetryPolicy } from "./policy";
-import type { Job, JobHandler, JobResult } from "./types";
+import type { Job, JobHandler, JobObserver, JobResult } from "./types";
 
 /** An attempt that has ended, waiting for its end to be committed. */
 export type Ended = { row: JobRow; job: Job; handler: JobHandler; result: JobResult; committed: () => void };
 
-type CommitterOptions = { db: Database; clock: Clock; logger: Logger; policy: RetryPolicy; owner: string };
+type CommitterOptions = {
+  db: Database;
+  clock: Clock;
+  logger: Logger;
+  policy: RetryPolicy;
+  owner: string;
+  observer?: JobObserver | undefined;
+};
 
 const RETRY_MAX_MS = 30_000;
 /**
@@ -122,6 +129,7 @@ export class Committer {
         const outcome = result.kind === "done" && result.refused ? "refused" : "completed";
         const finish = { state: "done", outcome, detail, lastError: null, erasePayload } as const;
         if (!finishJob(tx, row, owner, finish, now)) throw new LeaseLost();
+        this.options.observer?.(tx, { kind: row.kind, outcome, detail });
         logger.debug("queue.done", { ...fields, detail });
         return;
       }
@@ -146,6 +154,7 @@ export class Committer {
           fault,
         } as const;
         if (!finishJob(tx, row, owner, failed, now)) throw new LeaseLost();
+        this.options.observer?.(tx, { kind: row.kind, outcome: "gave_up", detail: null });
         logger.error("queue.failed", { ...fields, reason });
         return;
       }

@@ -7,7 +7,7 @@ import { requestIdOf, withRequestId } from "../request-id";
 import { Committer, describe } from "./committer";
 import { diedOnThisHost, newOwner } from "./owner";
 import type { RetryPolicy } from "./policy";
-import type { Job, JobHandler, JobResult } from "./types";
+import type { Job, JobHandler, JobObserver, JobResult } from "./types";
 
 export type EngineOptions = {
   db: Database;
@@ -20,6 +20,8 @@ export type EngineOptions = {
   pollMs: number;
   /** How long a lease lasts without renewal: the longest a dead process's jobs wait for another host. */
   leaseMs: number;
+  /** Told of every job's end in its commit (metrics); the engine still knows nothing of the kinds. */
+  observer?: JobObserver;
 };
 
 /**

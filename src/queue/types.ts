@@ -1,3 +1,4 @@
+import type { JobOutcome } from "../db/schema";
 import type { Writer } from "../db/transaction";
 import type { GiveUpCause } from "./policy";
 
@@ -49,3 +50,9 @@ export interface JobHandler<P = unknown> {
   /** Erase the payload once the job is finished (it holds message text or sealed tokens). */
   erasePayload?: boolean;
 }
+
+/** How a job ended: its kind, the engine's outcome and the handler's `detail` (null when it gave up). */
+export type JobEnd = { kind: string; outcome: JobOutcome; detail: string | null };
+
+/** Told of every job's end inside the transaction that records it (durable metrics count there). */
+export type JobObserver = (tx: Writer, end: JobEnd) => void;

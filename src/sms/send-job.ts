@@ -3,6 +3,7 @@ import { findUsableLink, LINK_PLACEHOLDER, linkContext, linkUrl } from "../auth/
 import type { Clock } from "../clock";
 import { type Cipher, DecryptionError } from "../crypto/cipher";
 import type { Database } from "../db/client";
+import { addToTotal } from "../db/metric-totals";
 import { claimSend, enqueueText, getText, type OutboundText, settleText } from "../db/outbound";
 import { texters } from "../db/schema";
 import { setOptedOut } from "../db/texters";
@@ -12,6 +13,7 @@ import type { SmsGateway } from "./gateway";
 import { LIMIT_WINDOW_MS, type Limits, textsBesideLinksPerHour } from "./limits";
 import { timeFor } from "./local-time";
 import { replies } from "./replies";
+import { measureSms } from "./segments";
 
 export type SendJobDeps = {
   db: Database;
@@ -47,6 +49,11 @@ export function sendJob(deps: SendJobDeps): JobHandler<Payload> {
       if (text?.status !== "pending") return { kind: "done", detail: "gone" };
       const to = maskPhone(text.phone);
       const settle = (set: Partial<OutboundText>) => (tx: Database) => settleText(tx, text, set);
+      // What Twilio bills: counted with the send it belongs to, never pruned (smstweet_sms_segments_total).
+      const sent = (set: Partial<OutboundText>, body: string) => (tx: Database) => {
+        settleText(tx, text, set);
+        addToTotal(tx, "sms_segments", "", measureSms(body).segments);
+      };
       const texter = db
         .select({ optedOut: texters.optedOut, undeliverableCode: texters.undeliverableCode })
         .from(texters)
@@ -89,7 +96,7 @@ export function sendJob(deps: SendJobDeps): JobHandler<Payload> {
           return {
             kind: "done",
             detail: "sent",
-            write: settle({ status: "sent", twilioSid: earlier.sid, secret: null }),
+            write: sent({ status: "sent", twilioSid: earlier.sid, secret: null }, body),
           };
         }
       }
@@ -133,7 +140,10 @@ export function sendJob(deps: SendJobDeps): JobHandler<Payload> {
           return {
             kind: "done",
             detail: "sent",
-            write: settle({ status: "sent", twilioSid: outcome.sid, secret: null, attempts: job.attempts }),
+            write: sent(
+              { status: "sent", twilioSid: outcome.sid, secret: null, attempts: job.attempts },
+              body,
+            ),
           };
         case "opted_out":
           // Twilio knows better than our row: record the opt-out so nothing more is attempted.

@@ -1,4 +1,5 @@
 import twilio from "twilio";
+import type { Measure } from "../ops/measure";
 import { findSent } from "./find-sent";
 import type { SmsGateway } from "./gateway";
 import { messageSid } from "./twilio-answer";
@@ -21,6 +22,8 @@ export type TwilioSmsOptions = {
   /** Extra CA certificate (PEM) to trust, on top of the defaults and NODE_EXTRA_CA_CERTS. */
   ca?: string;
   timeoutMs?: number;
+  /** Told of every request to Twilio, for /metrics. */
+  measure?: Measure;
 };
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -31,7 +34,12 @@ export function createTwilioSms(options: TwilioSmsOptions): SmsGateway {
   let client: twilio.Twilio;
   try {
     client = twilio(options.accountSid, options.authToken, {
-      httpClient: new TwilioEndpointClient({ apiUrl: options.apiUrl, ca: options.ca, timeoutMs }),
+      httpClient: new TwilioEndpointClient({
+        apiUrl: options.apiUrl,
+        ca: options.ca,
+        timeoutMs,
+        measure: options.measure,
+      }),
     });
   } catch (error) {
     throw new TwilioClientError("could not set up the twilio client", { cause: error });

@@ -13,6 +13,8 @@ export type WebhookDeps = {
   publicUrl: string;
   twilio: { accountSid: string; authToken: string };
   bodyDeadlineMs: number;
+  /** Told how long each answer to Twilio took, and whether its sender is one nothing is stored for. */
+  answered?: (seconds: number, ignored: boolean) => void;
 };
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
@@ -31,6 +33,7 @@ export function webhookController(deps: WebhookDeps) {
     "/sms",
     // The id this text's lines share, from the webhook to the reply's send (it rides in the jobs' payloads).
     withRequestIdOf(async ({ request, set }: Context) => {
+      const start = performance.now();
       const fields = await readSignedForm(request, {
         authToken: deps.twilio.authToken,
         signedUrls,
@@ -43,6 +46,7 @@ export function webhookController(deps: WebhookDeps) {
         // WhatsApp, short codes and alphanumeric IDs cannot be texted back through our number: a 4xx
         // would only fill the operator's Twilio console with error 11200. Nothing is stored or sent.
         deps.logger.info("sms.ignored_sender", { sender });
+        deps.answered?.((performance.now() - start) / 1000, true);
         return EMPTY_TWIML;
       }
       const message = readMessage(fields, deps.twilio.accountSid);
@@ -52,6 +56,7 @@ export function webhookController(deps: WebhookDeps) {
         from: maskPhone(message.phone),
         media: message.media.length,
       });
+      deps.answered?.((performance.now() - start) / 1000, false);
       return EMPTY_TWIML;
     }),
     // Not parsed by Elysia: readSignedForm checks the signature over every field as Twilio sent it.

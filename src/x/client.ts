@@ -1,6 +1,7 @@
 import type { Agent } from "node:https";
 import { type IClientSettings, type SendTweetV2Params, TwitterApi } from "twitter-api-v2";
 import { type Clock, systemClock } from "../clock";
+import type { Measure } from "../ops/measure";
 import { answerCheckPlugin } from "./answer-plugin";
 import {
   type Read,
@@ -15,6 +16,7 @@ import {
 import { endpointPlugin } from "./endpoint-plugin";
 import { type CallKind, toFailure, toTokenFailure, XGatewayError } from "./errors";
 import { type PostRequest, type TokenOutcome, X_SCOPES, type XGateway, type XOutcome } from "./gateway";
+import { measurePlugin } from "./measure-plugin";
 import { uploadChunked } from "./media-upload";
 import { timeoutPlugin } from "./timeout-plugin";
 
@@ -33,6 +35,8 @@ export type XGatewayOptions = {
   /** How long an upload may wait for X to process a GIF (checking as often as X asks) before trying later. */
   mediaProcessingMs?: number;
   clock?: Clock;
+  /** Told of every request to X, for /metrics. */
+  measure?: Measure;
 };
 
 /** X processes a small GIF in seconds; a minute without an end is an X that is not keeping up. */
@@ -47,6 +51,7 @@ export function createXGateway(options: XGatewayOptions): XGateway {
   const mediaProcessingMs = options.mediaProcessingMs ?? MEDIA_PROCESSING_MS;
   const settings: Partial<IClientSettings> = {
     plugins: [
+      ...(options.measure ? [measurePlugin(options.measure)] : []),
       endpointPlugin(options.apiUrl),
       timeoutPlugin(options.timeoutMs ?? 10_000),
       answerCheckPlugin(),

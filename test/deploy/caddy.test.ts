@@ -306,6 +306,9 @@ describe("Caddy in front of a recording stand-in app", () => {
       ["GET", "/sms/"],
       ["GET", "/healthz/extra"],
       ["GET", "/.well-known/security.txt"],
+      // The app's own, for the compose network only (spec: Metrics).
+      ["GET", "/metrics"],
+      ["GET", "/metrics/"],
     ];
     for (const [method, path] of others) {
       expect({ method, path, status: await statusOf(`${caddy.url}${path}`, { method }) }).toEqual({
@@ -521,6 +524,8 @@ describe("Caddy on https", () => {
   });
 });
 
+const METRICS_TOKEN = "deploy-metrics-token-0123456789";
+
 describe("Caddy in front of the real app", () => {
   let app: AppProcess | undefined;
   let caddy: Caddy;
@@ -546,6 +551,7 @@ describe("Caddy in front of the real app", () => {
       X_API_URL: "https://127.0.0.1:9",
       X_AUTHORIZE_URL: "https://127.0.0.1:9/i/oauth2/authorize",
       LOG_LEVEL: "warn",
+      METRICS_TOKEN: METRICS_TOKEN,
     });
     // 1 s, not 20: the trickle below is cut in a moment; everything else here arrives at once.
     caddy = await startCaddy({
@@ -584,6 +590,21 @@ describe("Caddy in front of the real app", () => {
     expect((await fetch(`${caddy.url}/auth/${LINK_TOKEN}`)).status).toBe(410); // the app: unknown link
     expect(await statusOf(`${caddy.url}/wp-login.php`)).toBe("aborted");
     expect(await statusOf(`${caddy.url}/sandbox`)).toBe(404);
+  });
+
+  it("should never forward /metrics, even with METRICS_TOKEN, which the app itself honours", async () => {
+    const bearer = { authorization: `Bearer ${METRICS_TOKEN}` };
+    for (const headers of [{}, bearer]) {
+      const through = await fetch(`${caddy.url}/metrics`, { headers });
+      expect(through.status).toBe(404);
+      expect(await through.text()).not.toContain("smstweet_");
+    }
+    // Direct to the app (the compose network), with what Caddy would have added: the token admits.
+    const direct = await fetch(`${app?.url}/metrics`, {
+      headers: { ...bearer, "x-forwarded-for": "203.0.113.9" },
+    });
+    expect(direct.status).toBe(200);
+    expect(await direct.text()).toContain("smstweet_sms_segments_total");
   });
 
   it("should let a Twilio-signed webhook through, checked against PUBLIC_URL, and refuse an unsigned one", async () => {

@@ -51,6 +51,8 @@ export function testConfig(overrides: {
   previousKey?: Uint8Array | undefined;
   /** RETENTION_DAYS; 30 unless a test prunes sooner. */
   retentionDays?: number | undefined;
+  /** METRICS_TOKEN; unset unless a test scrapes from outside. */
+  metricsToken?: string | undefined;
 }): Config {
   return Object.freeze({
     mode: "production",
@@ -76,6 +78,7 @@ export function testConfig(overrides: {
     workerConcurrency: 16,
     limits: DEFAULT_LIMITS,
     retentionDays: overrides.retentionDays ?? 30,
+    ...(overrides.metricsToken ? { metricsToken: overrides.metricsToken } : {}),
   });
 }
 
@@ -100,6 +103,8 @@ export async function startTestService(
     retentionDays?: number;
     /** Body and idle deadlines, shortened so a test of them runs in a moment. */
     deadlines?: Partial<HttpDeadlines>;
+    /** METRICS_TOKEN. */
+    metricsToken?: string;
   } = {},
 ): Promise<TestService> {
   const x = options.x ?? (await startX(options.clock ? { clock: options.clock } : {}));
@@ -113,6 +118,7 @@ export async function startTestService(
     key: options.key,
     previousKey: options.previousKey,
     retentionDays: options.retentionDays,
+    metricsToken: options.metricsToken,
   });
   const service = await createService({
     config,
