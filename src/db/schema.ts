@@ -254,3 +254,16 @@ export const jobs = sqliteTable(
     index("jobs_finished").on(t.finishedAt),
   ],
 );
+
+/**
+ * One row per running app process, refreshed every few seconds and deleted on a clean stop: what
+ * `admin restore` checks before it replaces the file under a live process. `id` is the process's own
+ * random id; the rest is for the operator reading `admin status`.
+ */
+export const heartbeats = sqliteTable("heartbeats", {
+  id: text("id").primaryKey(),
+  pid: integer("pid").notNull(),
+  host: text("host").notNull(),
+  startedAt: integer("started_at").notNull(),
+  refreshedAt: integer("refreshed_at").notNull(),
+});
