@@ -214,13 +214,14 @@ const RETRY_FAILED = `UPDATE jobs SET state = CASE WHEN lane IS NOT NULL AND EXI
     ) THEN 'waiting' ELSE 'pending' END,
     run_at = ?2, attempts = 0, faults = 0, started_at = NULL, outcome = NULL, detail = NULL,
     finished_at = NULL, locked_by = NULL, locked_until = NULL
-  WHERE id = ?1 AND state = 'failed' AND payload <> '{}'
+  WHERE id = ?1 AND state = 'failed'
   RETURNING id`;
 
 /**
  * The operator's retry (`admin retry`): a failed job runs again now, with a fresh attempt count and
  * give-up hour; `uncertain` and `last_error` stay, so a request that may have reached X or Twilio is still
- * resolved first. A job whose payload was erased when it failed has nothing left to run: false.
+ * resolved first. False when the job is not `failed`. The lane it had is gone (finished jobs forget
+ * theirs): a retried job runs beside its number's newer ones, not behind them.
  */
 export function retryFailedJob(tx: Writer, id: number, now: number): boolean {
   return prepared(tx, RETRY_FAILED).get(id, now) !== null;

@@ -215,24 +215,3 @@ export function countQueuedSince(db: Writer, phone: string, kind: OutboundKind, 
     .get();
   return row?.n ?? 0;
 }
-
-/**
- * The operator's retry of a text that gave up (`admin retry`): pending again, as if never tried. A link
- * text's token was erased when it failed, so it cannot go again: false, as for any text not `failed`.
- */
-export function reopenFailedText(tx: Writer, id: number): boolean {
-  return (
-    tx
-      .update(outboundMessages)
-      .set({ status: "pending", error: null, sentAt: null, attempts: 0 })
-      .where(
-        and(
-          eq(outboundMessages.id, id),
-          eq(outboundMessages.status, "failed"),
-          sql`instr(${outboundMessages.body}, '{link}') = 0`,
-        ),
-      )
-      .returning({ id: outboundMessages.id })
-      .all().length > 0
-  );
-}
