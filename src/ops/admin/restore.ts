@@ -64,8 +64,9 @@ function holdersOf(path: string, now: number): Heartbeat[] {
   const db = openFile(path, true);
   try {
     return liveHeartbeats(db, now - HEARTBEAT_HELD_MS);
-  } catch {
-    return [];
+  } catch (error) {
+    if (String(error).includes("no such table")) return [];
+    throw error;
   } finally {
     db.$client.close();
   }
