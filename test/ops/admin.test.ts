@@ -41,6 +41,9 @@ describe("admin usage", () => {
     const run = await admin(args, env);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("usage: bun run admin <command>");
+    const json = await admin([...args, "--json"], env);
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, usage: true });
   });
 
   it("should refuse with one line, create nothing, when DATABASE_PATH names no file", async () => {

@@ -27,21 +27,24 @@ type Env = Record<string, string | undefined>;
 
 /** Runs one command line; returns the exit code. `--json` may stand anywhere. */
 export async function runAdmin(argv: readonly string[], env: Env, io: Io, now = Date.now()): Promise<number> {
+  // Even a command line too wrong to parse answers a script that asked for JSON in JSON.
+  const usage = (error: unknown): number => {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (argv.includes("--json")) io.out(JSON.stringify({ ok: false, error: reason, usage: true }));
+    io.err(`admin: ${reason}\n${USAGE}`);
+    return 2;
+  };
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
   } catch (error) {
-    io.err(`admin: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-    return 2;
+    return usage(error);
   }
   const { command, args, json, failed } = parsed;
   try {
     return print(await dispatch(command, args, failed, env, now), json, io);
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.err(`admin: ${error.message}\n${USAGE}`);
-      return 2;
-    }
+    if (error instanceof UsageError) return usage(error);
     if (error instanceof MissingDatabaseError) return print(refused(error.message), json, io);
     return print(refused(`${command} failed: ${String(error)}`), json, io);
   }
