@@ -151,7 +151,7 @@ function parseMetricsToken(value: string | undefined, problems: string[]): strin
   return value;
 }
 
-type Reader = (name: string) => string | undefined;
+export type Reader = (name: string) => string | undefined;
 
 /** The variable that sets each cap (spec: configuration). */
 const LIMIT_VARIABLES: Record<keyof Limits, string> = {
@@ -163,7 +163,7 @@ const LIMIT_VARIABLES: Record<keyof Limits, string> = {
   postsPerNumberPerDay: "MAX_POSTS_PER_NUMBER_PER_DAY",
 };
 
-function parseLimits(read: Reader, problems: string[]): Readonly<Limits> {
+export function parseLimits(read: Reader, problems: string[]): Readonly<Limits> {
   const limits = { ...DEFAULT_LIMITS };
   for (const [key, name] of Object.entries(LIMIT_VARIABLES) as [keyof Limits, string][]) {
     limits[key] = parseCount(name, read(name), DEFAULT_LIMITS[key], problems);

@@ -5,6 +5,7 @@ import { createCipher } from "./crypto/cipher";
 import { closeDatabase, openDatabase } from "./db/client";
 import { startDeliveryThread } from "./delivery-host";
 import { createLogger } from "./log";
+import { startHeartbeat } from "./ops/heartbeat";
 import { Metrics } from "./ops/metrics";
 import { createSandbox } from "./sandbox/sandbox";
 import { createXGateway } from "./x/client";
@@ -56,6 +57,7 @@ if (sandbox) {
   );
 }
 
+const heartbeat = startHeartbeat(db, systemClock, logger);
 const delivery = await startDeliveryThread(logger, metrics.measure);
 wake = delivery.wake;
 // Texts stored while the thread started are due already: look now.
@@ -68,6 +70,7 @@ async function shutdown(signal: string): Promise<void> {
   logger.info("app.stopping", { signal });
   await app.stop();
   await delivery.stop();
+  await heartbeat.stop();
   closeDatabase(db);
   process.exit(0);
 }

@@ -53,6 +53,7 @@ describe("who writes which table", () => {
     ["threadParts", "thread-parts.ts"],
     ["posts", "posts.ts"],
     ["deliveryCounts", "delivery-counts.ts"],
+    ["heartbeats", "heartbeats.ts"],
   ])("should leave every change to %s rows to db/%s", (table, owner) => {
     const write = new RegExp(`\\.(update|insert|delete)\\(${table}\\)`);
     const writers = readdirSync(SRC, { recursive: true, encoding: "utf8" })

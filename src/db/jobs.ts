@@ -217,3 +217,39 @@ export function pruneFinishedJobs(tx: Writer, before: number): number {
   return prepared(tx, "DELETE FROM jobs WHERE state IN ('done', 'failed') AND finished_at < ?1").run(before)
     .changes;
 }
+
+const RETRY_FAILED = `UPDATE jobs SET state = CASE WHEN lane IS NOT NULL AND EXISTS (
+      SELECT 1 FROM jobs AS other WHERE other.lane = jobs.lane AND other.state IN ${UNFINISHED}
+    ) THEN 'waiting' ELSE 'pending' END,
+    run_at = ?2, attempts = 0, faults = 0, started_at = NULL, outcome = NULL, detail = NULL,
+    finished_at = NULL, locked_by = NULL, locked_until = NULL
+  WHERE id = ?1 AND state = 'failed'
+  RETURNING id`;
+
+/**
+ * The operator's retry (`admin retry`): a failed job runs again now, with a fresh attempt count and
+ * give-up hour; `uncertain` and `last_error` stay, so a request that may have reached X or Twilio is still
+ * resolved first. False when the job is not `failed`. The lane it had is gone (finished jobs forget
+ * theirs): a retried job runs beside its number's newer ones, not behind them.
+ */
+export function retryFailedJob(tx: Writer, id: number, now: number): boolean {
+  return prepared(tx, RETRY_FAILED).get(id, now) !== null;
+}
+
+/** Failed jobs that finished at or after `since`, oldest first: what `admin retry --failed` takes. */
+export function failedJobsSince(db: Writer, since: number): number[] {
+  const rows = prepared(
+    db,
+    "SELECT id FROM jobs WHERE state = 'failed' AND finished_at >= ?1 ORDER BY id",
+  ).all(since) as { id: number }[];
+  return rows.map((row) => row.id);
+}
+
+/** A job's kind, state and payload, for the operator's tools. */
+export function jobById(db: Writer, id: number): { kind: string; state: string; payload: string } | null {
+  return prepared(db, "SELECT kind, state, payload FROM jobs WHERE id = ?1").get(id) as {
+    kind: string;
+    state: string;
+    payload: string;
+  } | null;
+}

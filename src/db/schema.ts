@@ -272,3 +272,16 @@ export const metricTotals = sqliteTable(
 
 /** The counters `metric_totals` keeps; `/metrics` names them `smstweet_<metric>_total`. */
 export type TotalMetric = "inbound_texts" | "posts" | "sms_sent" | "sms_segments";
+
+/**
+ * One row per running app process, refreshed every few seconds and deleted on a clean stop: what
+ * `admin restore` checks before it replaces the file under a live process. `id` is the process's own
+ * random id; the rest is for the operator reading `admin status`.
+ */
+export const heartbeats = sqliteTable("heartbeats", {
+  id: text("id").primaryKey(),
+  pid: integer("pid").notNull(),
+  host: text("host").notNull(),
+  startedAt: integer("started_at").notNull(),
+  refreshedAt: integer("refreshed_at").notNull(),
+});

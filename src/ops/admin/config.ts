@@ -1,0 +1,69 @@
+import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js";
+import { parseLimits } from "../../config";
+import { parseCount, parseKey, parsePreviousKey } from "../../config-values";
+import { DEFAULT_RETENTION_DAYS } from "../../db/retention";
+import type { Limits } from "../../sms/limits";
+
+/** The app's default (see config.ts); the admin reads the same DATABASE_PATH the app does. */
+const DEFAULT_DATABASE_PATH = "./data/smstweet.db";
+
+export type AdminConfig = Readonly<{
+  databasePath: string;
+  /** Where national numbers typed on the command line are read: the service number's country, or US. */
+  defaultCountry: CountryCode;
+  limits: Readonly<Limits>;
+  retentionDays: number;
+}>;
+
+export type AdminKeys = Readonly<{ current: Uint8Array; previous?: Uint8Array }>;
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Only what the admin needs, parsed as the app parses it: the database and the caps. Twilio and X
+ * credentials are not asked for, so `backup` works on a host without the app's secrets; the keys are
+ * read only by the command that needs them (`readKeys`).
+ */
+export function readAdminConfig(env: Env): Parsed<AdminConfig> {
+  const read = (name: string): string | undefined => env[name]?.trim() || undefined;
+  const problems: string[] = [];
+  if (read("DATABASE_URL") !== undefined) {
+    problems.push(
+      "DATABASE_URL is set: the admin works on the SQLite file only (for PostgreSQL use pg_dump / pg_restore)",
+    );
+  }
+  const limits = parseLimits(read, problems);
+  const retentionDays = parseCount(
+    "RETENTION_DAYS",
+    read("RETENTION_DAYS"),
+    DEFAULT_RETENTION_DAYS,
+    problems,
+    36_500,
+  );
+  const service = read("TWILIO_PHONE_NUMBER");
+  const defaultCountry = (service && parsePhoneNumberFromString(service)?.country) || "US";
+  if (problems.length > 0) return { ok: false, problem: problems.join("; ") };
+  return {
+    ok: true,
+    value: Object.freeze({
+      databasePath: read("DATABASE_PATH") ?? DEFAULT_DATABASE_PATH,
+      defaultCountry,
+      limits,
+      retentionDays,
+    }),
+  };
+}
+
+/** TOKEN_ENCRYPTION_KEY (required) and TOKEN_ENCRYPTION_KEY_PREVIOUS, with the app's own checks. */
+export function readKeys(env: Env): Parsed<AdminKeys> {
+  const problems: string[] = [];
+  const raw = env.TOKEN_ENCRYPTION_KEY?.trim();
+  if (!raw) problems.push("TOKEN_ENCRYPTION_KEY is required");
+  const current = parseKey(raw ?? "", problems);
+  const previousRaw = env.TOKEN_ENCRYPTION_KEY_PREVIOUS?.trim() || undefined;
+  const previous = parsePreviousKey(previousRaw, current, problems);
+  if (problems.length > 0) return { ok: false, problem: problems.join("; ") };
+  return { ok: true, value: Object.freeze({ current, ...(previous ? { previous } : {}) }) };
+}
