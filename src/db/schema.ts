@@ -252,5 +252,16 @@ export const jobs = sqliteTable(
     index("jobs_lane").on(t.lane, t.state, t.id),
     uniqueIndex("jobs_dedupe_key").on(t.dedupeKey),
     index("jobs_finished").on(t.finishedAt),
+    // /healthz counts the last minutes' finished jobs of one state without reading older rows.
+    index("jobs_state_finished").on(t.state, t.finishedAt),
   ],
 );
+
+/**
+ * One row that /healthz rewrites on every check: a write probe, proof that the database still takes writes
+ * (a read-only file, a full disk, a lock held too long), as a webhook's insert would need.
+ */
+export const healthProbe = sqliteTable("health_probe", {
+  id: integer("id").primaryKey(),
+  checkedAt: integer("checked_at").notNull(),
+});
