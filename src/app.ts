@@ -4,7 +4,7 @@ import { authController } from "./auth/routes";
 import type { Clock } from "./clock";
 import type { Config } from "./config";
 import type { Cipher } from "./crypto/cipher";
-import { type Database, databaseIsReachable } from "./db/client";
+import type { Database } from "./db/client";
 import { InboxWriter } from "./db/inbound";
 import type { Delivery } from "./delivery";
 import { MAX_BODY_BYTES } from "./http/body";
@@ -14,6 +14,7 @@ import { securityHeaders } from "./http/security-headers";
 import type { Logger } from "./log";
 import { Metrics } from "./ops/metrics";
 import { metricsController } from "./ops/metrics-routes";
+import { createHealth, type HealthThresholds } from "./ops/health";
 import { sandboxController } from "./sandbox/routes";
 import type { Sandbox } from "./sandbox/sandbox";
 import { statusController } from "./sms/status-webhook";
@@ -36,6 +37,8 @@ export type AppDeps = {
   sandbox?: Sandbox;
   /** How long a client may take; production's defaults unless a test shortens them. */
   deadlines?: Partial<HttpDeadlines>;
+  /** When /healthz calls the service unhealthy; production's thresholds unless a test shortens them. */
+  healthThresholds?: Partial<HealthThresholds>;
 };
 
 /** Builds the HTTP app from its dependencies; `index.ts` and the tests both come through here. */
@@ -49,6 +52,7 @@ export function createApp(deps: AppDeps) {
   const notFound = MessagePage({ ...chrome, title: "Page not found", lines: ["There is nothing here."] });
   const deadlines = { ...DEFAULT_DEADLINES, ...deps.deadlines };
   const metrics = deps.metrics ?? new Metrics(deps.db, deps.clock);
+  const health = createHealth({ db: deps.db, clock: deps.clock, thresholds: deps.healthThresholds });
   const app = new Elysia({
     serve: { maxRequestBodySize: MAX_BODY_BYTES, idleTimeout: deadlines.idleSeconds },
   })
@@ -84,10 +88,10 @@ export function createApp(deps: AppDeps) {
         retentionDays: config.retentionDays,
       }),
     )
-    .get("/healthz", ({ set }) => {
-      const ok = databaseIsReachable(deps.db);
-      set.status = ok ? 200 : 503;
-      return ok ? "ok" : "database unreachable";
+    .get("/healthz", async ({ query, set }) => {
+      const report = "ready" in query ? await health.ready() : await health.check();
+      set.status = report.ok ? 200 : 503;
+      return report.ok ? "ok" : report.reason;
     })
     .use(
       webhookController({

@@ -7,6 +7,7 @@ import type { Database } from "./db/client";
 import { createDelivery, type Delivery } from "./delivery";
 import type { HttpDeadlines } from "./http/deadlines";
 import type { Logger } from "./log";
+import type { HealthThresholds } from "./ops/health";
 import type { RetryPolicy } from "./queue/policy";
 import type { Sandbox } from "./sandbox/sandbox";
 import type { SmsGateway } from "./sms/gateway";
@@ -31,6 +32,8 @@ export type ServiceDeps = {
   sandbox?: Sandbox;
   /** How long a client may take; production's defaults unless a test shortens them. */
   deadlines?: Partial<HttpDeadlines>;
+  /** When /healthz calls the service unhealthy; production's thresholds unless a test shortens them. */
+  healthThresholds?: Partial<HealthThresholds>;
 };
 
 export type Service = { app: ReturnType<typeof createApp>; delivery: Delivery; cipher: Cipher };

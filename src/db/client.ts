@@ -48,12 +48,3 @@ export function closeDatabase(db: Database): void {
   }
   db.$client.close();
 }
-
-/** True when a trivial query succeeds: what /healthz reports. */
-export function databaseIsReachable(db: Database): boolean {
-  try {
-    return db.$client.query("SELECT 1 AS ok").get() !== null;
-  } catch {
-    return false;
-  }
-}

@@ -252,6 +252,8 @@ export const jobs = sqliteTable(
     index("jobs_lane").on(t.lane, t.state, t.id),
     uniqueIndex("jobs_dedupe_key").on(t.dedupeKey),
     index("jobs_finished").on(t.finishedAt),
+    // /healthz counts the last minutes' finished jobs of one state without reading older rows.
+    index("jobs_state_finished").on(t.state, t.finishedAt),
   ],
 );
 
@@ -284,4 +286,13 @@ export const heartbeats = sqliteTable("heartbeats", {
   host: text("host").notNull(),
   startedAt: integer("started_at").notNull(),
   refreshedAt: integer("refreshed_at").notNull(),
+});
+
+/**
+ * One row that /healthz rewrites on every check: a write probe, proof that the database still takes writes
+ * (a read-only file, a full disk, a lock held too long), as a webhook's insert would need.
+ */
+export const healthProbe = sqliteTable("health_probe", {
+  id: integer("id").primaryKey(),
+  checkedAt: integer("checked_at").notNull(),
 });

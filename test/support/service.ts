@@ -6,6 +6,7 @@ import type { Config } from "../../src/config";
 import { closeDatabase, type Database, openDatabase } from "../../src/db/client";
 import type { HttpDeadlines } from "../../src/http/deadlines";
 import { createLogger, type Logger, silentLogger } from "../../src/log";
+import type { HealthThresholds } from "../../src/ops/health";
 import type { RetryPolicy } from "../../src/queue/policy";
 import { textApp } from "../../src/sandbox/phone";
 import type { StoredPost } from "../../src/sandbox/x";
@@ -105,6 +106,8 @@ export async function startTestService(
     deadlines?: Partial<HttpDeadlines>;
     /** METRICS_TOKEN. */
     metricsToken?: string;
+    /** When /healthz calls the service unhealthy, shortened so a test sees a stall in a moment. */
+    healthThresholds?: Partial<HealthThresholds>;
   } = {},
 ): Promise<TestService> {
   const x = options.x ?? (await startX(options.clock ? { clock: options.clock } : {}));
@@ -132,6 +135,7 @@ export async function startTestService(
     pollMs: options.pollMs ?? 50,
     housekeepingMs: options.housekeepingMs ?? 50,
     ...(options.deadlines ? { deadlines: options.deadlines } : {}),
+    ...(options.healthThresholds ? { healthThresholds: options.healthThresholds } : {}),
   });
   service.app.listen({ port: 0, hostname: "127.0.0.1" });
   service.delivery.start();

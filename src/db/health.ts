@@ -1,0 +1,59 @@
+import type { Database } from "./client";
+import { prepared, transactWhenFree } from "./transaction";
+
+/**
+ * What /healthz reads and the one row it writes. Every query stays on an index: the pending and running
+ * heads of the due index (one per lane at most), and the last minutes of `jobs_state_finished`.
+ */
+
+const PROBE = `INSERT INTO health_probe (id, checked_at) VALUES (1, ?1)
+  ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at`;
+
+/**
+ * Rewrites the probe row, waiting at most `maxWaitMs` for another connection's write lock without blocking
+ * the event loop. Relaxed: Caddy asks every few seconds, and an fsync per ask would slow the webhooks.
+ */
+export async function probeWrite(db: Database, now: number, maxWaitMs: number): Promise<void> {
+  await transactWhenFree(db, (tx) => prepared(tx, PROBE).run(now), "relaxed", maxWaitMs);
+}
+
+/** The oldest job of one kind that is due and not in hand, with when it became due. */
+export type OverdueKind = { kind: string; dueSince: number; inHand: boolean };
+
+// A running job whose lease ran out is due again, since the moment the lease ended.
+const OVERDUE = `SELECT kind, MIN(since) AS dueSince FROM (
+    SELECT kind, run_at AS since FROM jobs WHERE state = 'pending' AND run_at <= ?1
+    UNION ALL
+    SELECT kind, locked_until AS since FROM jobs WHERE state = 'running' AND locked_until <= ?1
+  ) GROUP BY kind ORDER BY dueSince`;
+
+const IN_HAND = "SELECT 1 FROM jobs WHERE state = 'running' AND kind = ?1 AND locked_until > ?2 LIMIT 1";
+
+/**
+ * Kinds with work due since `dueBefore` or earlier, oldest first; `inHand` when a live lease holds a job of
+ * that kind now (a worker is busy with it: a backlog, not a stall).
+ */
+export function overdueKinds(db: Database, dueBefore: number, now: number): OverdueKind[] {
+  const rows = prepared(db, OVERDUE).all(dueBefore) as { kind: string; dueSince: number }[];
+  return rows.map((row) => ({ ...row, inHand: prepared(db, IN_HAND).get(row.kind, now) !== null }));
+}
+
+// Unfinished jobs that faulted are failing now: their retries are at most the policy's cap apart.
+const FAULTS = `SELECT kind, SUM(faults) AS faults FROM (
+    SELECT kind, faults FROM jobs WHERE state IN ('pending', 'running') AND faults > 0
+    UNION ALL
+    SELECT kind, faults FROM jobs WHERE state = 'failed' AND finished_at >= ?1 AND faults > 0
+  ) GROUP BY kind ORDER BY faults DESC`;
+
+/** Faults (crashes, unreadable answers) per kind, of jobs still failing or ended `failed` since `since`. */
+export function faultsByKind(db: Database, since: number): { kind: string; faults: number }[] {
+  return prepared(db, FAULTS).all(since) as { kind: string; faults: number }[];
+}
+
+const DONE = `SELECT COUNT(*) AS done FROM (
+  SELECT 1 FROM jobs WHERE state = 'done' AND finished_at >= ?1 AND kind = ?2 LIMIT ?3)`;
+
+/** Jobs of `kind` finished well since `since`, counted up to `upTo` (enough to compare, never a long scan). */
+export function doneSince(db: Database, kind: string, since: number, upTo: number): number {
+  return (prepared(db, DONE).get(since, kind, upTo) as { done: number }).done;
+}
