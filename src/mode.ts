@@ -6,7 +6,7 @@
 type Env = Record<string, string | undefined>;
 
 /** The real Twilio and X credentials: any one of them set means production. */
-export const CREDENTIALS = [
+const CREDENTIALS = [
   "TWILIO_ACCOUNT_SID",
   "TWILIO_AUTH_TOKEN",
   "TWILIO_PHONE_NUMBER",

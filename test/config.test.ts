@@ -202,6 +202,12 @@ describe("parseConfig", () => {
     expect(result.config.x.authorizeUrl).toBe("https://127.0.0.1:8443/i/oauth2/authorize");
     expect(result.config.twilio.apiUrl).toBe("https://127.0.0.1:9443");
   });
+
+  it("should never fall back to the sandbox: no credentials is a list of what is missing", () => {
+    const result = parseConfig({});
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems.join("\n")).toContain("TWILIO_AUTH_TOKEN is required");
+  });
 });
 
 describe("choosing the entry for bun run start", () => {
@@ -294,12 +300,6 @@ describe("parseSandboxConfig (the sandbox's entry)", () => {
     if (!forced.ok) expect(forced.problems.join("\n")).toContain("TWILIO_ACCOUNT_SID");
     const production = parseConfig(valid);
     expect(production.ok && production.config.mode).toBe("production");
-  });
-
-  it("should leave production's config to production: no credentials there is a list of what is missing", () => {
-    const result = parseConfig({});
-    expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.problems.join("\n")).toContain("TWILIO_AUTH_TOKEN is required");
   });
 
   it("should not use a previous token key in sandbox mode", () => {
