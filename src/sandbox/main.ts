@@ -14,10 +14,9 @@ const config = configOrExit(parseSandboxConfig(process.env));
 const logger = createLogger(config.logLevel);
 // The real clients are pointed (by the config) at these stand-ins, which the app itself serves.
 const sandbox = createSandbox(config, systemClock);
-const serviceNumber = "phoneNumber" in config.twilio.sender ? config.twilio.sender.phoneNumber : "";
 await serve(config, {
   logger,
-  routes: sandboxController({ sandbox, serviceNumber, clock: systemClock, logger }),
+  routes: sandboxController({ sandbox, clock: systemClock, logger }),
   banner: [
     "",
     "  smstweet is running in SANDBOX mode: no Twilio or X credentials are set, nothing leaves this machine.",

@@ -45,8 +45,7 @@ export async function startSandboxService(): Promise<SandboxService> {
     sms: createTwilioSms({ ...config.twilio, statusCallback: statusCallbackUrl(config.publicUrl) }),
     pollMs: 50,
   });
-  const serviceNumber = "phoneNumber" in config.twilio.sender ? config.twilio.sender.phoneNumber : "";
-  service.app.use(sandboxController({ sandbox, serviceNumber, clock: systemClock, logger: silentLogger }));
+  service.app.use(sandboxController({ sandbox, clock: systemClock, logger: silentLogger }));
   service.app.listen({ port: config.port, hostname: config.host });
   service.delivery.start();
   const url = config.publicUrl;
