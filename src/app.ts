@@ -15,8 +15,6 @@ import type { Logger } from "./log";
 import { createHealth, type HealthThresholds } from "./ops/health";
 import { Metrics } from "./ops/metrics";
 import { metricsController } from "./ops/metrics-routes";
-import { sandboxController } from "./sandbox/routes";
-import type { Sandbox } from "./sandbox/sandbox";
 import { statusController } from "./sms/status-webhook";
 import { webhookController } from "./sms/webhook";
 import { LandingPage, MessagePage } from "./web/pages";
@@ -33,27 +31,26 @@ export type AppDeps = {
   delivery: Pick<Delivery, "wake">;
   /** The registry /metrics reads; one over `db` unless the entry shares it with the delivery thread's reports. */
   metrics?: Metrics;
-  /** The built-in stand-ins; only ever mounted when `config.mode` is "sandbox". */
-  sandbox?: Sandbox;
   /** How long a client may take; production's defaults unless a test shortens them. */
   deadlines?: Partial<HttpDeadlines>;
   /** When /healthz calls the service unhealthy; production's thresholds unless a test shortens them. */
   healthThresholds?: Partial<HealthThresholds>;
 };
 
-/** Builds the HTTP app from its dependencies; `index.ts` and the tests both come through here. */
+/**
+ * Builds the HTTP app from its dependencies; both entries and the tests come through here. It knows no
+ * sandbox: the sandbox's entry adds its own routes to what this returns.
+ */
 // Elysia apps keep their inferred type: it carries every route.
 export function createApp(deps: AppDeps) {
   const { config, logger } = deps;
   const headers = securityHeaders(config);
-  const sandbox = config.mode === "sandbox" ? deps.sandbox : undefined;
-  if (config.mode === "sandbox" && !sandbox) throw new Error("sandbox mode needs the sandbox stand-ins");
-  const chrome = { sandbox: sandbox !== undefined };
+  const chrome = { sandbox: config.mode === "sandbox" };
   const notFound = MessagePage({ ...chrome, title: "Page not found", lines: ["There is nothing here."] });
   const deadlines = { ...DEFAULT_DEADLINES, ...deps.deadlines };
   const metrics = deps.metrics ?? new Metrics(deps.db, deps.clock);
   const health = createHealth({ db: deps.db, clock: deps.clock, thresholds: deps.healthThresholds });
-  const app = new Elysia({
+  return new Elysia({
     serve: { maxRequestBodySize: MAX_BODY_BYTES, idleTimeout: deadlines.idleSeconds },
   })
     .use(html({ autoDetect: true }))
@@ -131,8 +128,4 @@ export function createApp(deps: AppDeps) {
         ...chrome,
       }),
     );
-  // Production never mounts these routes, whatever it is given: /sandbox is a 404 there.
-  if (!sandbox) return app;
-  const serviceNumber = "phoneNumber" in config.twilio.sender ? config.twilio.sender.phoneNumber : "";
-  return app.use(sandboxController({ sandbox, serviceNumber, clock: deps.clock, logger }));
 }

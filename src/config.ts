@@ -9,8 +9,7 @@ import {
   parseUrl,
 } from "./config-values";
 import { DEFAULT_RETENTION_DAYS } from "./db/retention";
-import { PRODUCTION_DATABASE_PATH, sandboxConfig } from "./sandbox/config";
-import { loadSandboxKey } from "./sandbox/settings";
+import { INTENT_PROBLEM, sandboxIntent } from "./mode";
 import { DEFAULT_LIMITS, type Limits } from "./sms/limits";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -46,14 +45,7 @@ export type ModeConfig = Omit<Config, "workerConcurrency" | "limits" | "retentio
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 
-const CREDENTIALS = [
-  "TWILIO_ACCOUNT_SID",
-  "TWILIO_AUTH_TOKEN",
-  "TWILIO_PHONE_NUMBER",
-  "TWILIO_MESSAGING_SERVICE_SID",
-  "X_CLIENT_ID",
-  "X_CLIENT_SECRET",
-] as const;
+export const PRODUCTION_DATABASE_PATH = "./data/smstweet.db";
 
 const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 
@@ -67,20 +59,17 @@ export class ConfigError extends Error {
   }
 }
 
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
-export type ConfigOptions = {
-  /** Reads (or creates) the sandbox's key file; injectable so tests touch no real file. */
-  loadSandboxKey?: (path: string) => Uint8Array;
-};
+export type Reader = (name: string) => string | undefined;
 
-/** True when no Twilio and no X credential is set at all: the spec's sandbox mode. */
-export function wantsSandbox(env: Env): boolean {
-  return CREDENTIALS.every((name) => !env[name]?.trim());
-}
+export type Common = { port: number; logLevel: LogLevel; problems: string[] };
+
+/** Builds one mode's settings; problems go into `common.problems`. The sandbox's entry brings its own. */
+export type ModeParser = (read: Reader, common: Common) => ModeConfig;
 
 /** Reads the environment once; reports every problem together rather than the first. */
-export function parseConfig(env: Env, options: ConfigOptions = {}): ConfigResult {
+export function parseConfig(env: Env, parseMode: ModeParser = productionConfig): ConfigResult {
   const problems: string[] = [];
   const read = (name: string): string | undefined => {
     const value = env[name]?.trim();
@@ -105,26 +94,8 @@ export function parseConfig(env: Env, options: ConfigOptions = {}): ConfigResult
     36_500,
   );
   const metricsToken = parseMetricsToken(read("METRICS_TOKEN"), problems);
-  const intent = parseIntent(read("SMSTWEET_SANDBOX"), problems);
-  const present = CREDENTIALS.filter((name) => read(name) !== undefined);
-  if (intent === "on" && present.length > 0) {
-    problems.push(
-      `SMSTWEET_SANDBOX asks for sandbox mode, but real credentials are set (${present.join(", ")}). ` +
-        "The sandbox never runs with real credentials: remove them, or unset SMSTWEET_SANDBOX.",
-    );
-    return { ok: false, problems };
-  }
-  const sandbox = intent === "on" || (intent === "auto" && present.length === 0);
-  const config = sandbox
-    ? sandboxConfig({
-        read,
-        port,
-        logLevel,
-        problems,
-        publicUrl: parseOrigin("PUBLIC_URL", read("PUBLIC_URL") ?? `http://127.0.0.1:${port}`, problems),
-        loadKey: options.loadSandboxKey ?? loadSandboxKey,
-      })
-    : productionConfig(read, { port, logLevel, problems });
+  if (sandboxIntent(read("SMSTWEET_SANDBOX")) === "invalid") problems.push(INTENT_PROBLEM);
+  const config = parseMode(read, { port, logLevel, problems });
   return problems.length > 0
     ? { ok: false, problems }
     : {
@@ -151,8 +122,6 @@ function parseMetricsToken(value: string | undefined, problems: string[]): strin
   return value;
 }
 
-export type Reader = (name: string) => string | undefined;
-
 /** The variable that sets each cap (spec: configuration). */
 const LIMIT_VARIABLES: Record<keyof Limits, string> = {
   perNumberPerHour: "MAX_TEXTS_PER_NUMBER_PER_HOUR",
@@ -170,18 +139,13 @@ export function parseLimits(read: Reader, problems: string[]): Readonly<Limits> 
   }
   return Object.freeze(limits);
 }
-type Common = { port: number; logLevel: LogLevel; problems: string[] };
-
-/** SMSTWEET_SANDBOX: unset means "sandbox when no credential is set"; 0 forces production (no fallback). */
-function parseIntent(raw: string | undefined, problems: string[]): "auto" | "on" | "off" {
-  if (raw === undefined) return "auto";
-  if (/^(1|true|yes|on)$/i.test(raw)) return "on";
-  if (/^(0|false|no|off)$/i.test(raw)) return "off";
-  problems.push("SMSTWEET_SANDBOX must be 1 (sandbox) or 0 (never sandbox)");
-  return "off";
-}
-
 function productionConfig(read: Reader, { port, logLevel, problems }: Common): ModeConfig {
+  if (sandboxIntent(read("SMSTWEET_SANDBOX")) === "on") {
+    problems.push(
+      "SMSTWEET_SANDBOX asks for sandbox mode, which never runs with real credentials and starts only with " +
+        "`bun run start`: unset SMSTWEET_SANDBOX to run for real.",
+    );
+  }
   const required = (name: string, why = "is required"): string => {
     const value = read(name);
     if (value === undefined) problems.push(`${name} ${why}`);

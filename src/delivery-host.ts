@@ -1,3 +1,4 @@
+import type { Config } from "./config";
 import type { Delivery } from "./delivery";
 import type { Logger } from "./log";
 import type { Measure, Measurement } from "./ops/measure";
@@ -14,9 +15,16 @@ export type DeliveryThread = Pick<Delivery, "wake" | "stop">;
  * Starts delivery in its own thread (`delivery-thread.ts`) and resolves once it works the queue. Wakes are
  * coalesced to one message per turn of the event loop: a burst of webhooks costs the thread one claim.
  */
-export async function startDeliveryThread(logger: Logger, measure?: Measure): Promise<DeliveryThread> {
-  // smol: the thread's heap is collected more eagerly; it holds little between jobs.
-  const worker = new Worker(new URL("./delivery-thread.ts", import.meta.url), { smol: true });
+export async function startDeliveryThread(
+  config: Config,
+  logger: Logger,
+  measure?: Measure,
+): Promise<DeliveryThread> {
+  // smol: the thread's heap is collected more eagerly; it holds little between jobs. The config goes over as
+  // it is (a clone), whichever entry parsed it: Bun hands `workerData` to node:worker_threads in the thread,
+  // though its WorkerOptions type does not list it.
+  const options: WorkerOptions & { workerData: Config } = { smol: true, workerData: config };
+  const worker = new Worker(new URL("./delivery-thread.ts", import.meta.url), options);
   const stopped = Promise.withResolvers<void>();
   const started = Promise.withResolvers<void>();
   worker.onmessage = (event: MessageEvent<FromThread>): void => {

@@ -1,10 +1,11 @@
 /**
  * The delivery worker's own thread (a Bun Worker started by `delivery-host.ts`): its own event loop and
  * its own connection to the database, so posting at full speed never delays a webhook's answer.
- * It reads the same environment as the main thread.
+ * It works with the main thread's config, cloned (`workerData`).
  */
+import { workerData } from "node:worker_threads";
 import { systemClock } from "./clock";
-import { parseConfig } from "./config";
+import type { Config } from "./config";
 import { createCipher } from "./crypto/cipher";
 import { createPinKeys } from "./crypto/pin";
 import { closeDatabase, openDatabase } from "./db/client";
@@ -19,9 +20,7 @@ import { TokenKeeper } from "./x/tokens";
 
 declare const self: Worker;
 
-const parsed = parseConfig(process.env);
-if (!parsed.ok) throw new Error(parsed.problems.join("; "));
-const { config } = parsed;
+const config: Config = workerData;
 const logger = createLogger(config.logLevel);
 const db = openDatabase(config.databasePath);
 // The main thread serves /metrics: every request to X or Twilio made here is reported there.

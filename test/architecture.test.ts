@@ -1,6 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join, relative, sep } from "node:path";
 
 const SRC = join(import.meta.dir, "../src");
 
@@ -11,9 +11,10 @@ function importsUnder(folder: string): { file: string; imports: string[] }[] {
     .filter((name) => /\.tsx?$/.test(name))
     .map((name) => {
       const path = join(root, name);
-      const specifiers = [...readFileSync(path, "utf8").matchAll(/from "(\.{1,2}\/[^"]+)"/g)].map(
-        (m) => m[1] ?? "",
-      );
+      // Imports, re-exports, side-effect imports and dynamic `import("…")` (the launcher's way in).
+      const specifiers = [
+        ...readFileSync(path, "utf8").matchAll(/(?:from|import)\s*\(?\s*"(\.{1,2}\/[^"]+)"/g),
+      ].map((m) => m[1] ?? "");
       return {
         file: relative(SRC, path),
         imports: specifiers.map((specifier) => relative(SRC, join(path, "..", specifier))),
@@ -41,9 +42,33 @@ describe("the arrows between folders", () => {
     expect(reaching("x", ["sms", "auth", "queue", "sandbox"])).toEqual([]);
   });
 
-  it("should never let feature code import the sandbox", () => {
-    for (const folder of ["queue", "db", "sms", "auth", "x", "web"])
-      expect(reaching(folder, ["sandbox"])).toEqual([]);
+  it("should let nothing under src/ but the sandbox itself and the launcher import the sandbox", () => {
+    const outside = importsUnder(".").filter(
+      ({ file }) => !file.startsWith(`sandbox${sep}`) && file !== "launch.ts",
+    );
+    const reachingSandbox = outside.flatMap(({ file, imports }) =>
+      imports
+        .filter((target) => target === "sandbox" || target.startsWith(`sandbox${sep}`))
+        .map((t) => `${file} → ${t}`),
+    );
+    expect(reachingSandbox).toEqual([]);
+  });
+});
+
+describe("the entry points (spec decision)", () => {
+  const ROOT = join(SRC, "..");
+
+  it("should run the launcher for bun run start", () => {
+    const scripts = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts;
+    expect(scripts.start).toBe("bun run src/launch.ts");
+    // The image's CMD (src/index.ts) is checked with the rest of the Dockerfile in test/deploy/caddy.test.ts.
+  });
+
+  it("should leave the sandbox out of the production image", () => {
+    const ignored = readFileSync(join(ROOT, ".dockerignore"), "utf8")
+      .split("\n")
+      .map((line) => line.trim());
+    expect(ignored).toContain("src/sandbox/");
   });
 });
 

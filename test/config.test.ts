@@ -2,7 +2,9 @@ import { describe, expect, it } from "bun:test";
 import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseConfig, wantsSandbox } from "../src/config";
+import { parseConfig } from "../src/config";
+import { chooseMode } from "../src/mode";
+import { parseSandboxConfig } from "../src/sandbox/config";
 import { loadSandboxKey } from "../src/sandbox/settings";
 
 const KEY = Buffer.alloc(32, 7).toString("base64");
@@ -219,14 +221,32 @@ describe("parseConfig", () => {
     expect(result.config.twilio.apiUrl).toBe("https://127.0.0.1:9443");
   });
 
-  it("should recognise an environment without any credential as sandbox intent", () => {
-    expect(wantsSandbox({})).toBe(true);
-    expect(wantsSandbox({ PUBLIC_URL: "https://x.example" })).toBe(true);
-    expect(wantsSandbox({ X_CLIENT_ID: "id" })).toBe(false);
+  it("should never fall back to the sandbox: no credentials is a list of what is missing", () => {
+    const result = parseConfig({});
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems.join("\n")).toContain("TWILIO_AUTH_TOKEN is required");
   });
 });
 
-describe("parseConfig in sandbox mode", () => {
+describe("choosing the entry for bun run start", () => {
+  it("should choose the sandbox without any credential, or when SMSTWEET_SANDBOX=1 asks, and never when 0", () => {
+    expect(chooseMode({})).toBe("sandbox");
+    expect(chooseMode({ PUBLIC_URL: "https://x.example", X_CLIENT_ID: " " })).toBe("sandbox");
+    expect(chooseMode({ X_CLIENT_ID: "id" })).toBe("production");
+    expect(chooseMode(valid)).toBe("production");
+    expect(chooseMode({ SMSTWEET_SANDBOX: "0" })).toBe("production");
+    // Asked for with credentials: the sandbox's own config refuses it (below), naming them.
+    expect(chooseMode({ ...valid, SMSTWEET_SANDBOX: "yes" })).toBe("sandbox");
+    // Unreadable: production's config reports it with every other problem.
+    expect(chooseMode({ SMSTWEET_SANDBOX: "maybe" })).toBe("production");
+    const unreadable = parseConfig({ ...valid, SMSTWEET_SANDBOX: "maybe" });
+    expect(unreadable.ok ? [] : unreadable.problems).toEqual([
+      "SMSTWEET_SANDBOX must be 1 (sandbox) or 0 (never sandbox)",
+    ]);
+  });
+});
+
+describe("parseSandboxConfig (the sandbox's entry)", () => {
   const keys: string[] = [];
   const fakeKey = (path: string): Uint8Array => {
     keys.push(path);
@@ -234,7 +254,7 @@ describe("parseConfig in sandbox mode", () => {
   };
 
   it("should start the sandbox on loopback, with its own database and the app's own stand-ins", () => {
-    const result = parseConfig({}, { loadSandboxKey: fakeKey });
+    const result = parseSandboxConfig({}, { loadSandboxKey: fakeKey });
     if (!result.ok) throw new Error(result.problems.join("; "));
     const { config } = result;
     expect(config.mode).toBe("sandbox");
@@ -252,7 +272,7 @@ describe("parseConfig in sandbox mode", () => {
   });
 
   it("should follow PORT, HOST and PUBLIC_URL, and call itself on loopback", () => {
-    const result = parseConfig(
+    const result = parseSandboxConfig(
       { PORT: "4100", HOST: "0.0.0.0", PUBLIC_URL: "https://demo.example.org" },
       { loadSandboxKey: fakeKey },
     );
@@ -270,7 +290,7 @@ describe("parseConfig in sandbox mode", () => {
       "X_CLIENT_ID",
       "X_CLIENT_SECRET",
     ]) {
-      const result = parseConfig(
+      const result = parseSandboxConfig(
         { SMSTWEET_SANDBOX: "1", [name]: "real-secret-value" },
         { loadSandboxKey: fakeKey },
       );
@@ -283,10 +303,17 @@ describe("parseConfig in sandbox mode", () => {
     expect(parseConfig({ ...valid, SMSTWEET_SANDBOX: "true" }).ok).toBe(false);
   });
 
-  it("should never fall back to the sandbox when credentials are set, or when SMSTWEET_SANDBOX=0", () => {
-    const partial = parseConfig({ X_CLIENT_ID: "id" }, { loadSandboxKey: fakeKey });
-    expect(partial.ok).toBe(false);
-    const forced = parseConfig({ SMSTWEET_SANDBOX: "0" }, { loadSandboxKey: fakeKey });
+  it("should never run with credentials, DATABASE_URL or SMSTWEET_SANDBOX=0, even when started directly", () => {
+    for (const env of [
+      { X_CLIENT_ID: "id" },
+      valid,
+      { DATABASE_URL: "postgres://db.example/smstweet" },
+      { SMSTWEET_SANDBOX: "0" },
+    ]) {
+      const result = parseSandboxConfig(env, { loadSandboxKey: fakeKey });
+      expect({ env, ok: result.ok }).toEqual({ env, ok: false });
+    }
+    const forced = parseConfig({ SMSTWEET_SANDBOX: "0" });
     expect(forced.ok).toBe(false);
     if (!forced.ok) expect(forced.problems.join("\n")).toContain("TWILIO_ACCOUNT_SID");
     const production = parseConfig(valid);
@@ -294,7 +321,7 @@ describe("parseConfig in sandbox mode", () => {
   });
 
   it("should not use a previous token key in sandbox mode", () => {
-    const result = parseConfig(
+    const result = parseSandboxConfig(
       { TOKEN_ENCRYPTION_KEY_PREVIOUS: Buffer.alloc(32, 9).toString("base64") },
       { loadSandboxKey: fakeKey },
     );
@@ -304,7 +331,7 @@ describe("parseConfig in sandbox mode", () => {
   });
 
   it("should keep sandbox data out of the production database file", () => {
-    const result = parseConfig({ DATABASE_PATH: "./data/smstweet.db" }, { loadSandboxKey: fakeKey });
+    const result = parseSandboxConfig({ DATABASE_PATH: "./data/smstweet.db" }, { loadSandboxKey: fakeKey });
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.problems.join("\n")).toContain("DATABASE_PATH");
   });

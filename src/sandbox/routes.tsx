@@ -11,7 +11,7 @@ import { SANDBOX_SCRIPT, SANDBOX_TWILIO_PATH, SANDBOX_X_PATH } from "./settings"
 import { timelines } from "./timeline";
 import { TimelinePage } from "./timeline-page";
 
-export type SandboxDeps = { sandbox: Sandbox; serviceNumber: string; clock: Clock; logger: Logger };
+export type SandboxDeps = { sandbox: Sandbox; clock: Clock; logger: Logger };
 
 const MAX_TEXT = 1600;
 
@@ -28,7 +28,7 @@ export function sandboxController(deps: SandboxDeps) {
     const bubbles = input.phone ? conversation(sandbox, input.phone) : [];
     return PhonePage({
       ...input,
-      serviceNumber: deps.serviceNumber,
+      serviceNumber: sandbox.serviceNumber,
       knownPhones: sandbox.phones(),
       bubbles,
       waiting: input.error === undefined && awaitingReply(bubbles, clock.now()),

@@ -12,6 +12,8 @@ export type PhoneText = { from: string; body: string; at: number; pictures: stri
 
 /** The stand-ins the sandbox serves on the app's own port, and the simulated phones' sent texts. */
 export type Sandbox = {
+  /** The number texters text: the sandbox config's Twilio number. */
+  serviceNumber: string;
   x: XStandIn;
   twilio: TwilioStandIn;
   /**
@@ -44,6 +46,7 @@ export function createSandbox(config: Config, clock: Clock = systemClock): Sandb
     console.error(`sandbox.contract_violation ${describeViolation(violation)}`),
   );
   return {
+    serviceNumber,
     x,
     twilio,
     async text(from, body, pictures = []) {

@@ -3,6 +3,10 @@ import type { Subprocess } from "bun";
 import { waitFor } from "./wait";
 
 const ROOT = join(import.meta.dir, "../..");
+/** What `bun run start` runs (package.json): the launcher, which picks the production or the sandbox entry. */
+export const LAUNCHER = "src/launch.ts";
+/** What the Dockerfile runs: production only. */
+export const PRODUCTION_ENTRY = "src/index.ts";
 export const TEST_CERT_PATH = join(import.meta.dir, "certs/cert.pem");
 
 /** A free loopback port: bind to 0, read it, let go. */
@@ -21,7 +25,7 @@ export async function startAppProcess(env: Record<string, string>): Promise<AppP
   let output = "";
   // PROF=1: each app process writes a CPU profile (markdown) to /tmp/prof when it exits.
   const profile = process.env.PROF ? ["--cpu-prof-md", "--cpu-prof-dir=/tmp/prof"] : [];
-  const child = Bun.spawn(["bun", ...profile, "run", "src/index.ts"], {
+  const child = Bun.spawn(["bun", ...profile, "run", LAUNCHER], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env, PORT: port },
     stdout: "pipe",
@@ -45,8 +49,11 @@ export async function startAppProcess(env: Record<string, string>): Promise<AppP
 }
 
 /** Runs the app with `env` (and nothing else from this process but PATH) until it exits by itself. */
-export async function runAppToExit(env: Record<string, string>): Promise<{ code: number; stderr: string }> {
-  const child = Bun.spawn(["bun", "run", "src/index.ts"], {
+export async function runAppToExit(
+  env: Record<string, string>,
+  entry: string = LAUNCHER,
+): Promise<{ code: number; stderr: string }> {
+  const child = Bun.spawn(["bun", "run", entry], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", ...env },
     stdout: "pipe",

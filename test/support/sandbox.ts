@@ -2,14 +2,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { systemClock } from "../../src/clock";
-import { type Config, parseConfig } from "../../src/config";
+import type { Config } from "../../src/config";
 import { closeDatabase, type Database, openDatabase } from "../../src/db/client";
 import { silentLogger } from "../../src/log";
+import { parseSandboxConfig } from "../../src/sandbox/config";
+import { sandboxController } from "../../src/sandbox/routes";
 import { createSandbox, type Sandbox } from "../../src/sandbox/sandbox";
-import { createService, type Service } from "../../src/service";
 import { statusCallbackUrl } from "../../src/sms/delivery-report";
 import { createTwilioSms } from "../../src/sms/send";
 import { createXGateway } from "../../src/x/client";
+import { createService, type Service } from "./composed-service";
 import { freePort } from "./process";
 import { waitFor } from "./wait";
 
@@ -26,10 +28,10 @@ export type SandboxService = {
   stop(): Promise<void>;
 };
 
-/** The sandbox wired in-process exactly as src/index.ts wires it, on a free port and a temp database. */
+/** The sandbox wired in-process as src/sandbox/main.ts wires it, on a free port and a temp database. */
 export async function startSandboxService(): Promise<SandboxService> {
   const dir = mkdtempSync(join(tmpdir(), "smstweet-sandbox-"));
-  const parsed = parseConfig({ PORT: String(freePort()), DATABASE_PATH: join(dir, "sandbox.db") });
+  const parsed = parseSandboxConfig({ PORT: String(freePort()), DATABASE_PATH: join(dir, "sandbox.db") });
   if (!parsed.ok) throw new Error(parsed.problems.join("; "));
   const { config } = parsed;
   const db = openDatabase(config.databasePath);
@@ -41,9 +43,9 @@ export async function startSandboxService(): Promise<SandboxService> {
     logger: silentLogger,
     x: createXGateway(config.x),
     sms: createTwilioSms({ ...config.twilio, statusCallback: statusCallbackUrl(config.publicUrl) }),
-    sandbox,
     pollMs: 50,
   });
+  service.app.use(sandboxController({ sandbox, clock: systemClock, logger: silentLogger }));
   service.app.listen({ port: config.port, hostname: config.host });
   service.delivery.start();
   const url = config.publicUrl;

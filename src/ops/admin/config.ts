@@ -1,11 +1,8 @@
 import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js";
-import { parseLimits } from "../../config";
+import { PRODUCTION_DATABASE_PATH, parseLimits } from "../../config";
 import { parseCount, parseKey, parsePreviousKey } from "../../config-values";
 import { DEFAULT_RETENTION_DAYS } from "../../db/retention";
 import type { Limits } from "../../sms/limits";
-
-/** The app's default (see config.ts); the admin reads the same DATABASE_PATH the app does. */
-const DEFAULT_DATABASE_PATH = "./data/smstweet.db";
 
 export type AdminConfig = Readonly<{
   databasePath: string;
@@ -48,7 +45,7 @@ export function readAdminConfig(env: Env): Parsed<AdminConfig> {
   return {
     ok: true,
     value: Object.freeze({
-      databasePath: read("DATABASE_PATH") ?? DEFAULT_DATABASE_PATH,
+      databasePath: read("DATABASE_PATH") ?? PRODUCTION_DATABASE_PATH,
       defaultCountry,
       limits,
       retentionDays,

@@ -1,19 +1,18 @@
-import { createApp } from "./app";
-import type { Clock } from "./clock";
-import type { Config } from "./config";
-import { type Cipher, createCipher } from "./crypto/cipher";
-import { createPinKeys } from "./crypto/pin";
-import type { Database } from "./db/client";
-import { createDelivery, type Delivery } from "./delivery";
-import type { HttpDeadlines } from "./http/deadlines";
-import type { Logger } from "./log";
-import type { HealthThresholds } from "./ops/health";
-import type { RetryPolicy } from "./queue/policy";
-import type { Sandbox } from "./sandbox/sandbox";
-import type { SmsGateway } from "./sms/gateway";
-import type { Limits } from "./sms/limits";
-import type { XGateway } from "./x/gateway";
-import { TokenKeeper } from "./x/tokens";
+import { createApp } from "../../src/app";
+import type { Clock } from "../../src/clock";
+import type { Config } from "../../src/config";
+import { type Cipher, createCipher } from "../../src/crypto/cipher";
+import { createPinKeys } from "../../src/crypto/pin";
+import type { Database } from "../../src/db/client";
+import { createDelivery, type Delivery } from "../../src/delivery";
+import type { HttpDeadlines } from "../../src/http/deadlines";
+import type { Logger } from "../../src/log";
+import type { HealthThresholds } from "../../src/ops/health";
+import type { RetryPolicy } from "../../src/queue/policy";
+import type { SmsGateway } from "../../src/sms/gateway";
+import type { Limits } from "../../src/sms/limits";
+import type { XGateway } from "../../src/x/gateway";
+import { TokenKeeper } from "../../src/x/tokens";
 
 export type ServiceDeps = {
   config: Config;
@@ -28,8 +27,6 @@ export type ServiceDeps = {
   pollMs?: number;
   leaseMs?: number;
   housekeepingMs?: number;
-  /** Sandbox mode only: the stand-ins the app serves, which `x` and `sms` are pointed at. */
-  sandbox?: Sandbox;
   /** How long a client may take; production's defaults unless a test shortens them. */
   deadlines?: Partial<HttpDeadlines>;
   /** When /healthz calls the service unhealthy; production's thresholds unless a test shortens them. */
@@ -38,7 +35,10 @@ export type ServiceDeps = {
 
 export type Service = { app: ReturnType<typeof createApp>; delivery: Delivery; cipher: Cipher };
 
-/** Composes the HTTP app and the delivery worker over the same dependencies. */
+/**
+ * Composes the HTTP app and the delivery worker over the same dependencies, in one thread: how tests run the
+ * service in-process (the entries run delivery in its own thread, src/serve.ts).
+ */
 export async function createService(deps: ServiceDeps): Promise<Service> {
   const cipher = await createCipher(deps.config.tokenEncryptionKey, deps.config.previousTokenEncryptionKey);
   const keeper = new TokenKeeper({ ...deps, cipher });

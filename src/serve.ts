@@ -1,0 +1,78 @@
+import type { AnyElysia } from "elysia";
+import { createApp } from "./app";
+import { systemClock } from "./clock";
+import { type Config, ConfigError, type ConfigResult } from "./config";
+import { createCipher } from "./crypto/cipher";
+import { closeDatabase, openDatabase } from "./db/client";
+import { startDeliveryThread } from "./delivery-host";
+import type { Logger } from "./log";
+import { startHeartbeat } from "./ops/heartbeat";
+import { Metrics } from "./ops/metrics";
+import { createXGateway } from "./x/client";
+
+export type ServeOptions = {
+  logger: Logger;
+  /** Routes an entry adds to the app (the sandbox's stand-ins and simulator); production adds none. */
+  routes?: AnyElysia;
+  /** Printed once the app listens. */
+  banner?: string;
+};
+
+/** The parsed config, or one message naming every problem on stderr and exit 1 (spec: configuration). */
+export function configOrExit(parsed: ConfigResult): Config {
+  if (parsed.ok) return parsed.config;
+  console.error(new ConfigError(parsed.problems).message);
+  process.exit(1);
+}
+
+/** Runs the app and its delivery thread for `config` until SIGTERM or SIGINT: what both entries share. */
+export async function serve(config: Config, { logger, routes, banner }: ServeOptions): Promise<void> {
+  // Opened (and migrated) here first: the delivery thread opens its own connection to an up-to-date file,
+  // and checkpoints the WAL for both.
+  const db = openDatabase(config.databasePath, { checkpoints: false });
+  const cipher = await createCipher(config.tokenEncryptionKey, config.previousTokenEncryptionKey);
+  let wake = (): void => {};
+  // One registry for this thread's requests and the delivery thread's (forwarded by delivery-host).
+  const metrics = new Metrics(db, systemClock);
+  const app = createApp({
+    config,
+    db,
+    clock: systemClock,
+    logger,
+    cipher,
+    x: createXGateway({ ...config.x, measure: metrics.measure }),
+    delivery: { wake: () => wake() },
+    metrics,
+  });
+  if (routes) app.use(routes);
+
+  // Listening comes first: in sandbox mode the worker's calls to "X" and "Twilio" are calls to this server.
+  app.listen({ port: config.port, hostname: config.host });
+  logger.info("app.listening", {
+    mode: config.mode,
+    url: `http://${config.host}:${app.server?.port}`,
+    publicUrl: config.publicUrl,
+  });
+  if (banner) console.log(banner);
+
+  // What `admin restore` checks: a process that holds the database.
+  const heartbeat = startHeartbeat(db, systemClock, logger);
+  const delivery = await startDeliveryThread(config, logger, metrics.measure);
+  wake = delivery.wake;
+  // Texts stored while the thread started are due already: look now.
+  wake();
+
+  let stopping = false;
+  async function shutdown(signal: string): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    logger.info("app.stopping", { signal });
+    await app.stop();
+    await delivery.stop();
+    await heartbeat.stop();
+    closeDatabase(db);
+    process.exit(0);
+  }
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
