@@ -108,11 +108,16 @@ describe("the image", () => {
         expect({ gone, present: existsSync(join(modules, gone)) }).toEqual({ gone, present: false });
 
       for (const specifier of runtimeImports()) expect(Bun.resolveSync(specifier, dir)).toStartWith(modules);
-      // The app's module graph (JSX runtime included) loads from these modules alone.
-      cpSync(join(ROOT, "src"), join(dir, "src"), { recursive: true });
+      // The production module graph (JSX runtime included) loads from these modules alone, and without
+      // src/sandbox/, which .dockerignore leaves out of the image.
+      const sandbox = join(ROOT, "src/sandbox");
+      cpSync(join(ROOT, "src"), join(dir, "src"), {
+        recursive: true,
+        filter: (source) => !source.startsWith(sandbox),
+      });
       copyFileSync(join(ROOT, "tsconfig.json"), join(dir, "tsconfig.json"));
       const load = Bun.spawnSync(
-        ["bun", "-e", 'await import("./src/app.ts"); await import("./src/service.ts")'],
+        ["bun", "-e", 'await import("./src/app.ts"); await import("./src/serve.ts")'],
         {
           cwd: dir,
           env: { PATH: process.env.PATH ?? "" },
