@@ -35,6 +35,8 @@ export type AppDeps = {
   deadlines?: Partial<HttpDeadlines>;
   /** When /healthz calls the service unhealthy; production's thresholds unless a test shortens them. */
   healthThresholds?: Partial<HealthThresholds>;
+  /** True once the process has been told to stop: `/healthz?ready` says 503 while it still serves. */
+  draining?: () => boolean;
 };
 
 /**
@@ -49,7 +51,12 @@ export function createApp(deps: AppDeps) {
   const notFound = MessagePage({ ...chrome, title: "Page not found", lines: ["There is nothing here."] });
   const deadlines = { ...DEFAULT_DEADLINES, ...deps.deadlines };
   const metrics = deps.metrics ?? new Metrics(deps.db, deps.clock);
-  const health = createHealth({ db: deps.db, clock: deps.clock, thresholds: deps.healthThresholds });
+  const health = createHealth({
+    db: deps.db,
+    clock: deps.clock,
+    thresholds: deps.healthThresholds,
+    ...(deps.draining ? { draining: deps.draining } : {}),
+  });
   return new Elysia({
     serve: { maxRequestBodySize: MAX_BODY_BYTES, idleTimeout: deadlines.idleSeconds },
   })

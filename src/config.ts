@@ -36,12 +36,17 @@ export type Config = Readonly<{
   limits: Readonly<Limits>;
   /** RETENTION_DAYS: finished rows (jobs, texts without their bodies, post ids) are pruned after this. */
   retentionDays: number;
+  /** DRAIN_SECONDS: after SIGTERM, how long `/healthz?ready` says 503 while the process still serves. */
+  drainSeconds: number;
   /** METRICS_TOKEN: admits `Authorization: Bearer <token>` to /metrics from outside the private networks. */
   metricsToken?: string;
 }>;
 
 /** What each mode's own parser builds; the settings common to both are added after. */
-export type ModeConfig = Omit<Config, "workerConcurrency" | "limits" | "retentionDays" | "metricsToken">;
+export type ModeConfig = Omit<
+  Config,
+  "workerConcurrency" | "limits" | "retentionDays" | "drainSeconds" | "metricsToken"
+>;
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 
@@ -93,6 +98,7 @@ export function parseConfig(env: Env, parseMode: ModeParser = productionConfig):
     problems,
     36_500,
   );
+  const drainSeconds = parseDrainSeconds(read("DRAIN_SECONDS"), problems);
   const metricsToken = parseMetricsToken(read("METRICS_TOKEN"), problems);
   if (sandboxIntent(read("SMSTWEET_SANDBOX")) === "invalid") problems.push(INTENT_PROBLEM);
   const config = parseMode(read, { port, logLevel, problems });
@@ -105,9 +111,25 @@ export function parseConfig(env: Env, parseMode: ModeParser = productionConfig):
           workerConcurrency,
           limits,
           retentionDays,
+          drainSeconds,
           ...(metricsToken ? { metricsToken } : {}),
         }),
       };
+}
+
+/** Long enough for a load balancer's health check to see the 503; short beside Docker's 30 s grace period. */
+const DEFAULT_DRAIN_SECONDS = 5;
+const MAX_DRAIN_SECONDS = 300;
+
+/** 0 is allowed (stop at once): a single process has no one to hand its webhooks to. */
+function parseDrainSeconds(value: string | undefined, problems: string[]): number {
+  if (value === undefined) return DEFAULT_DRAIN_SECONDS;
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_DRAIN_SECONDS) {
+    problems.push(`DRAIN_SECONDS must be a whole number from 0 to ${MAX_DRAIN_SECONDS}, not "${value}"`);
+    return DEFAULT_DRAIN_SECONDS;
+  }
+  return seconds;
 }
 
 /** A bearer token guessable in a scrape interval's worth of tries would open /metrics to anyone. */

@@ -32,6 +32,7 @@ export async function serve(config: Config, { logger, routes, banner }: ServeOpt
   const db = openDatabase(config.databasePath, { checkpoints: false });
   const cipher = await createCipher(config.tokenEncryptionKey, config.previousTokenEncryptionKey);
   let wake = (): void => {};
+  let draining = false;
   // One registry for this thread's requests and the delivery thread's (forwarded by delivery-host).
   const metrics = new Metrics(db, systemClock);
   const app = createApp({
@@ -43,6 +44,7 @@ export async function serve(config: Config, { logger, routes, banner }: ServeOpt
     x: createXGateway({ ...config.x, measure: metrics.measure }),
     delivery: { wake: () => wake() },
     metrics,
+    draining: () => draining,
   });
   if (routes) app.use(routes);
 
@@ -57,22 +59,30 @@ export async function serve(config: Config, { logger, routes, banner }: ServeOpt
 
   // What `admin restore` checks: a process that holds the database.
   const heartbeat = startHeartbeat(db, systemClock, logger);
-  const delivery = await startDeliveryThread(config, logger, metrics.measure);
-  wake = delivery.wake;
-  // Texts stored while the thread started are due already: look now.
-  wake();
+  // Resolves once the delivery thread works the queue; a stop that comes first waits for it, then stops it.
+  const delivery = startDeliveryThread(config, logger, metrics.measure);
 
   let stopping = false;
   async function shutdown(signal: string): Promise<void> {
     if (stopping) return;
     stopping = true;
+    // Spec (DRAIN_SECONDS): a load balancer's health check sees ?ready go 503 and sends the next webhooks to
+    // another process, while this one still answers whatever reaches it meanwhile.
+    draining = true;
+    logger.info("app.draining", { signal, seconds: config.drainSeconds });
+    if (config.drainSeconds > 0) await Bun.sleep(config.drainSeconds * 1000);
     logger.info("app.stopping", { signal });
     await app.stop();
-    await delivery.stop();
+    await (await delivery).stop();
     await heartbeat.stop();
     closeDatabase(db);
     process.exit(0);
   }
+  // Before anything is awaited: a stop during start-up drains and closes too, instead of killing the process.
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+
+  wake = (await delivery).wake;
+  // Texts stored while the thread started are due already: look now.
+  wake();
 }

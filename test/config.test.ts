@@ -146,6 +146,24 @@ describe("parseConfig", () => {
     }
   });
 
+  it("should read DRAIN_SECONDS, 5 by default and 0 allowed, and report a bad one with every other problem", () => {
+    const defaults = parseConfig(valid);
+    if (!defaults.ok) throw new Error(defaults.problems.join("; "));
+    expect(defaults.config.drainSeconds).toBe(5);
+    const none = parseConfig({ ...valid, DRAIN_SECONDS: "0" });
+    if (!none.ok) throw new Error(none.problems.join("; "));
+    expect(none.config.drainSeconds).toBe(0);
+    for (const bad of ["-1", "2.5", "soon", "301"]) {
+      const result = parseConfig({ ...valid, DRAIN_SECONDS: bad, PORT: "x" });
+      expect(result.ok).toBe(false);
+      if (result.ok) continue;
+      expect(result.problems).toHaveLength(2);
+      expect(result.problems.join("\n")).toContain(
+        `DRAIN_SECONDS must be a whole number from 0 to 300, not "${bad}"`,
+      );
+    }
+  });
+
   it("should read METRICS_TOKEN, unset by default, and report a short one with every other problem", () => {
     const defaults = parseConfig(valid);
     if (!defaults.ok) throw new Error(defaults.problems.join("; "));

@@ -27,7 +27,14 @@ export async function startAppProcess(env: Record<string, string>): Promise<AppP
   const profile = process.env.PROF ? ["--cpu-prof-md", "--cpu-prof-dir=/tmp/prof"] : [];
   const child = Bun.spawn(["bun", ...profile, "run", LAUNCHER], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env, PORT: port },
+    // DRAIN_SECONDS=0 unless a test asks: SIGTERM stops at once, as tests that restart processes expect.
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      DRAIN_SECONDS: "0",
+      ...env,
+      PORT: port,
+    },
     stdout: "pipe",
     stderr: "pipe",
   });

@@ -79,6 +79,7 @@ export function testConfig(overrides: {
     workerConcurrency: 16,
     limits: DEFAULT_LIMITS,
     retentionDays: overrides.retentionDays ?? 30,
+    drainSeconds: 0,
     ...(overrides.metricsToken ? { metricsToken: overrides.metricsToken } : {}),
   });
 }
