@@ -215,6 +215,8 @@ export function appEnvironment(
     NODE_EXTRA_CA_CERTS: CERT_PATH,
     SMSTWEET_SANDBOX: "0",
     LOG_LEVEL: "warn",
+    // Each part stops its app with SIGTERM: no load balancer to drain for.
+    DRAIN_SECONDS: "0",
     WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? "64",
     ...LIMITS_OFF,
   };

@@ -335,6 +335,19 @@ describe("Caddy in front of a recording stand-in app", () => {
     expect(recorder.seen.slice(before)).toEqual([]);
   });
 
+  it("should keep scanner traffic out of the access log, and log the app's routes", async () => {
+    for (const path of SCANNER_PATHS) await statusOf(`${caddy.url}${path}`);
+    const marker = `/?after-scanners=${Date.now()}`;
+    await statusOf(`${caddy.url}${marker}`);
+    // Lines are written in order: once the request after the scanners is logged, theirs would be too.
+    const uris = await waitFor(() => {
+      const logged = accessLines(caddy).map((line) => String((line.request as { uri?: string })?.uri));
+      return logged.includes(marker) ? logged : undefined;
+    }, "the request after the scanners in the access log");
+    for (const path of SCANNER_PATHS)
+      expect({ path, logged: uris.includes(path) }).toEqual({ path, logged: false });
+  });
+
   it("should answer 413 to a 2 MB POST /sms with Content-Length, and never pass it on", async () => {
     const before = recorder.seen.length;
     const body = `Body=${"x".repeat(2 * 1024 * 1024)}`;
