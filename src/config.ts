@@ -91,13 +91,7 @@ export function parseConfig(env: Env, parseMode: ModeParser = productionConfig):
     10_000,
   );
   const limits = parseLimits(read, problems);
-  const retentionDays = parseCount(
-    "RETENTION_DAYS",
-    read("RETENTION_DAYS"),
-    DEFAULT_RETENTION_DAYS,
-    problems,
-    36_500,
-  );
+  const retentionDays = parseRetentionDays(read, problems);
   const drainSeconds = parseDrainSeconds(read("DRAIN_SECONDS"), problems);
   const metricsToken = parseMetricsToken(read("METRICS_TOKEN"), problems);
   if (sandboxIntent(read("SMSTWEET_SANDBOX")) === "invalid") problems.push(INTENT_PROBLEM);
@@ -153,6 +147,11 @@ const LIMIT_VARIABLES: Record<keyof Limits, string> = {
   helpPerNumberPerHour: "MAX_HELP_PER_NUMBER_PER_HOUR",
   postsPerNumberPerDay: "MAX_POSTS_PER_NUMBER_PER_DAY",
 };
+
+/** RETENTION_DAYS, read the same way by the app and by `admin` (which prunes nothing but reports by it). */
+export function parseRetentionDays(read: Reader, problems: string[]): number {
+  return parseCount("RETENTION_DAYS", read("RETENTION_DAYS"), DEFAULT_RETENTION_DAYS, problems, 36_500);
+}
 
 export function parseLimits(read: Reader, problems: string[]): Readonly<Limits> {
   const limits = { ...DEFAULT_LIMITS };

@@ -1,5 +1,5 @@
 import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js";
-import { PRODUCTION_DATABASE_PATH, parseLimits } from "../../config";
+import { PRODUCTION_DATABASE_PATH, parseLimits, parseRetentionDays } from "../../config";
 import { parseCount, parseKey, parsePreviousKey } from "../../config-values";
 import { DEFAULT_RETENTION_DAYS } from "../../db/retention";
 import type { Limits } from "../../sms/limits";
@@ -32,13 +32,7 @@ export function readAdminConfig(env: Env): Parsed<AdminConfig> {
     );
   }
   const limits = parseLimits(read, problems);
-  const retentionDays = parseCount(
-    "RETENTION_DAYS",
-    read("RETENTION_DAYS"),
-    DEFAULT_RETENTION_DAYS,
-    problems,
-    36_500,
-  );
+  const retentionDays = parseRetentionDays(read, problems);
   const service = read("TWILIO_PHONE_NUMBER");
   const defaultCountry = (service && parsePhoneNumberFromString(service)?.country) || "US";
   if (problems.length > 0) return { ok: false, problem: problems.join("; ") };
