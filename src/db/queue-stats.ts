@@ -1,16 +1,17 @@
-import { and, count, eq, lte, min, sql } from "drizzle-orm";
+import { and, asc, count, eq, lte, min, sql } from "drizzle-orm";
 import type { Database } from "./client";
 import { type JobState, jobs } from "./schema";
 
 export type QueueCount = { kind: string; state: JobState; count: number };
 export type OldestDue = { kind: string; runAt: number };
 
-/** Jobs by kind and state (finished rows stay until retention prunes them). */
+/** Jobs by kind and state (finished rows stay until retention prunes them); for /metrics and `admin status`. */
 export function countJobs(db: Database): QueueCount[] {
   return db
     .select({ kind: jobs.kind, state: jobs.state, count: count() })
     .from(jobs)
     .groupBy(jobs.kind, jobs.state)
+    .orderBy(asc(jobs.kind), asc(jobs.state))
     .all();
 }
 
@@ -21,5 +22,6 @@ export function oldestDue(db: Database, now: number): OldestDue[] {
     .from(jobs)
     .where(and(eq(jobs.state, "pending"), lte(jobs.runAt, now)))
     .groupBy(jobs.kind)
+    .orderBy(asc(jobs.kind))
     .all();
 }

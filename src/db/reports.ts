@@ -5,23 +5,6 @@ import type { Writer } from "./transaction";
  * Plain SQL over indexed columns; nothing here writes.
  */
 
-export type QueueCount = { kind: string; state: string; count: number };
-
-export function queueCounts(db: Writer): QueueCount[] {
-  return db.$client
-    .query("SELECT kind, state, count(*) AS count FROM jobs GROUP BY kind, state ORDER BY kind, state")
-    .all() as QueueCount[];
-}
-
-/** Per kind, the run time of the oldest job that is due and not yet leased. */
-export function oldestDue(db: Writer, now: number): { kind: string; runAt: number }[] {
-  return db.$client
-    .query(
-      "SELECT kind, MIN(run_at) AS runAt FROM jobs WHERE state = 'pending' AND run_at <= ?1 GROUP BY kind ORDER BY kind",
-    )
-    .all(now) as { kind: string; runAt: number }[];
-}
-
 export type TroubledJob = {
   id: number;
   kind: string;

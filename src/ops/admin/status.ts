@@ -1,6 +1,7 @@
 import { readDeliveryCounts } from "../../db/delivery-counts";
 import { liveHeartbeats } from "../../db/heartbeats";
-import { budgetUse, oldestDue, queueCounts, troubledJobs } from "../../db/reports";
+import { countJobs, oldestDue } from "../../db/queue-stats";
+import { budgetUse, troubledJobs } from "../../db/reports";
 import { LIMIT_WINDOW_MS } from "../../sms/limits";
 import { HEARTBEAT_HELD_MS } from "../heartbeat";
 import type { AdminConfig } from "./config";
@@ -11,7 +12,7 @@ import { at, done, type Outcome } from "./report";
 export function status(config: AdminConfig, now: number): Promise<Outcome> {
   return withDatabase(config.databasePath, (db) => {
     const since = now - LIMIT_WINDOW_MS;
-    const queues = queueCounts(db);
+    const queues = countJobs(db);
     const due = oldestDue(db, now).map((row) => ({
       ...row,
       waitedSeconds: Math.round((now - row.runAt) / 1000),
