@@ -218,9 +218,8 @@ export function pruneFinishedJobs(tx: Writer, before: number): number {
     .changes;
 }
 
-const RETRY_FAILED = `UPDATE jobs SET state = CASE WHEN lane IS NOT NULL AND EXISTS (
-      SELECT 1 FROM jobs AS other WHERE other.lane = jobs.lane AND other.state IN ${UNFINISHED}
-    ) THEN 'waiting' ELSE 'pending' END,
+// A failed job has no lane left (FINISH drops it), so it is pending at once, never waiting behind one.
+const RETRY_FAILED = `UPDATE jobs SET state = 'pending',
     run_at = ?2, attempts = 0, faults = 0, started_at = NULL, outcome = NULL, detail = NULL,
     finished_at = NULL, locked_by = NULL, locked_until = NULL
   WHERE id = ?1 AND state = 'failed'
