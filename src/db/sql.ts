@@ -1,0 +1,75 @@
+import type { SQLQueryBindings, Statement } from "bun:sqlite";
+import { type Connection, type Orm, openTxOf, type Writer } from "./handle";
+
+/**
+ * The one executor of raw SQL (and of Drizzle builders) in `src/db/`: everything waits for the
+ * connection's turn unless it runs inside the transaction that holds it. Statements are prepared once per
+ * connection, so the hot paths skip building and compiling SQL each time.
+ */
+
+type Param = SQLQueryBindings;
+
+/** How long a statement outside a transaction waits for another connection's write lock. */
+export const BUSY_WAIT_MS = 5_000;
+
+function statement(conn: Connection, text: string): Statement {
+  let prepared = conn.statements.get(text);
+  if (!prepared) {
+    prepared = conn.client.prepare(text);
+    conn.statements.set(text, prepared);
+  }
+  return prepared;
+}
+
+/** The write lock is held by another connection right now. */
+export function isBusy(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "SQLITE_BUSY";
+}
+
+/**
+ * Runs `step` on the connection in its turn. The connection never sleeps in SQLite's busy handler (that
+ * would stall its event loop): a statement that finds the write lock taken is tried again on a later turn.
+ */
+async function inTurn<T>(w: Writer, step: (conn: Connection) => T | PromiseLike<T>): Promise<T> {
+  if (openTxOf(w) !== null) return await step(w.conn);
+  const { turn } = w.conn;
+  if (!turn.tryTake()) await turn.take();
+  try {
+    return await retryWhileBusy(() => step(w.conn));
+  } finally {
+    turn.release();
+  }
+}
+
+/** Runs `attempt` until it does not fail with SQLITE_BUSY, for at most `BUSY_WAIT_MS`. */
+export async function retryWhileBusy<T>(
+  attempt: () => T | PromiseLike<T>,
+  maxWaitMs = BUSY_WAIT_MS,
+): Promise<T> {
+  const since = Date.now();
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isBusy(error) || Date.now() - since > maxWaitMs) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+export function all<T>(w: Writer, text: string, ...params: Param[]): Promise<T[]> {
+  return inTurn(w, (conn) => statement(conn, text).all(...params) as T[]);
+}
+
+export function get<T>(w: Writer, text: string, ...params: Param[]): Promise<T | null> {
+  return inTurn(w, (conn) => statement(conn, text).get(...params) as T | null);
+}
+
+export function run(w: Writer, text: string, ...params: Param[]): Promise<{ changes: number }> {
+  return inTurn(w, (conn) => ({ changes: statement(conn, text).run(...params).changes }));
+}
+
+/** A Drizzle builder, awaited in the caller's turn: `query(db, (orm) => orm.select().from(t))`. */
+export function query<T>(w: Writer, build: (orm: Orm) => PromiseLike<T>): Promise<T> {
+  return inTurn(w, (conn) => build(conn.orm));
+}
