@@ -26,31 +26,32 @@ export function isBusy(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === "SQLITE_BUSY";
 }
 
-/**
- * Runs `step` on the connection in its turn. The connection never sleeps in SQLite's busy handler (that
- * would stall its event loop): a statement that finds the write lock taken is tried again on a later turn.
- */
+/** Runs `step` on the connection in its turn (or in the open transaction that holds it). */
 async function inTurn<T>(w: Writer, step: (conn: Connection) => T | PromiseLike<T>): Promise<T> {
   if (openTxOf(w) !== null) return await step(w.conn);
-  const { turn } = w.conn;
-  if (!turn.tryTake()) await turn.take();
-  try {
-    return await retryWhileBusy(() => step(w.conn));
-  } finally {
-    turn.release();
-  }
+  const result = await takeTurnFor(w.conn, () => step(w.conn));
+  w.conn.turn.release();
+  return result;
 }
 
-/** Runs `attempt` until it does not fail with SQLITE_BUSY, for at most `BUSY_WAIT_MS`. */
-export async function retryWhileBusy<T>(
+/**
+ * Takes the connection's turn and runs `attempt` in it; resolves still holding the turn (the caller gives
+ * it back). The connection never sleeps in SQLite's busy handler, which would stall its event loop: while
+ * another connection holds the write lock, the turn is given back (reads and other work on this connection
+ * go on) and `attempt` is tried again on a later turn of the event loop, for at most `maxWaitMs`.
+ */
+export async function takeTurnFor<T>(
+  conn: Connection,
   attempt: () => T | PromiseLike<T>,
   maxWaitMs = BUSY_WAIT_MS,
 ): Promise<T> {
   const since = Date.now();
   for (;;) {
+    if (!conn.turn.tryTake()) await conn.turn.take();
     try {
       return await attempt();
     } catch (error) {
+      conn.turn.release();
       if (!isBusy(error) || Date.now() - since > maxWaitMs) throw error;
     }
     await new Promise((resolve) => setTimeout(resolve, 1));

@@ -1,5 +1,5 @@
 import { activeTx, type Database, openTxOf, type Tx, type Writer } from "./handle";
-import { retryWhileBusy } from "./sql";
+import { takeTurnFor } from "./sql";
 
 export type { Tx, Writer } from "./handle";
 export { isBusy } from "./sql";
@@ -14,9 +14,10 @@ export type Durability = "durable" | "relaxed";
  * Runs `work` as one transaction on the connection's turn, so no other caller's statement lands between
  * its awaits; `work` awaits only database calls (never X, Twilio or timers: the turn is everyone's).
  * The write lock is taken up front (BEGIN IMMEDIATE): a deferred transaction that reads first could not
- * upgrade while another process writes. While another connection holds it, BEGIN is tried again on a
- * later turn of the event loop (never sleeping in SQLite's busy handler, which would stall every request
- * on the loop), for at most `maxWaitMs`; then the BUSY error is thrown. Nested calls become savepoints.
+ * upgrade while another process writes. While another connection holds it, the turn is given back and
+ * BEGIN tried again on a later turn of the event loop (never sleeping in SQLite's busy handler, which would
+ * stall every request on the loop), for at most `maxWaitMs`; then the BUSY error is thrown. Nested calls
+ * become savepoints.
  */
 export async function transact<T>(
   w: Writer,
@@ -27,17 +28,25 @@ export async function transact<T>(
   const open = openTxOf(w);
   if (open !== null) return savepoint(open, work);
   const { turn, client } = w.conn;
-  if (!turn.tryTake()) await turn.take();
+  // WAL keeps commits in order: the next durable commit makes a relaxed one durable too.
+  const relaxed = durability === "relaxed";
+  await takeTurnFor(
+    w.conn,
+    () => {
+      if (relaxed) client.run("PRAGMA synchronous = NORMAL");
+      try {
+        client.run("BEGIN IMMEDIATE");
+      } catch (error) {
+        if (relaxed) client.run("PRAGMA synchronous = FULL");
+        throw error;
+      }
+    },
+    maxWaitMs,
+  );
   try {
-    // WAL keeps commits in order: the next durable commit makes a relaxed one durable too.
-    if (durability === "relaxed") client.run("PRAGMA synchronous = NORMAL");
-    try {
-      await retryWhileBusy(() => client.run("BEGIN IMMEDIATE"), maxWaitMs);
-      return await inside(w as Database, 1, work, ["COMMIT"], ["ROLLBACK"]);
-    } finally {
-      if (durability === "relaxed") client.run("PRAGMA synchronous = FULL");
-    }
+    return await inside(w as Database, 1, work, ["COMMIT"], ["ROLLBACK"]);
   } finally {
+    if (relaxed) client.run("PRAGMA synchronous = FULL");
     turn.release();
   }
 }

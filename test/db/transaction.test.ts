@@ -162,6 +162,26 @@ describe("transactions while another connection holds the write lock", () => {
     expect(await events(db)).toEqual(["after the other"]);
   });
 
+  it("should answer reads on the connection while one of its transactions waits for the lock", async () => {
+    const { db, path } = await scratch();
+    await record(db, "committed before");
+    const other = await openDatabase(path);
+    opened.push(other);
+    sqliteOf(other).run("BEGIN IMMEDIATE");
+    try {
+      const waiting = transact(db, async (tx) => {
+        await record(tx, "once the lock is free");
+      });
+      // The waiting transaction does not hold the turn: a page or a health check still reads.
+      expect(await events(db)).toEqual(["committed before"]);
+      sqliteOf(other).run("COMMIT");
+      await waiting;
+    } finally {
+      if (sqliteOf(other).inTransaction) sqliteOf(other).run("ROLLBACK");
+    }
+    expect(await events(db)).toEqual(["committed before", "once the lock is free"]);
+  });
+
   it("should give up with SQLITE_BUSY once the lock stays taken past the wait", async () => {
     const { db, path } = await scratch();
     const other = await openDatabase(path);
