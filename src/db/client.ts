@@ -18,6 +18,13 @@ export type OpenOptions = {
    * time: that one then does the WAL checkpoints, and their fsyncs stay off the webhook's event loop.
    */
   checkpoints?: boolean;
+  /**
+   * How a statement meets another connection's write lock. `yield` (the default): it fails at once and is
+   * tried again on a later turn of the event loop, which keeps serving requests meanwhile. `sleep`: it
+   * waits in SQLite's busy handler, whose pauses grow; for the delivery thread, whose loop serves no
+   * request, so that it leaves the lock to the webhook's connection rather than racing it for every commit.
+   */
+  waitForLock?: "yield" | "sleep";
 };
 
 /** Opens (creating if needed) the SQLite file, sets pragmas and applies pending migrations. */
@@ -38,7 +45,7 @@ export async function openDatabase(path: string, options: OpenOptions = {}): Pro
   migrate(orm, { migrationsFolder: MIGRATIONS });
   // From now on a taken write lock fails at once and the executor tries again on a later turn of the
   // event loop: sleeping in SQLite's busy handler would stall every request on this thread.
-  sqlite.run("PRAGMA busy_timeout = 0");
+  if (options.waitForLock !== "sleep") sqlite.run("PRAGMA busy_timeout = 0");
   return {
     dialect: "sqlite",
     role: "root",
