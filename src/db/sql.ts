@@ -26,12 +26,61 @@ export function isBusy(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === "SQLITE_BUSY";
 }
 
-/** Runs `step` on the connection in its turn (or in the open transaction that holds it). */
-async function inTurn<T>(w: Writer, step: (conn: Connection) => T | PromiseLike<T>): Promise<T> {
-  if (openTxOf(w) !== null) return await step(w.conn);
-  const result = await takeTurnFor(w.conn, () => step(w.conn));
-  w.conn.turn.release();
-  return result;
+/**
+ * Runs `step` on the connection in its turn (or in the open transaction that holds it). Not an async
+ * function, and `step` runs at once when it can: on SQLite every await inside a transaction lets other
+ * ready work of this thread run while the write lock is held, so each statement costs one await, no more.
+ */
+function inTurn<T>(w: Writer, step: (conn: Connection) => T | Promise<T>): Promise<T> {
+  const { conn } = w;
+  let inTx: boolean;
+  try {
+    inTx = openTxOf(w) !== null;
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (inTx || conn.turn.tryTake()) {
+    let result: T | Promise<T>;
+    try {
+      result = step(conn);
+    } catch (error) {
+      if (inTx) return Promise.reject(error);
+      conn.turn.release();
+      if (!isBusy(error)) return Promise.reject(error);
+      return afterTurn(
+        conn,
+        takeTurnFor(conn, () => step(conn)),
+      );
+    }
+    if (inTx) return Promise.resolve(result);
+    if (!(result instanceof Promise)) {
+      conn.turn.release();
+      return Promise.resolve(result);
+    }
+    return result.then(
+      (value) => {
+        conn.turn.release();
+        return value;
+      },
+      (error: unknown) => {
+        conn.turn.release();
+        if (!isBusy(error)) throw error;
+        return afterTurn(
+          conn,
+          takeTurnFor(conn, () => step(conn)),
+        );
+      },
+    );
+  }
+  return afterTurn(
+    conn,
+    takeTurnFor(conn, () => step(conn)),
+  );
+}
+
+/** Gives the turn back once `running` (which holds it) settles. */
+function afterTurn<T>(conn: Connection, running: Promise<T>): Promise<T> {
+  return running.finally(() => conn.turn.release());
 }
 
 /**
@@ -70,7 +119,7 @@ export function run(w: Writer, text: string, ...params: Param[]): Promise<{ chan
   return inTurn(w, (conn) => ({ changes: statement(conn, text).run(...params).changes }));
 }
 
-/** A Drizzle builder, awaited in the caller's turn: `query(db, (orm) => orm.select().from(t))`. */
-export function query<T>(w: Writer, build: (orm: Orm) => PromiseLike<T>): Promise<T> {
-  return inTurn(w, (conn) => build(conn.orm));
+/** A Drizzle builder, run in the caller's turn: `query(db, (orm) => orm.select().from(t))`. */
+export function query<T>(w: Writer, build: (orm: Orm) => { execute(): Promise<T> }): Promise<T> {
+  return inTurn(w, (conn) => build(conn.orm).execute());
 }
