@@ -79,6 +79,8 @@ describe("who writes which table", () => {
     ["posts", "posts.ts"],
     ["deliveryCounts", "delivery-counts.ts"],
     ["heartbeats", "heartbeats.ts"],
+    ["authLinks", "auth-links.ts"],
+    ["oauthSessions", "oauth-sessions.ts"],
   ])("should leave every change to %s rows to db/%s", (table, owner) => {
     const write = new RegExp(`\\.(update|insert|delete)\\(${table}\\)`);
     const writers = readdirSync(SRC, { recursive: true, encoding: "utf8" })
