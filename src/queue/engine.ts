@@ -66,7 +66,9 @@ export class Engine {
     this.#timers = [
       setInterval(() => this.wake(), pollMs),
       setInterval(() => void this.#renew(), Math.max(50, Math.floor(leaseMs / 3))),
-      ...this.#schedules.map(({ kind, everyMs }) => setInterval(() => void this.#offer(kind, everyMs), everyMs)),
+      ...this.#schedules.map(({ kind, everyMs }) =>
+        setInterval(() => void this.#offer(kind, everyMs), everyMs),
+      ),
     ];
     for (const { kind, everyMs } of this.#schedules) void this.#offer(kind, everyMs);
     this.wake();
