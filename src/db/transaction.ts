@@ -89,16 +89,3 @@ export function isStorageFailure(w: Writer, error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return (typeof code === "string" && STORAGE_FAILURES.test(code)) || !w.conn.client.inTransaction;
 }
-
-/**
- * `transact` as the webhook's handlers knew it: every `transact` now waits for the write lock this way,
- * so this is the same call under its old name.
- */
-export function transactWhenFree<T>(
-  db: Writer,
-  work: (tx: Tx) => Promise<T>,
-  durability: Durability,
-  maxWaitMs?: number,
-): Promise<T> {
-  return transact(db, work, durability, maxWaitMs);
-}
