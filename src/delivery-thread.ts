@@ -22,7 +22,8 @@ declare const self: Worker;
 
 const config: Config = workerData;
 const logger = createLogger(config.logLevel);
-const db = openDatabase(config.databasePath);
+// This thread's loop answers no request: it may wait for the webhook's commits in SQLite's busy handler.
+const db = await openDatabase(config.databasePath, { waitForLock: "sleep" });
 // The main thread serves /metrics: every request to X or Twilio made here is reported there.
 const measure: Measure = (measurement) => self.postMessage({ measurement } satisfies FromThread);
 const x = createXGateway({ ...config.x, measure });
@@ -49,8 +50,8 @@ self.onmessage = (event: MessageEvent<ToThread>): void => {
     delivery.wake();
     return;
   }
-  void delivery.stop().then(() => {
-    closeDatabase(db);
+  void delivery.stop().then(async () => {
+    await closeDatabase(db);
     self.postMessage("stopped" satisfies FromThread);
   });
 };

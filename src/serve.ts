@@ -29,7 +29,7 @@ export function configOrExit(parsed: ConfigResult): Config {
 export async function serve(config: Config, { logger, routes, banner }: ServeOptions): Promise<void> {
   // Opened (and migrated) here first: the delivery thread opens its own connection to an up-to-date file,
   // and checkpoints the WAL for both.
-  const db = openDatabase(config.databasePath, { checkpoints: false });
+  const db = await openDatabase(config.databasePath, { checkpoints: false });
   const cipher = await createCipher(config.tokenEncryptionKey, config.previousTokenEncryptionKey);
   let wake = (): void => {};
   let draining = false;
@@ -75,7 +75,7 @@ export async function serve(config: Config, { logger, routes, banner }: ServeOpt
     await app.stop();
     await (await delivery).stop();
     await heartbeat.stop();
-    closeDatabase(db);
+    await closeDatabase(db);
     process.exit(0);
   }
   // Before anything is awaited: a stop during start-up drains and closes too, instead of killing the process.

@@ -79,11 +79,33 @@ describe("who writes which table", () => {
     ["posts", "posts.ts"],
     ["deliveryCounts", "delivery-counts.ts"],
     ["heartbeats", "heartbeats.ts"],
+    ["authLinks", "auth-links.ts"],
+    ["oauthSessions", "oauth-sessions.ts"],
   ])("should leave every change to %s rows to db/%s", (table, owner) => {
     const write = new RegExp(`\\.(update|insert|delete)\\(${table}\\)`);
     const writers = readdirSync(SRC, { recursive: true, encoding: "utf8" })
       .filter((name) => /\.tsx?$/.test(name) && name !== join("db", owner) && name !== join("db", "erase.ts"))
       .filter((name) => write.test(readFileSync(join(SRC, name), "utf8")));
     expect(writers).toEqual([]);
+  });
+});
+
+describe("one door to storage", () => {
+  const files = readdirSync(SRC, { recursive: true, encoding: "utf8" }).filter(
+    (name) => /\.tsx?$/.test(name) && !name.startsWith(`db${sep}`),
+  );
+  const offending = (pattern: RegExp): string[] =>
+    files.filter((name) => pattern.test(readFileSync(join(SRC, name), "utf8")));
+
+  it("should let nothing outside db/ import drizzle-orm or SQLite's driver: no caller knows the dialect", () => {
+    expect(offending(/from\s+"(drizzle-orm[^"]*|bun:sqlite)"/)).toEqual([]);
+  });
+
+  it("should let nothing outside db/ take values from db/schema (types only)", () => {
+    expect(offending(/^import\s+(?!type\b)[^;]*from\s+"[./]*db\/schema"/m)).toEqual([]);
+  });
+
+  it("should keep raw connections and prepared statements inside db/", () => {
+    expect(offending(/\$client|\.conn\.client|\bprepared\(/)).toEqual([]);
   });
 });

@@ -78,13 +78,13 @@ async function settle(deps: ConnectDeps, request: CallbackRequest): Promise<Sett
   const outcome = await connectAccount(deps, session, request.code);
   if (outcome.kind === "connected") return outcome;
   if (outcome.cause === "session_gone") return wrongBrowser("session_gone", phone);
-  const failed = { kind: "failed", cause: outcome.cause, retry: retryOf(deps, session) } as const;
+  const failed = { kind: "failed", cause: outcome.cause, retry: await retryOf(deps, session) } as const;
   const logged = { phone, cause: outcome.cause, ...(outcome.detail ? { detail: outcome.detail } : {}) };
   return { kind: "not_connected", outcome: failed, logged };
 }
 
-function refusedAtX(deps: ConnectDeps, session: OAuthSession, error: string): Settled {
-  const retry = retryOf(deps, session);
+async function refusedAtX(deps: ConnectDeps, session: OAuthSession, error: string): Promise<Settled> {
+  const retry = await retryOf(deps, session);
   // X's error code (RFC 6749), never free text from the query string.
   const detail = `X said ${/^[a-z_]{1,40}$/.test(error) ? error : "(unrecognised)"}`;
   const phone = session.link.phone;
@@ -99,8 +99,8 @@ function refusedAtX(deps: ConnectDeps, session: OAuthSession, error: string): Se
   return not({ kind: "failed", cause: "x_misconfigured", retry }, "x_misconfigured");
 }
 
-function retryOf(deps: ConnectDeps, session: OAuthSession): Retry {
-  const until = linkUsableUntil(deps.db, session.link.id, deps.clock.now());
+async function retryOf(deps: ConnectDeps, session: OAuthSession): Promise<Retry> {
+  const until = await linkUsableUntil(deps.db, session.link.id, deps.clock.now());
   return until === null ? null : { phone: session.link.phone, until };
 }
 

@@ -87,7 +87,7 @@ async function keepGrant(deps: ConnectDeps, session: OAuthSession, tokens: XToke
   let stored: "connected" | "link_used" | "session_gone";
   try {
     const sealed = await sealTokens(deps.cipher, phone, tokens);
-    stored = store(deps, session, me.value, sealed);
+    stored = await store(deps, session, me.value, sealed);
   } catch (error) {
     return failed("not_saved", String(error));
   }
@@ -102,19 +102,19 @@ function store(
   session: OAuthSession,
   user: XUser,
   sealed: SealedTokens,
-): "connected" | "link_used" | "session_gone" {
+): Promise<"connected" | "link_used" | "session_gone"> {
   const phone = session.link.phone;
   const now = deps.clock.now();
-  return transact(deps.db, (tx) => {
-    if (!endOAuthSession(tx, session.stateHash, now)) return "session_gone";
-    if (!consumeLinks(tx, session.link, now)) return "link_used";
-    const before = getTexter(tx, phone);
+  return transact(deps.db, async (tx) => {
+    if (!(await endOAuthSession(tx, session.stateHash, now))) return "session_gone";
+    if (!(await consumeLinks(tx, session.link, now))) return "link_used";
+    const before = await getTexter(tx, phone);
     // Another X account through a link (FORGOT): it replaces the connection, the old grant is revoked.
-    if (before?.refreshToken && before.xUserId !== user.id) disconnect(tx, phone, now);
-    connectTexter(tx, phone, { ...sealed, xUserId: user.id, xHandle: user.username }, now);
+    if (before?.refreshToken && before.xUserId !== user.id) await disconnect(tx, phone, now);
+    await connectTexter(tx, phone, { ...sealed, xUserId: user.id, xHandle: user.username }, now);
     // Whoever connects through a link has proved both the phone and the X account: a PIN (and a freeze) ends.
-    writeLock(tx, phone, { clear: true });
-    enqueueText(tx, { phone, body: replies.connected(user.username) }, now);
+    await writeLock(tx, phone, { clear: true });
+    await enqueueText(tx, { phone, body: replies.connected(user.username) }, now);
     return "connected";
   });
 }

@@ -39,7 +39,7 @@ export async function discardGrant(
       accessToken: sealed.accessToken,
       refreshToken: sealed.refreshToken,
     };
-    transact(deps.db, (tx) => addJob(tx, { kind: REVOKE_JOB, lane: null, payload }, deps.clock.now()));
+    await transact(deps.db, (tx) => addJob(tx, { kind: REVOKE_JOB, lane: null, payload }, deps.clock.now()));
     deps.wake();
     logger.info("auth.grant_discarded", fields);
     return;

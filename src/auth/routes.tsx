@@ -36,8 +36,8 @@ export function authController(deps: AuthDeps) {
       });
       return send(set, callbackAnswer(outcome, chrome));
     })
-    .get("/auth/:token", ({ params, set }) => {
-      const view = viewLink(deps, params.token);
+    .get("/auth/:token", async ({ params, set }) => {
+      const view = await viewLink(deps, params.token);
       if (view.kind === "gone") return send(set, linkGoneAnswer(chrome));
       return AuthLinkPage({ ...chrome, maskedPhone: view.maskedPhone, action: `/auth/${params.token}` });
     })

@@ -16,8 +16,8 @@ export type StartOutcome =
   | { kind: "consent"; url: string; state: string };
 
 /** What the link's page shows. A GET changes nothing: SMS apps fetch links to draw previews. */
-export function viewLink(deps: Pick<ConnectDeps, "db" | "clock">, token: string): LinkView {
-  const link = TOKEN.test(token) ? findUsableLink(deps.db, token, deps.clock.now()) : undefined;
+export async function viewLink(deps: Pick<ConnectDeps, "db" | "clock">, token: string): Promise<LinkView> {
+  const link = TOKEN.test(token) ? await findUsableLink(deps.db, token, deps.clock.now()) : undefined;
   return link ? { kind: "usable", maskedPhone: maskPhone(link.phone) } : { kind: "gone" };
 }
 
@@ -33,7 +33,7 @@ export async function startConnect(
     deps.logger.info("auth.origin_refused", { reason: verdict.reason });
     return { kind: "refused", reason: verdict.reason };
   }
-  const link = TOKEN.test(token) ? findUsableLink(db, token, clock.now()) : undefined;
+  const link = TOKEN.test(token) ? await findUsableLink(db, token, clock.now()) : undefined;
   if (!link) return { kind: "gone" };
   const attempt = deps.x.authorizationRequest(deps.redirectUri);
   await startOAuthSession(db, cipher, { linkId: link.id, ...attempt }, clock.now());

@@ -1,11 +1,14 @@
 import { Database as Sqlite } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { type BunSQLiteDatabase, drizzle } from "drizzle-orm/bun-sqlite";
+import { drizzle } from "drizzle-orm/bun-sqlite";
 import { migrate } from "drizzle-orm/bun-sqlite/migrator";
+import type { Database } from "./handle";
 import * as schema from "./schema";
+import { BUSY_WAIT_MS } from "./sql";
+import { Turn } from "./turn";
 
-export type Database = BunSQLiteDatabase<typeof schema> & { $client: Sqlite };
+export type { Database } from "./handle";
 
 const MIGRATIONS = join(import.meta.dir, "../../drizzle");
 
@@ -15,10 +18,17 @@ export type OpenOptions = {
    * time: that one then does the WAL checkpoints, and their fsyncs stay off the webhook's event loop.
    */
   checkpoints?: boolean;
+  /**
+   * How a statement meets another connection's write lock. `yield` (the default): it fails at once and is
+   * tried again on a later turn of the event loop, which keeps serving requests meanwhile. `sleep`: it
+   * waits in SQLite's busy handler, whose pauses grow; for the delivery thread, whose loop serves no
+   * request, so that it leaves the lock to the webhook's connection rather than racing it for every commit.
+   */
+  waitForLock?: "yield" | "sleep";
 };
 
 /** Opens (creating if needed) the SQLite file, sets pragmas and applies pending migrations. */
-export function openDatabase(path: string, options: OpenOptions = {}): Database {
+export async function openDatabase(path: string, options: OpenOptions = {}): Promise<Database> {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const sqlite = new Sqlite(path, { create: true, strict: true });
   // WAL lets the webhook write while the worker reads. FULL: a stored text must survive power loss,
@@ -26,25 +36,43 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database 
   sqlite.run("PRAGMA journal_mode = WAL");
   sqlite.run("PRAGMA synchronous = FULL");
   sqlite.run("PRAGMA foreign_keys = ON");
-  sqlite.run("PRAGMA busy_timeout = 5000");
+  // Two processes started together migrate one after the other: the second waits for the first here.
+  sqlite.run(`PRAGMA busy_timeout = ${BUSY_WAIT_MS}`);
   // Erased texts (bodies set to '', rows deleted) are overwritten with zeros in the file, not just unlinked.
   sqlite.run("PRAGMA secure_delete = ON");
   if (options.checkpoints === false) sqlite.run("PRAGMA wal_autocheckpoint = 0");
-  const db = drizzle(sqlite, { schema });
-  migrate(db, { migrationsFolder: MIGRATIONS });
-  return db;
+  const orm = drizzle(sqlite, { schema });
+  migrate(orm, { migrationsFolder: MIGRATIONS });
+  // From now on a taken write lock fails at once and the executor tries again on a later turn of the
+  // event loop: sleeping in SQLite's busy handler would stall every request on this thread.
+  if (options.waitForLock !== "sleep") sqlite.run("PRAGMA busy_timeout = 0");
+  return {
+    dialect: "sqlite",
+    role: "root",
+    conn: { client: sqlite, orm, turn: new Turn(), statements: new Map() },
+  };
 }
+
+const closed = new WeakSet<Database["conn"]>();
 
 /**
  * Closes the connection after moving the whole WAL into the database file and truncating it: the WAL keeps
  * old page images (erased texts among them) until overwritten, and a close that SQLite has to defer (a
  * statement still prepared) would leave it whole. The last connection to close leaves no WAL at all.
+ * Waits for its turn: a transaction still open on the connection ends first.
  */
-export function closeDatabase(db: Database): void {
+export async function closeDatabase(db: Database): Promise<void> {
+  if (closed.has(db.conn)) return;
+  closed.add(db.conn);
+  const { turn, client, statements } = db.conn;
+  await turn.take();
   try {
-    db.$client.run("PRAGMA wal_checkpoint(TRUNCATE)");
+    for (const statement of statements.values()) statement.finalize();
+    statements.clear();
+    client.run(`PRAGMA busy_timeout = ${BUSY_WAIT_MS}`);
+    client.run("PRAGMA wal_checkpoint(TRUNCATE)");
   } catch {
     // Busy (another process writing) or already broken: closing is all that is left to do.
   }
-  db.$client.close();
+  client.close();
 }

@@ -1,5 +1,6 @@
 import { and, eq, lte } from "drizzle-orm";
 import { authLinks, inboundMessages, outboundMessages, posts, texters, threadParts } from "./schema";
+import { query } from "./sql";
 import type { Writer } from "./transaction";
 
 /**
@@ -7,11 +8,13 @@ import type { Writer } from "./transaction";
  * that deletes across tables). Texts stored after `upToMessageId` (the CONFIRM) are a new beginning and
  * stay for their own jobs. What remains: jobs (no phone once finished), hashed MessageSids.
  */
-export function eraseNumber(tx: Writer, phone: string, upToMessageId: number): void {
+export async function eraseNumber(tx: Writer, phone: string, upToMessageId: number): Promise<void> {
   for (const table of [threadParts, posts, authLinks, outboundMessages, texters]) {
-    tx.delete(table).where(eq(table.phone, phone)).run();
+    await query(tx, (orm) => orm.delete(table).where(eq(table.phone, phone)));
   }
-  tx.delete(inboundMessages)
-    .where(and(eq(inboundMessages.phone, phone), lte(inboundMessages.id, upToMessageId)))
-    .run();
+  await query(tx, (orm) =>
+    orm
+      .delete(inboundMessages)
+      .where(and(eq(inboundMessages.phone, phone), lte(inboundMessages.id, upToMessageId))),
+  );
 }

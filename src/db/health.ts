@@ -1,5 +1,6 @@
 import type { Database } from "./client";
-import { prepared, transactWhenFree } from "./transaction";
+import { all, get, run } from "./sql";
+import { transact } from "./transaction";
 
 /**
  * What /healthz reads and the one row it writes. Every query stays on an index: the pending and running
@@ -14,7 +15,7 @@ const PROBE = `INSERT INTO health_probe (id, checked_at) VALUES (1, ?1)
  * the event loop. Relaxed: Caddy asks every few seconds, and an fsync per ask would slow the webhooks.
  */
 export async function probeWrite(db: Database, now: number, maxWaitMs: number): Promise<void> {
-  await transactWhenFree(db, (tx) => prepared(tx, PROBE).run(now), "relaxed", maxWaitMs);
+  await transact(db, (tx) => run(tx, PROBE, now), "relaxed", maxWaitMs);
 }
 
 /** The oldest job of one kind that is due and not in hand, with when it became due. */
@@ -33,9 +34,11 @@ const IN_HAND = "SELECT 1 FROM jobs WHERE state = 'running' AND kind = ?1 AND lo
  * Kinds with work due since `dueBefore` or earlier, oldest first; `inHand` when a live lease holds a job of
  * that kind now (a worker is busy with it: a backlog, not a stall).
  */
-export function overdueKinds(db: Database, dueBefore: number, now: number): OverdueKind[] {
-  const rows = prepared(db, OVERDUE).all(dueBefore) as { kind: string; dueSince: number }[];
-  return rows.map((row) => ({ ...row, inHand: prepared(db, IN_HAND).get(row.kind, now) !== null }));
+export async function overdueKinds(db: Database, dueBefore: number, now: number): Promise<OverdueKind[]> {
+  const rows = await all<{ kind: string; dueSince: number }>(db, OVERDUE, dueBefore);
+  const kinds: OverdueKind[] = [];
+  for (const row of rows) kinds.push({ ...row, inHand: (await get(db, IN_HAND, row.kind, now)) !== null });
+  return kinds;
 }
 
 // Unfinished jobs that faulted are failing now: their retries are at most the policy's cap apart.
@@ -46,14 +49,14 @@ const FAULTS = `SELECT kind, SUM(faults) AS faults FROM (
   ) GROUP BY kind ORDER BY faults DESC`;
 
 /** Faults (crashes, unreadable answers) per kind, of jobs still failing or ended `failed` since `since`. */
-export function faultsByKind(db: Database, since: number): { kind: string; faults: number }[] {
-  return prepared(db, FAULTS).all(since) as { kind: string; faults: number }[];
+export function faultsByKind(db: Database, since: number): Promise<{ kind: string; faults: number }[]> {
+  return all(db, FAULTS, since);
 }
 
 const DONE = `SELECT COUNT(*) AS done FROM (
   SELECT 1 FROM jobs WHERE state = 'done' AND finished_at >= ?1 AND kind = ?2 LIMIT ?3)`;
 
 /** Jobs of `kind` finished well since `since`, counted up to `upTo` (enough to compare, never a long scan). */
-export function doneSince(db: Database, kind: string, since: number, upTo: number): number {
-  return (prepared(db, DONE).get(since, kind, upTo) as { done: number }).done;
+export async function doneSince(db: Database, kind: string, since: number, upTo: number): Promise<number> {
+  return (await get<{ done: number }>(db, DONE, since, kind, upTo))?.done ?? 0;
 }

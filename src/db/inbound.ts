@@ -3,7 +3,8 @@ import { sha256 } from "../crypto/random";
 import type { Database } from "./client";
 import { addJob } from "./jobs";
 import { inboundMessages, type MediaItem } from "./schema";
-import { isBusy, prepared, transact, type Writer, withoutWaiting } from "./transaction";
+import { get, query } from "./sql";
+import { transact, type Writer } from "./transaction";
 
 export type InboundMessage = typeof inboundMessages.$inferSelect;
 
@@ -38,19 +39,21 @@ const INSERT = `INSERT INTO inbound_messages (sid, phone, body, media, received_
   VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (sid) DO NOTHING RETURNING id`;
 
 /** Stores a text once per MessageSid, with the job that will read it; false when Twilio sent it before. */
-export function storeInbound(tx: Writer, message: NewInbound, now: number): boolean {
+export async function storeInbound(tx: Writer, message: NewInbound, now: number): Promise<boolean> {
   const sidHash = messageSidHash(message.sid);
-  if (prepared(tx, REMEMBER_SID).get(sidHash, now) === null) return false;
-  if (prepared(tx, LEGACY_SID).get(message.sid) !== null) return false;
-  const row = prepared(tx, INSERT).get(
+  if ((await get(tx, REMEMBER_SID, sidHash, now)) === null) return false;
+  if ((await get(tx, LEGACY_SID, message.sid)) !== null) return false;
+  const row = await get<{ id: number }>(
+    tx,
+    INSERT,
     inboundSid(sidHash, now),
     message.phone,
     message.body,
     JSON.stringify(message.media),
     now,
-  ) as { id: number } | null;
+  );
   if (row === null) return false;
-  addJob(
+  await addJob(
     tx,
     { kind: INBOUND_JOB, lane: textLane(message.phone), payload: { messageId: row.id, req: message.req } },
     now,
@@ -71,19 +74,19 @@ export function inboundSid(sidHash: string, receivedAt: number): string {
   return `${receivedAt}:${sidHash}`;
 }
 
-/** How long texts may wait for the write lock before their webhooks fail (Twilio then retries). */
-const MAX_BUSY_MS = 5_000;
-
 type Waiting = { message: NewInbound; resolve: (stored: boolean) => void; reject: (error: unknown) => void };
 
 /**
- * Group commit for the webhook: the texts that arrive in one turn of the event loop are stored in one
- * transaction, one fsync (synchronous=FULL), and each webhook answers only after that commit.
+ * Group commit for the webhook: the texts that arrive while the previous commit runs are stored together
+ * in the next transaction, one fsync (synchronous=FULL), and each webhook answers only after that commit.
+ * While another connection (the delivery thread) holds the write lock, `transact` tries again on later
+ * turns of the event loop (at most 5 s, then the webhooks fail and Twilio retries) and texts keep joining
+ * the next batch.
  */
 export class InboxWriter {
   #batch: Waiting[] = [];
   #scheduled = false;
-  #busySince: number | null = null;
+  #committing = false;
 
   constructor(
     private readonly db: Database,
@@ -95,53 +98,49 @@ export class InboxWriter {
   store(message: NewInbound): Promise<boolean> {
     return new Promise((resolve, reject) => {
       this.#batch.push({ message, resolve, reject });
-      this.#schedule(0);
+      this.#schedule();
     });
   }
 
-  #schedule(delayMs: number): void {
-    if (this.#scheduled) return;
+  #schedule(): void {
+    if (this.#scheduled || this.#committing) return;
     this.#scheduled = true;
-    const commit = (): void => {
+    setImmediate(() => {
       this.#scheduled = false;
-      this.#commit();
-    };
-    if (delayMs === 0) setImmediate(commit);
-    else setTimeout(commit, delayMs);
+      void this.#commit();
+    });
   }
 
-  #commit(): void {
+  async #commit(): Promise<void> {
     const batch = this.#batch;
     if (batch.length === 0) return;
+    this.#batch = [];
+    this.#committing = true;
     const now = this.now();
     let results: boolean[];
     try {
-      // Never sleep in SQLite's busy handler here: it would stall every request on this event loop. While
-      // another connection (the delivery thread) holds the write lock, texts keep joining the batch.
-      results = withoutWaiting(this.db, () =>
-        transact(this.db, (tx) => batch.map(({ message }) => storeInbound(tx, message, now))),
-      );
+      results = await transact(this.db, async (tx) => {
+        const stored: boolean[] = [];
+        for (const { message } of batch) stored.push(await storeInbound(tx, message, now));
+        return stored;
+      });
     } catch (error) {
-      const busySince = this.#busySince ?? Date.now();
-      if (isBusy(error) && busySince > Date.now() - MAX_BUSY_MS) {
-        this.#busySince = busySince;
-        this.#schedule(1);
-        return;
-      }
-      this.#busySince = null;
-      this.#batch = [];
       for (const waiting of batch) waiting.reject(error);
       return;
+    } finally {
+      this.#committing = false;
+      if (this.#batch.length > 0) this.#schedule();
     }
-    this.#busySince = null;
-    this.#batch = [];
     for (const [i, waiting] of batch.entries()) waiting.resolve(results[i] === true);
     if (results.includes(true)) this.stored();
   }
 }
 
-export function getInbound(db: Writer, id: number): InboundMessage | undefined {
-  return db.select().from(inboundMessages).where(eq(inboundMessages.id, id)).get();
+export async function getInbound(db: Writer, id: number): Promise<InboundMessage | undefined> {
+  const [row] = await query(db, (orm) =>
+    orm.select().from(inboundMessages).where(eq(inboundMessages.id, id)),
+  );
+  return row;
 }
 
 /**
@@ -149,20 +148,24 @@ export function getInbound(db: Writer, id: number): InboundMessage | undefined {
  * text's body is erased with it: the work on it is finished. `keepMedia`: a post was queued, whose job
  * (which has the text in its payload) still needs the pictures; its own outcome erases them.
  */
-export function recordInboundOutcome(
+export async function recordInboundOutcome(
   tx: Writer,
   id: number,
   outcome: string,
   postId: string | null = null,
   options: { keepMedia?: boolean } = {},
-): void {
-  tx.update(inboundMessages)
-    .set({ status: "done", outcome, postId, body: "", ...(options.keepMedia ? {} : { media: [] }) })
-    .where(eq(inboundMessages.id, id))
-    .run();
+): Promise<void> {
+  await query(tx, (orm) =>
+    orm
+      .update(inboundMessages)
+      .set({ status: "done", outcome, postId, body: "", ...(options.keepMedia ? {} : { media: [] }) })
+      .where(eq(inboundMessages.id, id)),
+  );
 }
 
 /** Erases what is left of a text (its pictures) whose queued post was cancelled; the outcome says so. */
-export function eraseInbound(tx: Writer, id: number, outcome: string): void {
-  tx.update(inboundMessages).set({ outcome, body: "", media: [] }).where(eq(inboundMessages.id, id)).run();
+export async function eraseInbound(tx: Writer, id: number, outcome: string): Promise<void> {
+  await query(tx, (orm) =>
+    orm.update(inboundMessages).set({ outcome, body: "", media: [] }).where(eq(inboundMessages.id, id)),
+  );
 }

@@ -1,6 +1,7 @@
 import { currentRequestId } from "../request-id";
 import type { JobOutcome } from "./schema";
-import { prepared, type Writer } from "./transaction";
+import { all, get, run } from "./sql";
+import type { Writer } from "./transaction";
 
 /**
  * Every statement of the job engine, and the only writes to `jobs`. Plain SQL that PostgreSQL also reads
@@ -37,15 +38,17 @@ const INSERT = `INSERT INTO jobs (kind, lane, dedupe_key, payload, state, run_at
   ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`;
 
 /** Queues a job in the caller's transaction; null when its dedupe key was used before. */
-export function addJob(tx: Writer, job: NewJob, now: number): number | null {
-  const row = prepared(tx, INSERT).get(
+export async function addJob(tx: Writer, job: NewJob, now: number): Promise<number | null> {
+  const row = await get<{ id: number }>(
+    tx,
+    INSERT,
     job.kind,
     job.lane,
     job.dedupeKey ?? null,
     JSON.stringify(withRequestIdIn(job.payload ?? {})),
     job.runAt ?? now,
     now,
-  ) as { id: number } | null;
+  );
   return row?.id ?? null;
 }
 
@@ -58,7 +61,7 @@ function withRequestIdIn(payload: unknown): unknown {
 }
 
 // A job whose holder vanished may have acted: whoever takes it over must find out before repeating.
-const RECLAIM_EXPIRED = `UPDATE jobs SET state = 'pending', locked_by = NULL, locked_until = NULL, uncertain = 1
+const RECLAIM_EXPIRED = `UPDATE jobs SET state = 'pending', locked_by = NULL, locked_until = NULL, uncertain = TRUE
   WHERE state = 'running' AND locked_until < ?1`;
 
 const CLAIM = `UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, ?1),
@@ -71,55 +74,61 @@ const CLAIM = `UPDATE jobs SET state = 'running', attempts = attempts + 1, start
  * Leases due jobs to `owner` until `until`, at most `room[kind]` of each kind, after freeing leases that ran
  * out (their owner died or hung). Run inside `transact`, so two processes never lease the same job.
  */
-export function claimJobs(
+export async function claimJobs(
   tx: Writer,
   owner: string,
   now: number,
   until: number,
   room: ReadonlyMap<string, number>,
-): JobRow[] {
-  prepared(tx, RECLAIM_EXPIRED).run(now);
+): Promise<JobRow[]> {
+  await run(tx, RECLAIM_EXPIRED, now);
   const claimed: JobRow[] = [];
   for (const [kind, limit] of room) {
     if (limit <= 0) continue;
-    const rows = prepared(tx, CLAIM).all(now, owner, until, limit, kind) as (Omit<JobRow, "uncertain"> & {
-      uncertain: number;
-    })[];
+    const rows = await all<Omit<JobRow, "uncertain"> & { uncertain: number }>(
+      tx,
+      CLAIM,
+      now,
+      owner,
+      until,
+      limit,
+      kind,
+    );
     for (const row of rows) claimed.push({ ...row, uncertain: row.uncertain === 1 });
   }
   return claimed.sort((a, b) => a.id - b.id);
 }
 
 /** Keeps this process's leases alive while their jobs run. */
-export function renewLeases(tx: Writer, owner: string, until: number): void {
-  prepared(tx, "UPDATE jobs SET locked_until = ?2 WHERE state = 'running' AND locked_by = ?1").run(
-    owner,
-    until,
-  );
+export async function renewLeases(tx: Writer, owner: string, until: number): Promise<void> {
+  await run(tx, "UPDATE jobs SET locked_until = ?2 WHERE state = 'running' AND locked_by = ?1", owner, until);
 }
 
 /** The owners that hold leases now: a restarted process frees those of its dead predecessors at once. */
-export function leaseOwners(tx: Writer): string[] {
-  const rows = prepared(tx, "SELECT DISTINCT locked_by AS owner FROM jobs WHERE state = 'running'").all() as {
-    owner: string | null;
-  }[];
+export async function leaseOwners(tx: Writer): Promise<string[]> {
+  const rows = await all<{ owner: string | null }>(
+    tx,
+    "SELECT DISTINCT locked_by AS owner FROM jobs WHERE state = 'running'",
+  );
   return rows.flatMap((row) => (row.owner ? [row.owner] : []));
 }
 
-export function releaseLeasesOf(tx: Writer, owner: string): number {
-  return prepared(
+export async function releaseLeasesOf(tx: Writer, owner: string): Promise<number> {
+  const { changes } = await run(
     tx,
-    `UPDATE jobs SET state = 'pending', locked_by = NULL, locked_until = NULL, uncertain = 1
+    `UPDATE jobs SET state = 'pending', locked_by = NULL, locked_until = NULL, uncertain = TRUE
       WHERE state = 'running' AND locked_by = ?1`,
-  ).run(owner).changes;
+    owner,
+  );
+  return changes;
 }
 
-const PROMOTE = `UPDATE jobs SET state = 'pending', run_at = MAX(run_at, ?2)
+const PROMOTE = `UPDATE jobs SET state = 'pending', run_at = CASE WHEN run_at > ?2 THEN run_at ELSE ?2 END
   WHERE id = (SELECT MIN(id) FROM jobs WHERE lane = ?1 AND state = 'waiting')
   AND NOT EXISTS (SELECT 1 FROM jobs WHERE lane = ?1 AND state IN ('pending', 'running'))`;
 
-function promoteNext(tx: Writer, lane: string | null, now: number): void {
-  if (lane !== null) prepared(tx, PROMOTE).run(lane, now);
+async function promoteNext(tx: Writer, lane: string | null, now: number): Promise<void> {
+  if (lane !== null) await run(tx, PROMOTE, lane, now);
 }
 
 export type Finish = {
@@ -141,81 +150,92 @@ const FINISH = `UPDATE jobs SET state = ?3, outcome = ?4, detail = ?5, last_erro
  * Ends a leased job and lets its lane's next job go; false when the lease was lost (nothing changed).
  * A finished job forgets its lane: lanes name phone numbers, and only unfinished work needs one.
  */
-export function finishJob(tx: Writer, job: JobRow, owner: string, end: Finish, now: number): boolean {
-  const { changes } = prepared(tx, FINISH).run(
+export async function finishJob(
+  tx: Writer,
+  job: JobRow,
+  owner: string,
+  end: Finish,
+  now: number,
+): Promise<boolean> {
+  const { changes } = await run(
+    tx,
+    FINISH,
     job.id,
     owner,
     end.state,
     end.outcome,
     end.detail,
     end.lastError,
-    end.erasePayload ? 1 : 0,
+    end.erasePayload,
     now,
     end.fault ? 1 : 0,
   );
   if (changes === 0) return false;
-  promoteNext(tx, job.lane, now);
+  await promoteNext(tx, job.lane, now);
   return true;
 }
 
 const RESCHEDULE = `UPDATE jobs SET state = 'pending', run_at = ?3, last_error = ?4, faults = faults + ?5,
-    uncertain = MAX(uncertain, ?6), locked_by = NULL, locked_until = NULL
+    uncertain = (uncertain OR ?6), locked_by = NULL, locked_until = NULL
   WHERE id = ?1 AND locked_by = ?2 AND state = 'running'`;
 
 /** Puts a leased job back to wait for `runAt`, still its lane's head; false when the lease was lost. */
-export function rescheduleJob(
+export async function rescheduleJob(
   tx: Writer,
   job: JobRow,
   owner: string,
   retry: { runAt: number; lastError: string; fault: boolean; uncertain: boolean },
-): boolean {
+): Promise<boolean> {
   const { runAt, lastError, fault, uncertain } = retry;
-  const result = prepared(tx, RESCHEDULE).run(
-    job.id,
-    owner,
-    runAt,
-    lastError,
-    fault ? 1 : 0,
-    uncertain ? 1 : 0,
-  );
+  const result = await run(tx, RESCHEDULE, job.id, owner, runAt, lastError, fault ? 1 : 0, uncertain);
   return result.changes > 0;
 }
 
 export type QueuedJob = { id: number; kind: string; payload: string; uncertain: boolean };
 
 /** The lane's jobs not yet started (a running one is past recall), oldest first. */
-export function queuedInLane(tx: Writer, lane: string): QueuedJob[] {
-  const rows = prepared(
+export async function queuedInLane(tx: Writer, lane: string): Promise<QueuedJob[]> {
+  const rows = await all<Omit<QueuedJob, "uncertain"> & { uncertain: number }>(
     tx,
     "SELECT id, kind, payload, uncertain FROM jobs WHERE lane = ?1 AND state IN ('waiting', 'pending') ORDER BY id",
-  ).all(lane) as (Omit<QueuedJob, "uncertain"> & { uncertain: number })[];
+    lane,
+  );
   return rows.map((row) => ({ ...row, uncertain: row.uncertain === 1 }));
 }
 
 /** Cancels jobs that have not started, in the caller's transaction, and lets the lane move on. */
-export function cancelJobs(
+export async function cancelJobs(
   tx: Writer,
   lane: string,
   ids: readonly number[],
   detail: string,
   now: number,
-): number {
+): Promise<number> {
   let cancelled = 0;
   for (const id of ids) {
-    cancelled += prepared(
+    const { changes } = await run(
       tx,
       `UPDATE jobs SET state = 'done', outcome = 'cancelled', detail = ?3, payload = '{}', finished_at = ?4,
         lane = NULL WHERE id = ?1 AND lane = ?2 AND state IN ('waiting', 'pending')`,
-    ).run(id, lane, detail, now).changes;
+      id,
+      lane,
+      detail,
+      now,
+    );
+    cancelled += changes;
   }
-  promoteNext(tx, lane, now);
+  await promoteNext(tx, lane, now);
   return cancelled;
 }
 
 /** Deletes jobs finished before `before`; their rows hold no phone number or text, only counts for the operator. */
-export function pruneFinishedJobs(tx: Writer, before: number): number {
-  return prepared(tx, "DELETE FROM jobs WHERE state IN ('done', 'failed') AND finished_at < ?1").run(before)
-    .changes;
+export async function pruneFinishedJobs(tx: Writer, before: number): Promise<number> {
+  const { changes } = await run(
+    tx,
+    "DELETE FROM jobs WHERE state IN ('done', 'failed') AND finished_at < ?1",
+    before,
+  );
+  return changes;
 }
 
 // A failed job has no lane left (FINISH drops it), so it is pending at once, never waiting behind one.
@@ -231,24 +251,24 @@ const RETRY_FAILED = `UPDATE jobs SET state = 'pending',
  * resolved first. False when the job is not `failed`. The lane it had is gone (finished jobs forget
  * theirs): a retried job runs beside its number's newer ones, not behind them.
  */
-export function retryFailedJob(tx: Writer, id: number, now: number): boolean {
-  return prepared(tx, RETRY_FAILED).get(id, now) !== null;
+export async function retryFailedJob(tx: Writer, id: number, now: number): Promise<boolean> {
+  return (await get(tx, RETRY_FAILED, id, now)) !== null;
 }
 
 /** Failed jobs that finished at or after `since`, oldest first: what `admin retry --failed` takes. */
-export function failedJobsSince(db: Writer, since: number): number[] {
-  const rows = prepared(
+export async function failedJobsSince(db: Writer, since: number): Promise<number[]> {
+  const rows = await all<{ id: number }>(
     db,
     "SELECT id FROM jobs WHERE state = 'failed' AND finished_at >= ?1 ORDER BY id",
-  ).all(since) as { id: number }[];
+    since,
+  );
   return rows.map((row) => row.id);
 }
 
 /** A job's kind, state and payload, for the operator's tools. */
-export function jobById(db: Writer, id: number): { kind: string; state: string; payload: string } | null {
-  return prepared(db, "SELECT kind, state, payload FROM jobs WHERE id = ?1").get(id) as {
-    kind: string;
-    state: string;
-    payload: string;
-  } | null;
+export async function jobById(
+  db: Writer,
+  id: number,
+): Promise<{ kind: string; state: string; payload: string } | null> {
+  return await get(db, "SELECT kind, state, payload FROM jobs WHERE id = ?1", id);
 }

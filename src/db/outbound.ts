@@ -1,7 +1,8 @@
 import { and, count, eq, gt, gte, type SQL, sql } from "drizzle-orm";
 import { addJob } from "./jobs";
 import { type DeliveryStatus, type OutboundKind, outboundMessages } from "./schema";
-import { transact, type Writer } from "./transaction";
+import { query } from "./sql";
+import { type Tx, transact, type Writer } from "./transaction";
 
 /** The cost guard's limits, counted over this window (see sms/limits). */
 export type SendLimits = {
@@ -19,7 +20,7 @@ export const SMS_JOB = "sms";
 export const smsLane = (phone: string): string => `sms:${phone}`;
 
 /** Queues a text inside the caller's transaction: it goes out only if the rest of the step commits. */
-export function enqueueText(
+export async function enqueueText(
   tx: Writer,
   text: {
     phone: string;
@@ -29,42 +30,49 @@ export function enqueueText(
     kind?: OutboundKind;
   },
   now: number,
-): void {
-  const row = tx
-    .insert(outboundMessages)
-    .values({
-      phone: text.phone,
-      body: text.body,
-      secret: text.secret ?? null,
-      createdAt: now,
-      nextAttemptAt: now,
-      eraseWhenDone: text.eraseWhenDone ?? false,
-      kind: text.kind ?? "reply",
-    })
-    .returning({ id: outboundMessages.id })
-    .get();
-  addJob(tx, { kind: SMS_JOB, lane: smsLane(text.phone), payload: { outboundId: row.id } }, now);
+): Promise<void> {
+  const [row] = await query(tx, (orm) =>
+    orm
+      .insert(outboundMessages)
+      .values({
+        phone: text.phone,
+        body: text.body,
+        secret: text.secret ?? null,
+        createdAt: now,
+        nextAttemptAt: now,
+        eraseWhenDone: text.eraseWhenDone ?? false,
+        kind: text.kind ?? "reply",
+      })
+      .returning({ id: outboundMessages.id }),
+  );
+  if (row === undefined) throw new Error("the text's insert returned no row");
+  await addJob(tx, { kind: SMS_JOB, lane: smsLane(text.phone), payload: { outboundId: row.id } }, now);
 }
 
-export function getText(db: Writer, id: number): OutboundText | undefined {
-  return db.select().from(outboundMessages).where(eq(outboundMessages.id, id)).get();
+export async function getText(db: Writer, id: number): Promise<OutboundText | undefined> {
+  const [row] = await query(db, (orm) =>
+    orm.select().from(outboundMessages).where(eq(outboundMessages.id, id)),
+  );
+  return row;
 }
 
 /**
  * Records how a send ended. A finished text (sent, suppressed, failed) loses its body, which may quote a
  * post; the goodbye after DELETE/CONFIRM is erased instead, row and all.
  */
-export function settleText(tx: Writer, text: OutboundText, set: Partial<OutboundText>): void {
+export async function settleText(tx: Writer, text: OutboundText, set: Partial<OutboundText>): Promise<void> {
   const finished = set.status !== undefined && set.status !== "pending";
   if (text.eraseWhenDone && finished) {
-    tx.delete(outboundMessages).where(eq(outboundMessages.id, text.id)).run();
+    await query(tx, (orm) => orm.delete(outboundMessages).where(eq(outboundMessages.id, text.id)));
     return;
   }
   const erased = finished ? { body: "", secret: null } : {};
-  tx.update(outboundMessages)
-    .set({ ...set, ...erased })
-    .where(eq(outboundMessages.id, text.id))
-    .run();
+  await query(tx, (orm) =>
+    orm
+      .update(outboundMessages)
+      .set({ ...set, ...erased })
+      .where(eq(outboundMessages.id, text.id)),
+  );
 }
 
 /** One status callback from Twilio, read: which text, what became of it, and Twilio's error code if any. */
@@ -83,19 +91,22 @@ export type RecordedDelivery =
   | { kind: "recorded"; phone: string };
 
 /** Records how a text ended on the text itself; the first report stays. */
-export function recordDelivery(tx: Writer, report: DeliveryReport): RecordedDelivery {
-  const row = tx
-    .select({ id: outboundMessages.id, phone: outboundMessages.phone, delivery: outboundMessages.delivery })
-    .from(outboundMessages)
-    .where(eq(outboundMessages.twilioSid, report.sid))
-    .limit(1)
-    .get();
+export async function recordDelivery(tx: Writer, report: DeliveryReport): Promise<RecordedDelivery> {
+  const [row] = await query(tx, (orm) =>
+    orm
+      .select({ id: outboundMessages.id, phone: outboundMessages.phone, delivery: outboundMessages.delivery })
+      .from(outboundMessages)
+      .where(eq(outboundMessages.twilioSid, report.sid))
+      .limit(1),
+  );
   if (!row) return { kind: "unknown" };
   if (row.delivery !== null) return { kind: "stale", phone: row.phone };
-  tx.update(outboundMessages)
-    .set({ delivery: report.status, deliveryError: report.errorCode })
-    .where(eq(outboundMessages.id, row.id))
-    .run();
+  await query(tx, (orm) =>
+    orm
+      .update(outboundMessages)
+      .set({ delivery: report.status, deliveryError: report.errorCode })
+      .where(eq(outboundMessages.id, row.id)),
+  );
   return { kind: "recorded", phone: row.phone };
 }
 
@@ -111,32 +122,40 @@ export type SendClaim =
 
 /**
  * The cost guard, counted from the rows so it survives restarts. With room, the text is claimed
- * (`sentAt` set while still pending) in the same synchronous transaction as the count, so lanes
+ * (`sentAt` set while still pending) in the same transaction as the count, so lanes
  * running side by side cannot all take the last slot; a claim left by a crash mid-send keeps counting,
  * because that text may well have reached Twilio.
  */
-export function claimSend(db: Writer, text: OutboundText, now: number, limits: SendLimits): SendClaim {
+export function claimSend(
+  db: Writer,
+  text: OutboundText,
+  now: number,
+  limits: SendLimits,
+): Promise<SendClaim> {
   // Relaxed: the sms job's durable claim already says a send may be under way.
   return transact(
     db,
-    (tx): SendClaim => {
+    async (tx): Promise<SendClaim> => {
       const since = now - limits.windowMs;
       // The notice that the cap is reached is the one text sent past it, once a window.
-      const perNumber = countSends(tx, text.id, since, text.phone);
+      const perNumber = await countSends(tx, text.id, since, text.phone);
       if (text.kind !== "limit_notice" && perNumber >= limits.perNumberPerHour) {
-        const oldest = oldestCounted(tx, text.id, since, perNumber - limits.perNumberPerHour, text.phone);
-        const noticeSent = limitNoticeSince(tx, text.phone, since);
+        const excess = perNumber - limits.perNumberPerHour;
+        const oldest = await oldestCounted(tx, text.id, since, excess, text.phone);
+        const noticeSent = await limitNoticeSince(tx, text.phone, since);
         return { kind: "number_limit", reopensAt: (oldest ?? now) + limits.windowMs, noticeSent };
       }
-      const total = countSends(tx, text.id, since);
+      const total = await countSends(tx, text.id, since);
       // A link (it carries a sealed token) may take the slots kept back from every other text.
       const cap = text.secret !== null ? limits.globalPerHour : limits.besideLinksPerHour;
       if (total >= cap) {
-        const oldest = oldestCounted(tx, text.id, since, total - cap);
+        const oldest = await oldestCounted(tx, text.id, since, total - cap);
         // Nothing to wait for means a limit of zero: look again in a window rather than in a hot loop.
         return { kind: "global_limit", reopensAt: (oldest ?? now) + limits.windowMs };
       }
-      tx.update(outboundMessages).set({ sentAt: now }).where(eq(outboundMessages.id, text.id)).run();
+      await query(tx, (orm) =>
+        orm.update(outboundMessages).set({ sentAt: now }).where(eq(outboundMessages.id, text.id)),
+      );
       return { kind: "claimed" };
     },
     "relaxed",
@@ -151,48 +170,51 @@ function counted(self: number, since: number, phone?: string): SQL {
   return phone === undefined ? base : sql`${outboundMessages.phone} = ${phone} AND ${base}`;
 }
 
-function countSends(tx: Writer, self: number, since: number, phone?: string): number {
-  const row = tx
-    .select({ n: count() })
-    .from(outboundMessages)
-    .where(counted(self, since, phone))
-    .get();
+async function countSends(tx: Tx, self: number, since: number, phone?: string): Promise<number> {
+  const [row] = await query(tx, (orm) =>
+    orm
+      .select({ n: count() })
+      .from(outboundMessages)
+      .where(counted(self, since, phone)),
+  );
   return row?.n ?? 0;
 }
 
 /** The send whose leaving the window makes room for one more: past the `excess` oldest. */
-function oldestCounted(
-  tx: Writer,
+async function oldestCounted(
+  tx: Tx,
   self: number,
   since: number,
   excess: number,
   phone?: string,
-): number | undefined {
-  const row = tx
-    .select({ sentAt: outboundMessages.sentAt })
-    .from(outboundMessages)
-    .where(counted(self, since, phone))
-    .orderBy(outboundMessages.sentAt)
-    .limit(1)
-    .offset(excess)
-    .get();
+): Promise<number | undefined> {
+  const [row] = await query(tx, (orm) =>
+    orm
+      .select({ sentAt: outboundMessages.sentAt })
+      .from(outboundMessages)
+      .where(counted(self, since, phone))
+      .orderBy(outboundMessages.sentAt)
+      .limit(1)
+      .offset(excess),
+  );
   return row?.sentAt ?? undefined;
 }
 
 /** Whether the number was told, since `since`, that its hourly cap was reached (queued or sent). */
-function limitNoticeSince(tx: Writer, phone: string, since: number): boolean {
-  const row = tx
-    .select({ id: outboundMessages.id })
-    .from(outboundMessages)
-    .where(
-      and(
-        eq(outboundMessages.phone, phone),
-        eq(outboundMessages.kind, "limit_notice"),
-        gt(outboundMessages.createdAt, since),
-      ),
-    )
-    .limit(1)
-    .get();
+async function limitNoticeSince(tx: Tx, phone: string, since: number): Promise<boolean> {
+  const [row] = await query(tx, (orm) =>
+    orm
+      .select({ id: outboundMessages.id })
+      .from(outboundMessages)
+      .where(
+        and(
+          eq(outboundMessages.phone, phone),
+          eq(outboundMessages.kind, "limit_notice"),
+          gt(outboundMessages.createdAt, since),
+        ),
+      )
+      .limit(1),
+  );
   return row !== undefined;
 }
 
@@ -200,18 +222,24 @@ function limitNoticeSince(tx: Writer, phone: string, since: number): boolean {
  * How many texts of this kind were queued for the number since `since`, whatever became of them: the
  * per-number caps that are not about sends (HELP answers, the notices) count what was decided, not sent.
  */
-export function countQueuedSince(db: Writer, phone: string, kind: OutboundKind, since: number): number {
+export async function countQueuedSince(
+  db: Writer,
+  phone: string,
+  kind: OutboundKind,
+  since: number,
+): Promise<number> {
   // Read through the (phone, sent_at) index: only this number's rows.
-  const row = db
-    .select({ n: count() })
-    .from(outboundMessages)
-    .where(
-      and(
-        eq(outboundMessages.phone, phone),
-        eq(outboundMessages.kind, kind),
-        gte(outboundMessages.createdAt, since),
+  const [row] = await query(db, (orm) =>
+    orm
+      .select({ n: count() })
+      .from(outboundMessages)
+      .where(
+        and(
+          eq(outboundMessages.phone, phone),
+          eq(outboundMessages.kind, kind),
+          gte(outboundMessages.createdAt, since),
+        ),
       ),
-    )
-    .get();
+  );
   return row?.n ?? 0;
 }

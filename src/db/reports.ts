@@ -1,3 +1,4 @@
+import { all, get } from "./sql";
 import type { Writer } from "./transaction";
 
 /**
@@ -20,25 +21,27 @@ const TROUBLED_COLUMNS = `id, kind, state, attempts, outcome, detail, last_error
   COALESCE(finished_at, run_at) AS at`;
 
 /** Jobs that failed since `since`, and unfinished ones retrying after an error, newest first. */
-export function troubledJobs(db: Writer, since: number, limit = 50): TroubledJob[] {
-  return db.$client
-    .query(
-      `SELECT ${TROUBLED_COLUMNS} FROM jobs
-        WHERE (state = 'failed' AND finished_at >= ?1)
-           OR (state IN ('pending', 'running') AND last_error IS NOT NULL)
-        ORDER BY at DESC LIMIT ?2`,
-    )
-    .all(since, limit) as TroubledJob[];
+export function troubledJobs(db: Writer, since: number, limit = 50): Promise<TroubledJob[]> {
+  return all<TroubledJob>(
+    db,
+    `SELECT ${TROUBLED_COLUMNS} FROM jobs
+      WHERE (state = 'failed' AND finished_at >= ?1)
+         OR (state IN ('pending', 'running') AND last_error IS NOT NULL)
+      ORDER BY at DESC LIMIT ?2`,
+    since,
+    limit,
+  );
 }
 
 /** Texts sent (or being sent) and links made since `since`: what the hourly caps count. */
-export function budgetUse(db: Writer, since: number): { texts: number; links: number } {
-  return db.$client
-    .query(
-      `SELECT (SELECT count(*) FROM outbound_messages WHERE sent_at > ?1 AND +status IN ('sent', 'pending')) AS texts,
-        (SELECT count(*) FROM auth_links WHERE created_at > ?1) AS links`,
-    )
-    .get(since) as { texts: number; links: number };
+export async function budgetUse(db: Writer, since: number): Promise<{ texts: number; links: number }> {
+  const row = await get<{ texts: number; links: number }>(
+    db,
+    `SELECT (SELECT count(*) FROM outbound_messages WHERE sent_at > ?1 AND +status IN ('sent', 'pending')) AS texts,
+      (SELECT count(*) FROM auth_links WHERE created_at > ?1) AS links`,
+    since,
+  );
+  return row ?? { texts: 0, links: 0 };
 }
 
 export type TextOutcome = {
@@ -56,58 +59,70 @@ export type TextOutcome = {
 };
 
 /** The number's last texts with what became of them: the inbound row's outcome and its jobs'. */
-export function lastTexts(db: Writer, phone: string, limit: number): TextOutcome[] {
-  const texts = db.$client
-    .query(
-      `SELECT id AS messageId, received_at AS receivedAt, outcome FROM inbound_messages
-        WHERE phone = ?1 ORDER BY id DESC LIMIT ?2`,
-    )
-    .all(phone, limit) as Omit<TextOutcome, "jobs">[];
+export async function lastTexts(db: Writer, phone: string, limit: number): Promise<TextOutcome[]> {
+  const texts = await all<Omit<TextOutcome, "jobs">>(
+    db,
+    `SELECT id AS messageId, received_at AS receivedAt, outcome FROM inbound_messages
+      WHERE phone = ?1 ORDER BY id DESC LIMIT ?2`,
+    phone,
+    limit,
+  );
   // Jobs name their text in the payload while unfinished; a finished one's payload is erased, so the
   // inbound job is found by its id in the payload only while it still carries one.
-  const jobsOf = db.$client.query(
-    `SELECT id, kind, state, outcome, detail, last_error AS lastError FROM jobs
-      WHERE json_extract(payload, '$.messageId') = ?1 ORDER BY id`,
-  );
-  return texts.map((text) => ({ ...text, jobs: jobsOf.all(text.messageId) as TextOutcome["jobs"] }));
+  const outcomes: TextOutcome[] = [];
+  for (const text of texts) {
+    const jobs = await all<TextOutcome["jobs"][number]>(
+      db,
+      `SELECT id, kind, state, outcome, detail, last_error AS lastError FROM jobs
+        WHERE json_extract(payload, '$.messageId') = ?1 ORDER BY id`,
+      text.messageId,
+    );
+    outcomes.push({ ...text, jobs });
+  }
+  return outcomes;
 }
 
 /** Texts we sent the number, newest first, with how they ended. */
-export function lastSent(
-  db: Writer,
-  phone: string,
-  limit: number,
-): { id: number; createdAt: number; status: string; delivery: string | null; error: string | null }[] {
-  return db.$client
-    .query(
-      `SELECT id, created_at AS createdAt, status, delivery,
-          COALESCE(error, CAST(delivery_error AS TEXT)) AS error
-        FROM outbound_messages WHERE phone = ?1 ORDER BY id DESC LIMIT ?2`,
-    )
-    .all(phone, limit) as ReturnType<typeof lastSent>;
-}
+export type SentText = {
+  id: number;
+  createdAt: number;
+  status: string;
+  delivery: string | null;
+  error: string | null;
+};
 
-/** Row counts of every table of ours: what a backup or a restore reports. */
-export function tableCounts(db: Writer): Record<string, number> {
-  const tables = db.$client
-    .query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-    .all() as { name: string }[];
-  return Object.fromEntries(
-    tables.map(({ name }) => [
-      name,
-      (db.$client.query(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n,
-    ]),
+export function lastSent(db: Writer, phone: string, limit: number): Promise<SentText[]> {
+  return all<SentText>(
+    db,
+    `SELECT id, created_at AS createdAt, status, delivery,
+        COALESCE(error, CAST(delivery_error AS TEXT)) AS error
+      FROM outbound_messages WHERE phone = ?1 ORDER BY id DESC LIMIT ?2`,
+    phone,
+    limit,
   );
 }
 
+/** Row counts of every table of ours: what a backup or a restore reports. */
+export async function tableCounts(db: Writer): Promise<Record<string, number>> {
+  const tables = await all<{ name: string }>(
+    db,
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+  );
+  const counts: Record<string, number> = {};
+  for (const { name } of tables) {
+    counts[name] = (await get<{ n: number }>(db, `SELECT count(*) AS n FROM "${name}"`))?.n ?? 0;
+  }
+  return counts;
+}
+
 /** Short-lived secrets still sealed somewhere: pending link tokens, sign-ins under way, tokens awaiting revocation. */
-export function transientSecrets(db: Writer, now: number): { where: string; sealed: string }[] {
-  return db.$client
-    .query(
-      `SELECT 'link text' AS "where", secret AS sealed FROM outbound_messages WHERE secret IS NOT NULL AND status = 'pending'
-       UNION ALL SELECT 'sign-in', code_verifier FROM oauth_sessions WHERE expires_at > ?1
-       UNION ALL SELECT 'revocation', json_extract(payload, '$.refreshToken') FROM jobs
-         WHERE kind = 'revoke' AND state IN ('waiting', 'pending', 'running') AND json_extract(payload, '$.refreshToken') IS NOT NULL`,
-    )
-    .all(now) as { where: string; sealed: string }[];
+export function transientSecrets(db: Writer, now: number): Promise<{ where: string; sealed: string }[]> {
+  return all(
+    db,
+    `SELECT 'link text' AS "where", secret AS sealed FROM outbound_messages WHERE secret IS NOT NULL AND status = 'pending'
+     UNION ALL SELECT 'sign-in', code_verifier FROM oauth_sessions WHERE expires_at > ?1
+     UNION ALL SELECT 'revocation', json_extract(payload, '$.refreshToken') FROM jobs
+       WHERE kind = 'revoke' AND state IN ('waiting', 'pending', 'running') AND json_extract(payload, '$.refreshToken') IS NOT NULL`,
+    now,
+  );
 }

@@ -1,5 +1,6 @@
 import { pruneFinishedJobs } from "./jobs";
-import { prepared, type Writer } from "./transaction";
+import { run } from "./sql";
+import type { Writer } from "./transaction";
 
 /** Spec: RETENTION_DAYS, 30 unless configured. */
 export const DEFAULT_RETENTION_DAYS = 30;
@@ -21,10 +22,10 @@ const PRUNE = {
 export type Pruned = Record<keyof typeof PRUNE | "jobs", number>;
 
 /** Deletes every finished row made before `before`; returns how many of each went. */
-export function pruneExpired(tx: Writer, before: number): Pruned {
-  const pruned = { jobs: pruneFinishedJobs(tx, before) } as Pruned;
+export async function pruneExpired(tx: Writer, before: number): Promise<Pruned> {
+  const pruned = { jobs: await pruneFinishedJobs(tx, before) } as Pruned;
   for (const [name, statement] of Object.entries(PRUNE)) {
-    pruned[name as keyof typeof PRUNE] = prepared(tx, statement).run(before).changes;
+    pruned[name as keyof typeof PRUNE] = (await run(tx, statement, before)).changes;
   }
   return pruned;
 }

@@ -1,5 +1,6 @@
-import { and, eq, lt } from "drizzle-orm";
+import { and, eq, isNotNull, lt, or } from "drizzle-orm";
 import { texters } from "./schema";
+import { query } from "./sql";
 import type { Writer } from "./transaction";
 
 /**
@@ -12,102 +13,121 @@ export type Texter = typeof texters.$inferSelect;
 /** X tokens as stored: AES-GCM ciphertexts (x/tokens seals and opens them). */
 export type StoredTokens = { accessToken: string; refreshToken: string; tokenExpiresAt: number };
 
-export function getTexter(db: Writer, phone: string): Texter | undefined {
-  return db.select().from(texters).where(eq(texters.phone, phone)).get();
+export async function getTexter(db: Writer, phone: string): Promise<Texter | undefined> {
+  const [row] = await query(db, (orm) => orm.select().from(texters).where(eq(texters.phone, phone)));
+  return row;
+}
+
+/** Every row that holds a sealed token or a PIN's MAC: what a key rotation looks at. */
+export function textersWithSecrets(db: Writer): Promise<Texter[]> {
+  return query(db, (orm) =>
+    orm
+      .select()
+      .from(texters)
+      .where(or(isNotNull(texters.refreshToken), isNotNull(texters.pinMac))),
+  );
 }
 
 /** The number's row, created on its first text. */
-export function ensureTexter(tx: Writer, phone: string, now: number): void {
-  tx.insert(texters).values({ phone, createdAt: now }).onConflictDoNothing().run();
+export async function ensureTexter(tx: Writer, phone: string, now: number): Promise<void> {
+  await query(tx, (orm) => orm.insert(texters).values({ phone, createdAt: now }).onConflictDoNothing());
 }
 
 /** An account connected through a link: tokens and the X identity, created or replaced. */
-export function connectTexter(
+export async function connectTexter(
   tx: Writer,
   phone: string,
   account: StoredTokens & { xUserId: string; xHandle: string },
   now: number,
-): void {
+): Promise<void> {
   const set = { ...account, connectedAt: now };
-  tx.insert(texters)
-    .values({ phone, createdAt: now, ...set })
-    .onConflictDoUpdate({ target: texters.phone, set })
-    .run();
+  await query(tx, (orm) =>
+    orm
+      .insert(texters)
+      .values({ phone, createdAt: now, ...set })
+      .onConflictDoUpdate({ target: texters.phone, set }),
+  );
 }
 
-export function forgetTokens(tx: Writer, phone: string): void {
-  tx.update(texters)
-    .set({ accessToken: null, refreshToken: null, tokenExpiresAt: null })
-    .where(eq(texters.phone, phone))
-    .run();
+export async function forgetTokens(tx: Writer, phone: string): Promise<void> {
+  await query(tx, (orm) =>
+    orm
+      .update(texters)
+      .set({ accessToken: null, refreshToken: null, tokenExpiresAt: null })
+      .where(eq(texters.phone, phone)),
+  );
 }
 
 /**
  * Stores new ciphertexts only while the row still holds `expected` (a refresh token each works once: a
  * reconnect or another refresh meanwhile must win). False when the row had moved on.
  */
-export function replaceTokens(
+export async function replaceTokens(
   tx: Writer,
   phone: string,
   tokens: StoredTokens,
   expected: { refreshToken: string; accessToken?: string },
-): boolean {
+): Promise<boolean> {
   const conditions = [eq(texters.phone, phone), eq(texters.refreshToken, expected.refreshToken)];
   if (expected.accessToken !== undefined) conditions.push(eq(texters.accessToken, expected.accessToken));
-  return (
-    tx
+  const rows = await query(tx, (orm) =>
+    orm
       .update(texters)
       .set(tokens)
       .where(and(...conditions))
-      .returning({ phone: texters.phone })
-      .all().length > 0
+      .returning({ phone: texters.phone }),
   );
+  return rows.length > 0;
 }
 
 /** STOP (and Twilio's 21610): nothing more is sent to the number. Opting out also calls off a pending DELETE. */
-export function setOptedOut(tx: Writer, phone: string, optedOut: boolean): void {
+export async function setOptedOut(tx: Writer, phone: string, optedOut: boolean): Promise<void> {
   const set = optedOut ? { optedOut, deleteRequestedAt: null } : { optedOut };
-  tx.update(texters).set(set).where(eq(texters.phone, phone)).run();
+  await query(tx, (orm) => orm.update(texters).set(set).where(eq(texters.phone, phone)));
 }
 
 /** THREAD opens one (`at`), DONE, DISCARD, LOGOUT and expiry close it (null). */
-export function setThreadOpenedAt(tx: Writer, phone: string, at: number | null): void {
-  tx.update(texters).set({ threadOpenedAt: at }).where(eq(texters.phone, phone)).run();
+export async function setThreadOpenedAt(tx: Writer, phone: string, at: number | null): Promise<void> {
+  await query(tx, (orm) => orm.update(texters).set({ threadOpenedAt: at }).where(eq(texters.phone, phone)));
 }
 
 /** DELETE asks (`at`); any other text, or an opt-out, calls it off (null). */
-export function setDeleteRequestedAt(tx: Writer, phone: string, at: number | null): void {
-  tx.update(texters).set({ deleteRequestedAt: at }).where(eq(texters.phone, phone)).run();
+export async function setDeleteRequestedAt(tx: Writer, phone: string, at: number | null): Promise<void> {
+  await query(tx, (orm) =>
+    orm.update(texters).set({ deleteRequestedAt: at }).where(eq(texters.phone, phone)),
+  );
 }
 
 /** The lock's columns: a PIN's MAC and key id, and the times of wrong PINs (sms/commands/lock decides). */
-export function setLock(
+export async function setLock(
   tx: Writer,
   phone: string,
   lock: { pinMac?: string | null; pinKeyId?: string | null; pinFailures: string },
-): void {
-  tx.update(texters).set(lock).where(eq(texters.phone, phone)).run();
+): Promise<void> {
+  await query(tx, (orm) => orm.update(texters).set(lock).where(eq(texters.phone, phone)));
 }
 
 /** Twilio reported a text to the number undeliverable with `code`: nothing more is sent until it texts us. */
-export function markUndeliverable(tx: Writer, phone: string, code: number, now: number): void {
-  tx.update(texters)
-    .set({ undeliverableAt: now, undeliverableCode: code })
-    .where(eq(texters.phone, phone))
-    .run();
+export async function markUndeliverable(tx: Writer, phone: string, code: number, now: number): Promise<void> {
+  await query(tx, (orm) =>
+    orm
+      .update(texters)
+      .set({ undeliverableAt: now, undeliverableCode: code })
+      .where(eq(texters.phone, phone)),
+  );
 }
 
 /**
  * The number texted us at `textedAt`: it can take texts again, unless the mark is newer than that text
  * (a report about a reply sent after it). True when a mark was cleared.
  */
-export function clearUndeliverable(tx: Writer, phone: string, textedAt: number): boolean {
-  return (
-    tx
+export async function clearUndeliverable(tx: Writer, phone: string, textedAt: number): Promise<boolean> {
+  const rows = await query(tx, (orm) =>
+    orm
       .update(texters)
       .set({ undeliverableAt: null, undeliverableCode: null })
       .where(and(eq(texters.phone, phone), lt(texters.undeliverableAt, textedAt)))
-      .returning({ phone: texters.phone })
-      .all().length > 0
+      .returning({ phone: texters.phone }),
   );
+  return rows.length > 0;
 }

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, isNull, sql } from "drizzle-orm";
 import { type MediaItem, threadParts } from "./schema";
+import { query } from "./sql";
 import type { Writer } from "./transaction";
 
 /**
@@ -12,63 +13,66 @@ export type ThreadPart = typeof threadParts.$inferSelect;
 const open = (phone: string) => and(eq(threadParts.phone, phone), isNull(threadParts.jobId));
 
 /** Parts of the thread being collected. */
-export function openPartCount(db: Writer, phone: string): number {
-  return db.select({ n: sql<number>`count(*)` }).from(threadParts).where(open(phone)).get()?.n ?? 0;
+export async function openPartCount(db: Writer, phone: string): Promise<number> {
+  const [row] = await query(db, (orm) =>
+    orm.select({ n: sql<number>`count(*)` }).from(threadParts).where(open(phone)),
+  );
+  return row?.n ?? 0;
 }
 
 /** Appends a part to the thread being collected; positions run on across threads, so they never collide. */
-export function appendPart(
+export async function appendPart(
   tx: Writer,
   part: { phone: string; body: string; media: MediaItem[] },
   now: number,
-): void {
-  const last =
-    tx
+): Promise<void> {
+  const [last] = await query(tx, (orm) =>
+    orm
       .select({ n: sql<number>`coalesce(max(position), 0)` })
       .from(threadParts)
-      .where(eq(threadParts.phone, part.phone))
-      .get()?.n ?? 0;
-  tx.insert(threadParts)
-    .values({ ...part, position: last + 1, createdAt: now })
-    .run();
+      .where(eq(threadParts.phone, part.phone)),
+  );
+  await query(tx, (orm) =>
+    orm.insert(threadParts).values({ ...part, position: (last?.n ?? 0) + 1, createdAt: now }),
+  );
 }
 
 /** The newest part of the thread being collected, if any. */
-export function lastOpenPart(db: Writer, phone: string): ThreadPart | undefined {
-  return db.select().from(threadParts).where(open(phone)).orderBy(desc(threadParts.position)).limit(1).get();
+export async function lastOpenPart(db: Writer, phone: string): Promise<ThreadPart | undefined> {
+  const [row] = await query(db, (orm) =>
+    orm.select().from(threadParts).where(open(phone)).orderBy(desc(threadParts.position)).limit(1),
+  );
+  return row;
 }
 
-export function removePart(tx: Writer, id: number): void {
-  tx.delete(threadParts).where(eq(threadParts.id, id)).run();
+export async function removePart(tx: Writer, id: number): Promise<void> {
+  await query(tx, (orm) => orm.delete(threadParts).where(eq(threadParts.id, id)));
 }
 
 /** DONE: the thread being collected becomes the job's. */
-export function handOpenParts(tx: Writer, phone: string, jobId: number | null): void {
-  tx.update(threadParts).set({ jobId }).where(open(phone)).run();
+export async function handOpenParts(tx: Writer, phone: string, jobId: number | null): Promise<void> {
+  await query(tx, (orm) => orm.update(threadParts).set({ jobId }).where(open(phone)));
 }
 
 /** A thread job's parts, in order. */
-export function partsOfJob(db: Writer, jobId: number): ThreadPart[] {
-  return db
-    .select()
-    .from(threadParts)
-    .where(eq(threadParts.jobId, jobId))
-    .orderBy(asc(threadParts.position))
-    .all();
+export function partsOfJob(db: Writer, jobId: number): Promise<ThreadPart[]> {
+  return query(db, (orm) =>
+    orm.select().from(threadParts).where(eq(threadParts.jobId, jobId)).orderBy(asc(threadParts.position)),
+  );
 }
 
-export function setPartPostId(tx: Writer, id: number, postId: string): void {
-  tx.update(threadParts).set({ postId }).where(eq(threadParts.id, id)).run();
+export async function setPartPostId(tx: Writer, id: number, postId: string): Promise<void> {
+  await query(tx, (orm) => orm.update(threadParts).set({ postId }).where(eq(threadParts.id, id)));
 }
 
 /** A thread job ended (posted, refused, given up, cancelled): its parts go. */
-export function dropPartsOfJob(tx: Writer, jobId: number): void {
-  tx.delete(threadParts).where(eq(threadParts.jobId, jobId)).run();
+export async function dropPartsOfJob(tx: Writer, jobId: number): Promise<void> {
+  await query(tx, (orm) => orm.delete(threadParts).where(eq(threadParts.jobId, jobId)));
 }
 
 /** DISCARD, LOGOUT, expiry: the thread being collected goes; returns how many parts it had. */
-export function dropOpenParts(tx: Writer, phone: string): number {
-  const dropped = openPartCount(tx, phone);
-  tx.delete(threadParts).where(open(phone)).run();
+export async function dropOpenParts(tx: Writer, phone: string): Promise<number> {
+  const dropped = await openPartCount(tx, phone);
+  await query(tx, (orm) => orm.delete(threadParts).where(open(phone)));
   return dropped;
 }

@@ -69,8 +69,8 @@ export function createHealth(deps: HealthDeps): Health {
     }
   }
 
-  function stalled(now: number): HealthReport {
-    const stuck = overdueKinds(db, now - limits.stallMs, now).find((kind) => !kind.inHand);
+  async function stalled(now: number): Promise<HealthReport> {
+    const stuck = (await overdueKinds(db, now - limits.stallMs, now)).find((kind) => !kind.inHand);
     if (!stuck) return { ok: true };
     const waited = seconds(now - stuck.dueSince);
     return {
@@ -79,11 +79,11 @@ export function createHealth(deps: HealthDeps): Health {
     };
   }
 
-  function failing(now: number): HealthReport {
+  async function failing(now: number): Promise<HealthReport> {
     const since = now - limits.failingWindowMs;
-    for (const { kind, faults } of faultsByKind(db, since)) {
+    for (const { kind, faults } of await faultsByKind(db, since)) {
       if (faults < limits.minFaults) break;
-      const done = doneSince(db, kind, since, faults);
+      const done = await doneSince(db, kind, since, faults);
       if (faults > done) {
         const window = minutes(limits.failingWindowMs);
         return {
@@ -101,8 +101,8 @@ export function createHealth(deps: HealthDeps): Health {
       if (!write.ok) return write;
       try {
         const now = clock.now();
-        const stall = stalled(now);
-        return stall.ok ? failing(now) : stall;
+        const stall = await stalled(now);
+        return stall.ok ? await failing(now) : stall;
       } catch (error) {
         return { ok: false, reason: `database not readable: ${oneLine(error)}` };
       }

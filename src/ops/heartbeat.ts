@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import type { Clock } from "../clock";
 import type { Database } from "../db/client";
 import { beat, dropHeartbeat } from "../db/heartbeats";
-import { transactWhenFree } from "../db/transaction";
+import { transact } from "../db/transaction";
 import type { Logger } from "../log";
 
 /** How often a running process refreshes its heartbeat row. */
@@ -20,7 +20,7 @@ export function startHeartbeat(db: Database, clock: Clock, logger: Logger): Hear
   const row = { id: crypto.randomUUID(), pid: process.pid, host: hostname(), startedAt: clock.now() };
   const refresh = async (): Promise<void> => {
     try {
-      await transactWhenFree(db, (tx) => beat(tx, row, clock.now()), "relaxed");
+      await transact(db, (tx) => beat(tx, row, clock.now()), "relaxed");
     } catch (error) {
       logger.warn("heartbeat.failed", { error: String(error) });
     }
@@ -34,7 +34,7 @@ export function startHeartbeat(db: Database, clock: Clock, logger: Logger): Hear
       clearInterval(timer);
       await last;
       try {
-        await transactWhenFree(db, (tx) => dropHeartbeat(tx, row.id), "durable");
+        await transact(db, (tx) => dropHeartbeat(tx, row.id), "durable");
       } catch (error) {
         logger.warn("heartbeat.not_dropped", { error: String(error) });
       }

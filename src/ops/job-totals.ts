@@ -22,9 +22,9 @@ const INBOUND_KINDS: Record<string, InboundKind> = {
  * Counts each job's end into the durable totals, in its commit (spec: Metrics). Segments are counted by
  * the send job itself, which has the text; everything else is read from how the job ended.
  */
-export const countJobEnd: JobObserver = (tx, end) => {
+export const countJobEnd: JobObserver = async (tx, end) => {
   const counted = totalOf(end);
-  if (counted) addToTotal(tx, counted.metric, counted.label);
+  if (counted) await addToTotal(tx, counted.metric, counted.label);
 };
 
 function totalOf(end: JobEnd): { metric: "inbound_texts" | "posts" | "sms_sent"; label: string } | null {

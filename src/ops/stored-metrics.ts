@@ -17,13 +17,19 @@ export function registerStoredMetrics(
   /** Senders the webhook answered without storing anything: counted in memory, never a job. */
   ignoredSenders: () => number,
 ): void {
-  const totals = (metric: TotalMetric): Map<string, number> =>
-    new Map(readTotals(db).flatMap((row) => (row.metric === metric ? [[row.label, row.count]] : [])));
-  durableCounter(registers, "smstweet_inbound_texts_total", "Texts read, by what they were", "kind", () => {
-    const kinds = totals("inbound_texts");
-    kinds.set("ignored", (kinds.get("ignored") ?? 0) + ignoredSenders());
-    return kinds;
-  });
+  const totals = async (metric: TotalMetric): Promise<Map<string, number>> =>
+    new Map((await readTotals(db)).flatMap((row) => (row.metric === metric ? [[row.label, row.count]] : [])));
+  durableCounter(
+    registers,
+    "smstweet_inbound_texts_total",
+    "Texts read, by what they were",
+    "kind",
+    async () => {
+      const kinds = await totals("inbound_texts");
+      kinds.set("ignored", (kinds.get("ignored") ?? 0) + ignoredSenders());
+      return kinds;
+    },
+  );
   durableCounter(registers, "smstweet_posts_total", "Posts and threads by how they ended", "outcome", () =>
     totals("posts"),
   );
@@ -32,9 +38,9 @@ export function registerStoredMetrics(
     "smstweet_sms_sent_total",
     "Texts sent to Twilio by how they ended",
     "outcome",
-    () => {
-      const outcomes = totals("sms_sent");
-      const undelivered = readDeliveryCounts(db).filter((row) => row.status !== "delivered");
+    async () => {
+      const outcomes = await totals("sms_sent");
+      const undelivered = (await readDeliveryCounts(db)).filter((row) => row.status !== "delivered");
       const carrier = undelivered.reduce((sum, row) => sum + row.count, 0);
       if (carrier > 0) outcomes.set("undelivered", carrier);
       return outcomes;
@@ -44,9 +50,10 @@ export function registerStoredMetrics(
     name: "smstweet_sms_segments_total",
     help: "SMS segments sent (what Twilio bills)",
     registers,
-    collect() {
+    async collect() {
+      const segments = (await totals("sms_segments")).get("") ?? 0;
       this.reset();
-      this.inc(totals("sms_segments").get("") ?? 0);
+      this.inc(segments);
     },
   });
   new Counter({
@@ -54,10 +61,10 @@ export function registerStoredMetrics(
     help: "Final delivery reports from Twilio by status and error code (0: none)",
     labelNames: ["status", "code"],
     registers,
-    collect() {
+    async collect() {
+      const rows = await readDeliveryCounts(db);
       this.reset();
-      for (const row of readDeliveryCounts(db))
-        this.inc({ status: row.status, code: String(row.errorCode ?? 0) }, row.count);
+      for (const row of rows) this.inc({ status: row.status, code: String(row.errorCode ?? 0) }, row.count);
     },
   });
   new Gauge({
@@ -65,9 +72,10 @@ export function registerStoredMetrics(
     help: "Jobs by queue (job kind) and state; finished ones until retention prunes them",
     labelNames: ["queue", "state"],
     registers,
-    collect() {
+    async collect() {
+      const rows = await countJobs(db);
       this.reset();
-      for (const row of countJobs(db)) this.set({ queue: row.kind, state: row.state }, row.count);
+      for (const row of rows) this.set({ queue: row.kind, state: row.state }, row.count);
     },
   });
   new Gauge({
@@ -75,11 +83,11 @@ export function registerStoredMetrics(
     help: "How long the longest-waiting due job of each queue has been due (absent: nothing due)",
     labelNames: ["queue"],
     registers,
-    collect() {
-      this.reset();
+    async collect() {
       const now = clock.now();
-      for (const row of oldestDue(db, now))
-        this.set({ queue: row.kind }, Math.max(0, now - row.runAt) / 1000);
+      const rows = await oldestDue(db, now);
+      this.reset();
+      for (const row of rows) this.set({ queue: row.kind }, Math.max(0, now - row.runAt) / 1000);
     },
   });
 }
@@ -90,16 +98,17 @@ function durableCounter(
   name: string,
   help: string,
   label: string,
-  read: () => Map<string, number>,
+  read: () => Promise<Map<string, number>>,
 ): void {
   new Counter({
     name,
     help,
     labelNames: [label],
     registers,
-    collect() {
+    async collect() {
+      const counts = await read();
       this.reset();
-      for (const [value, count] of read()) this.inc({ [label]: value }, count);
+      for (const [value, count] of counts) this.inc({ [label]: value }, count);
     },
   });
 }

@@ -36,6 +36,7 @@ export class Committer {
   #failures = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #scheduled = false;
+  #flushing = false;
 
   constructor(private readonly options: CommitterOptions) {}
 
@@ -50,31 +51,32 @@ export class Committer {
 
   /** One flush at a time, after this turn of the event loop (or after `delayMs`, to back off). */
   #schedule(delayMs: number): void {
-    if (this.#scheduled) return;
+    if (this.#scheduled || this.#flushing) return;
     this.#scheduled = true;
     const flush = (): void => {
       this.#scheduled = false;
       this.#timer = undefined;
-      this.#flush();
+      void this.#flush();
     };
     if (delayMs === 0) setImmediate(flush);
     else this.#timer = setTimeout(flush, delayMs);
   }
 
-  #flush(): void {
+  async #flush(): Promise<void> {
     const batch = this.#queue.splice(0, MAX_BATCH);
     if (batch.length === 0) return;
     const { db, clock, logger } = this.options;
     const now = clock.now();
+    this.#flushing = true;
     try {
       // Relaxed: the claim that came before is durable, so a completion lost to a power cut leaves the job
       // leased, and whoever takes it over finds out what happened before repeating anything (spec).
-      transact(
+      await transact(
         db,
-        (tx) => {
+        async (tx) => {
           // Each end's lines (and the jobs its effects queue) carry the request id of the text behind it.
           for (const ended of batch)
-            withRequestId(requestIdOf(ended.job.payload), () => this.#commitOne(tx, ended, now));
+            await withRequestId(requestIdOf(ended.job.payload), () => this.#commitOne(tx, ended, now));
         },
         "relaxed",
       );
@@ -85,20 +87,22 @@ export class Committer {
       const delay = Math.min(RETRY_MAX_MS, 250 * 2 ** this.#failures);
       logger.error("queue.commit_failed", { jobs: batch.length, retryInMs: delay, error: String(error) });
       this.#queue.unshift(...batch);
+      this.#flushing = false;
       this.#schedule(delay);
       return;
     }
+    this.#flushing = false;
     this.#failures = 0;
     for (const ended of batch) ended.committed();
     // The rest go in the next turn of the event loop, after the lock has been free for a moment.
     if (this.#queue.length > 0) this.#schedule(0);
   }
 
-  #commitOne(tx: Writer, ended: Ended, now: number): void {
-    const { policy, logger, db } = this.options;
+  async #commitOne(tx: Writer, ended: Ended, now: number): Promise<void> {
+    const { policy, logger } = this.options;
     const { row } = ended;
     try {
-      transact(tx, (inner) => this.#apply(inner, ended, decide(row, ended.result, now, policy), now));
+      await transact(tx, (inner) => this.#apply(inner, ended, decide(row, ended.result, now, policy), now));
       return;
     } catch (error) {
       if (error instanceof LeaseLost) {
@@ -107,20 +111,20 @@ export class Committer {
       }
       // The database failed, not the job's effects (SQLite may even have rolled the whole batch back): fail
       // the batch, keep every result, and commit again later.
-      if (isStorageFailure(db, error)) throw error;
+      if (isStorageFailure(tx, error)) throw error;
       ended.result = { kind: "fault", reason: `commit: ${describe(error)}` };
     }
     try {
-      transact(tx, (inner) => this.#apply(inner, ended, decide(row, ended.result, now, policy), now));
+      await transact(tx, (inner) => this.#apply(inner, ended, decide(row, ended.result, now, policy), now));
     } catch (error) {
       if (!(error instanceof LeaseLost)) throw error;
     }
   }
 
-  #apply(tx: Writer, ended: Ended, decision: Decision, now: number): void {
+  async #apply(tx: Writer, ended: Ended, decision: Decision, now: number): Promise<void> {
     const { row, job, handler, result } = ended;
     const { logger, owner } = this.options;
-    result.write?.(tx);
+    await result.write?.(tx);
     const fields = { id: row.id, kind: row.kind, attempts: row.attempts };
     const erasePayload = handler.erasePayload === true;
     switch (decision.kind) {
@@ -128,8 +132,8 @@ export class Committer {
         const detail = result.kind === "done" ? result.detail : null;
         const outcome = result.kind === "done" && result.refused ? "refused" : "completed";
         const finish = { state: "done", outcome, detail, lastError: null, erasePayload } as const;
-        if (!finishJob(tx, row, owner, finish, now)) throw new LeaseLost();
-        this.options.observer?.(tx, { kind: row.kind, outcome, detail });
+        if (!(await finishJob(tx, row, owner, finish, now))) throw new LeaseLost();
+        await this.options.observer?.(tx, { kind: row.kind, outcome, detail });
         logger.debug("queue.done", { ...fields, detail });
         return;
       }
@@ -137,14 +141,14 @@ export class Committer {
         const reason = result.kind === "done" ? "" : result.reason;
         const uncertain = result.kind === "fault" || (result.kind === "retry" && result.uncertain === true);
         const retry = { runAt: decision.runAt, lastError: reason, fault: decision.fault, uncertain };
-        if (!rescheduleJob(tx, row, owner, retry)) throw new LeaseLost();
+        if (!(await rescheduleJob(tx, row, owner, retry))) throw new LeaseLost();
         logger.warn("queue.retry", { ...fields, reason, fault: decision.fault, inMs: decision.runAt - now });
         return;
       }
       case "give_up": {
         const { cause, reason, retryAt, fault } = decision;
         const lastReason = result.kind === "done" ? "" : result.reason;
-        handler.onGiveUp?.(job, { cause, reason, lastReason, retryAt }, tx);
+        await handler.onGiveUp?.(job, { cause, reason, lastReason, retryAt }, tx);
         const failed = {
           state: "failed",
           outcome: "gave_up",
@@ -153,8 +157,8 @@ export class Committer {
           erasePayload,
           fault,
         } as const;
-        if (!finishJob(tx, row, owner, failed, now)) throw new LeaseLost();
-        this.options.observer?.(tx, { kind: row.kind, outcome: "gave_up", detail: null });
+        if (!(await finishJob(tx, row, owner, failed, now))) throw new LeaseLost();
+        await this.options.observer?.(tx, { kind: row.kind, outcome: "gave_up", detail: null });
         logger.error("queue.failed", { ...fields, reason });
         return;
       }

@@ -61,14 +61,16 @@ export class Engine {
   start(): void {
     if (!this.#stopped) return;
     this.#stopped = false;
-    this.#releaseDeadPredecessors();
+    void this.#releaseDeadPredecessors();
     const { pollMs, leaseMs } = this.options;
     this.#timers = [
       setInterval(() => this.wake(), pollMs),
-      setInterval(() => this.#renew(), Math.max(50, Math.floor(leaseMs / 3))),
-      ...this.#schedules.map(({ kind, everyMs }) => setInterval(() => this.#offer(kind, everyMs), everyMs)),
+      setInterval(() => void this.#renew(), Math.max(50, Math.floor(leaseMs / 3))),
+      ...this.#schedules.map(({ kind, everyMs }) =>
+        setInterval(() => void this.#offer(kind, everyMs), everyMs),
+      ),
     ];
-    for (const { kind, everyMs } of this.#schedules) this.#offer(kind, everyMs);
+    for (const { kind, everyMs } of this.#schedules) void this.#offer(kind, everyMs);
     this.wake();
   }
 
@@ -80,7 +82,7 @@ export class Engine {
     setImmediate(() =>
       withRequestId(undefined, () => {
         this.#wakeQueued = false;
-        this.#claim();
+        void this.#claim();
       }),
     );
   }
@@ -93,7 +95,7 @@ export class Engine {
         continue;
       }
       // A finished job may have queued another (a post its reply): claim what is due before calling it idle.
-      this.#claim();
+      await this.#claim();
       if (this.#running.size === 0) return;
     }
   }
@@ -106,7 +108,31 @@ export class Engine {
     this.#committer.stop();
   }
 
-  #claim(): void {
+  /** One claim at a time: two would each see the same free room and lease past the concurrency. */
+  #claiming: Promise<void> | null = null;
+
+  #claim(): Promise<void> {
+    if (this.#claiming === null) {
+      this.#claiming = this.#claimOnce().finally(() => {
+        this.#claiming = null;
+      });
+    } else {
+      // A wake during a claim may be for work the claim did not see: look once more after it.
+      this.#again = true;
+    }
+    return this.#claiming;
+  }
+
+  #again = false;
+
+  async #claimOnce(): Promise<void> {
+    do {
+      this.#again = false;
+      await this.#claimRound();
+    } while (this.#again && !this.#stopped);
+  }
+
+  async #claimRound(): Promise<void> {
     const { db, clock, concurrency, leaseMs, logger } = this.options;
     if (this.#stopped) return;
     const room = new Map<string, number>();
@@ -118,7 +144,7 @@ export class Engine {
     const now = clock.now();
     let rows: JobRow[];
     try {
-      rows = transact(db, (tx) => claimJobs(tx, this.owner, now, now + leaseMs, room));
+      rows = await transact(db, (tx) => claimJobs(tx, this.owner, now, now + leaseMs, room));
     } catch (error) {
       logger.error("queue.claim_failed", { error: String(error) });
       return;
@@ -149,36 +175,36 @@ export class Engine {
     });
   }
 
-  #offer(kind: string, everyMs: number): void {
+  async #offer(kind: string, everyMs: number): Promise<void> {
     const { db, clock, logger } = this.options;
     const now = clock.now();
     try {
       const dedupeKey = `${kind}@${Math.floor(now / everyMs)}`;
-      const added = transact(db, (tx) => addJob(tx, { kind, lane: null, dedupeKey }, now));
+      const added = await transact(db, (tx) => addJob(tx, { kind, lane: null, dedupeKey }, now));
       if (added !== null) this.wake();
     } catch (error) {
       logger.error("queue.schedule_failed", { kind, error: String(error) });
     }
   }
 
-  #renew(): void {
+  async #renew(): Promise<void> {
     const { db, clock, leaseMs, logger } = this.options;
     if (this.#running.size === 0) return;
     try {
-      transact(db, (tx) => renewLeases(tx, this.owner, clock.now() + leaseMs));
+      await transact(db, (tx) => renewLeases(tx, this.owner, clock.now() + leaseMs));
     } catch (error) {
       logger.error("queue.renew_failed", { error: String(error) });
     }
   }
 
   /** A process killed on this host left its leases behind: waiting for them to run out would hold its texts. */
-  #releaseDeadPredecessors(): void {
+  async #releaseDeadPredecessors(): Promise<void> {
     const { db, logger } = this.options;
     try {
-      transact(db, (tx) => {
-        for (const owner of leaseOwners(tx)) {
+      await transact(db, async (tx) => {
+        for (const owner of await leaseOwners(tx)) {
           if (owner === this.owner || !diedOnThisHost(owner)) continue;
-          logger.warn("queue.released_dead_leases", { owner, jobs: releaseLeasesOf(tx, owner) });
+          logger.warn("queue.released_dead_leases", { owner, jobs: await releaseLeasesOf(tx, owner) });
         }
       });
     } catch (error) {

@@ -18,7 +18,7 @@ export type Job<P = unknown> = {
 };
 
 /** Writes that must commit together with the job's completion, or not at all. */
-export type Effects = (tx: Writer) => void;
+export type Effects = (tx: Writer) => Promise<void>;
 
 /** How an attempt ended, as the handler saw it. A thrown error counts as a `fault`. */
 export type JobResult =
@@ -46,7 +46,7 @@ export type GiveUp = {
 export interface JobHandler<P = unknown> {
   run(job: Job<P>): Promise<JobResult>;
   /** Runs in the transaction that marks the job failed: the place to tell the texter, once. */
-  onGiveUp?(job: Job<P>, giveUp: GiveUp, tx: Writer): void;
+  onGiveUp?(job: Job<P>, giveUp: GiveUp, tx: Writer): Promise<void>;
   /** Erase the payload once the job is finished (it holds message text or sealed tokens). */
   erasePayload?: boolean;
 }
@@ -55,4 +55,4 @@ export interface JobHandler<P = unknown> {
 export type JobEnd = { kind: string; outcome: JobOutcome; detail: string | null };
 
 /** Told of every job's end inside the transaction that records it (durable metrics count there). */
-export type JobObserver = (tx: Writer, end: JobEnd) => void;
+export type JobObserver = (tx: Writer, end: JobEnd) => Promise<void>;

@@ -35,15 +35,19 @@ export type DeliveryOutcome =
  * text) and what the number can take from now on. Nothing is ever sent from
  * here: a report about a dead number must not cause another text to it.
  */
-export function applyDeliveryReport(tx: Writer, report: DeliveryReport, now: number): DeliveryOutcome {
-  const recorded = recordDelivery(tx, report);
+export async function applyDeliveryReport(
+  tx: Writer,
+  report: DeliveryReport,
+  now: number,
+): Promise<DeliveryOutcome> {
+  const recorded = await recordDelivery(tx, report);
   if (recorded.kind !== "recorded") return recorded;
   const { phone } = recorded;
   const code = report.errorCode;
-  countDelivery(tx, report.status, code);
+  await countDelivery(tx, report.status, code);
   const undeliverable = code !== null && UNDELIVERABLE_CODES.has(code);
-  if (undeliverable) markUndeliverable(tx, phone, code, now);
+  if (undeliverable) await markUndeliverable(tx, phone, code, now);
   const optedOut = code === OPTED_OUT_CODE;
-  if (optedOut) setOptedOut(tx, phone, true);
+  if (optedOut) await setOptedOut(tx, phone, true);
   return { kind: "recorded", phone, undeliverable, optedOut };
 }

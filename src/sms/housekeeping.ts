@@ -1,9 +1,9 @@
-import { eq, lt } from "drizzle-orm";
 import { textLane } from "../db/inbound";
 import { addJob, queuedInLane } from "../db/jobs";
+import { threadsOpenedBefore } from "../db/open-threads";
 import { enqueueText } from "../db/outbound";
 import { DEFAULT_RETENTION_DAYS, pruneExpired } from "../db/retention";
-import { texters } from "../db/schema";
+import { getTexter } from "../db/texters";
 import { transact } from "../db/transaction";
 import type { JobHandler, JobResult } from "../queue/types";
 import type { StepDeps } from "./commands/step";
@@ -31,19 +31,15 @@ export function housekeepingJob(
   return {
     async run(): Promise<JobResult> {
       const now = clock.now();
-      const stale = db
-        .select({ phone: texters.phone })
-        .from(texters)
-        .where(lt(texters.threadOpenedAt, now - THREAD_TTL_MS))
-        .all();
-      transact(db, (tx) => {
-        for (const { phone } of stale) {
+      const stale = await threadsOpenedBefore(db, now - THREAD_TTL_MS);
+      await transact(db, async (tx) => {
+        for (const phone of stale) {
           const lane = textLane(phone);
-          if (queuedInLane(tx, lane).some((job) => job.kind === THREAD_EXPIRY_JOB)) continue;
-          addJob(tx, { kind: THREAD_EXPIRY_JOB, lane, payload: { phone } }, now);
+          if ((await queuedInLane(tx, lane)).some((job) => job.kind === THREAD_EXPIRY_JOB)) continue;
+          await addJob(tx, { kind: THREAD_EXPIRY_JOB, lane, payload: { phone } }, now);
         }
       });
-      const pruned = transact(db, (tx) => pruneExpired(tx, now - retentionMs));
+      const pruned = await transact(db, (tx) => pruneExpired(tx, now - retentionMs));
       const counts = Object.entries(pruned).map(([name, n]) => ` ${name}:${n}`);
       return { kind: "done", detail: `threads:${stale.length} pruned${counts.join("")}` };
     },
@@ -57,20 +53,16 @@ export function threadExpiryJob(deps: Pick<StepDeps, "db" | "clock">): JobHandle
     async run(job): Promise<JobResult> {
       const { phone } = job.payload;
       const now = clock.now();
-      const texter = db
-        .select({ openedAt: texters.threadOpenedAt })
-        .from(texters)
-        .where(eq(texters.phone, phone))
-        .get();
-      if (!texter || texter.openedAt === null || texter.openedAt >= now - THREAD_TTL_MS) {
+      const openedAt = (await getTexter(db, phone))?.threadOpenedAt ?? null;
+      if (openedAt === null || openedAt >= now - THREAD_TTL_MS) {
         return { kind: "done", detail: "still_fresh" };
       }
       return {
         kind: "done",
         detail: "expired",
-        write: (tx) => {
-          const parts = closeThread(tx, phone);
-          enqueueText(tx, { phone, body: replies.threadExpired(parts) }, now);
+        write: async (tx) => {
+          const parts = await closeThread(tx, phone);
+          await enqueueText(tx, { phone, body: replies.threadExpired(parts) }, now);
         },
       };
     },

@@ -54,14 +54,17 @@ export function inboundJob(deps: StepDeps): JobHandler<MessagePayload> {
   const { db, clock } = deps;
   return {
     async run(job): Promise<JobResult> {
-      const message = getInbound(db, job.payload.messageId);
+      const message = await getInbound(db, job.payload.messageId);
       if (!message) return { kind: "done", detail: "erased" };
-      ensureTexter(db, message.phone, clock.now());
-      const step = loadStep(deps, job);
+      await ensureTexter(db, message.phone, clock.now());
+      const step = await loadStep(deps, job);
       if (!step) return { kind: "done", detail: "erased" };
       const { texter } = step;
       // A number that texts us can take texts again (unless the report came after this text).
-      if (texter.undeliverableAt !== null && clearUndeliverable(db, message.phone, message.receivedAt)) {
+      if (
+        texter.undeliverableAt !== null &&
+        (await clearUndeliverable(db, message.phone, message.receivedAt))
+      ) {
         deps.logger.info("sms.deliverable_again", { to: maskPhone(message.phone) });
       }
       const hasMedia = message.media.length > 0;
@@ -125,6 +128,8 @@ function queuePost(step: Step, job: Job<MessagePayload>, text: string): JobResul
   const now = step.deps.clock.now();
   return finish(step, "post_queued", {
     keepMedia: true,
-    write: (tx) => void addJob(tx, { kind: POST_JOB, lane: xLane(step.message.phone), payload }, now),
+    write: async (tx) => {
+      await addJob(tx, { kind: POST_JOB, lane: xLane(step.message.phone), payload }, now);
+    },
   });
 }

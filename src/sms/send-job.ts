@@ -1,12 +1,11 @@
-import { eq } from "drizzle-orm";
 import { findUsableLink, LINK_PLACEHOLDER, linkContext, linkUrl } from "../auth/links";
 import type { Clock } from "../clock";
 import { type Cipher, DecryptionError } from "../crypto/cipher";
 import type { Database } from "../db/client";
 import { addToTotal } from "../db/metric-totals";
 import { claimSend, enqueueText, getText, type OutboundText, settleText } from "../db/outbound";
-import { texters } from "../db/schema";
-import { setOptedOut } from "../db/texters";
+import { getTexter, setOptedOut } from "../db/texters";
+import type { Writer } from "../db/transaction";
 import { type Logger, maskPhone } from "../log";
 import type { JobHandler, JobResult } from "../queue/types";
 import type { SmsGateway } from "./gateway";
@@ -44,21 +43,17 @@ export function sendJob(deps: SendJobDeps): JobHandler<Payload> {
   };
   return {
     async run(job): Promise<JobResult> {
-      const text = getText(db, job.payload.outboundId);
+      const text = await getText(db, job.payload.outboundId);
       // Erased with its number (DELETE + CONFIRM), or settled by an attempt whose commit was lost.
       if (text?.status !== "pending") return { kind: "done", detail: "gone" };
       const to = maskPhone(text.phone);
-      const settle = (set: Partial<OutboundText>) => (tx: Database) => settleText(tx, text, set);
+      const settle = (set: Partial<OutboundText>) => (tx: Writer) => settleText(tx, text, set);
       // What Twilio bills: counted with the send it belongs to, never pruned (smstweet_sms_segments_total).
-      const sent = (set: Partial<OutboundText>, body: string) => (tx: Database) => {
-        settleText(tx, text, set);
-        addToTotal(tx, "sms_segments", "", measureSms(body).segments);
+      const sent = (set: Partial<OutboundText>, body: string) => async (tx: Writer) => {
+        await settleText(tx, text, set);
+        await addToTotal(tx, "sms_segments", "", measureSms(body).segments);
       };
-      const texter = db
-        .select({ optedOut: texters.optedOut, undeliverableCode: texters.undeliverableCode })
-        .from(texters)
-        .where(eq(texters.phone, text.phone))
-        .get();
+      const texter = await getTexter(db, text.phone);
       // The confirmation of an opt-out Twilio did not act on (`Stop.`) is the one text that still goes.
       if (texter?.optedOut && text.kind !== "opt_out_confirmation") {
         logger.info("sms.suppressed", { to });
@@ -100,7 +95,7 @@ export function sendJob(deps: SendJobDeps): JobHandler<Payload> {
           };
         }
       }
-      const claim = claimSend(db, text, clock.now(), limits);
+      const claim = await claimSend(db, text, clock.now(), limits);
       if (claim.kind === "number_limit") {
         // That many texts an hour to one person means a loop or an attack: dropping, not delaying, is the
         // point. The texter hears it once (never silent), then nothing until the window has room.
@@ -110,15 +105,15 @@ export function sendJob(deps: SendJobDeps): JobHandler<Payload> {
           kind: "done",
           detail: "limit_number",
           refused: true,
-          write: (tx) => {
-            settleText(tx, text, { status: "suppressed", secret: null, error: "limit:number" });
+          write: async (tx) => {
+            await settleText(tx, text, { status: "suppressed", secret: null, error: "limit:number" });
             if (claim.noticeSent) return;
             const notice = {
               phone: text.phone,
               body: replies.limitReached(resume),
               kind: "limit_notice" as const,
             };
-            enqueueText(tx, notice, clock.now());
+            await enqueueText(tx, notice, clock.now());
           },
         };
       }
@@ -151,9 +146,9 @@ export function sendJob(deps: SendJobDeps): JobHandler<Payload> {
           return {
             kind: "done",
             detail: "opted_out",
-            write: (tx) => {
-              setOptedOut(tx, text.phone, true);
-              settleText(tx, text, { status: "suppressed", secret: null, sentAt: null });
+            write: async (tx) => {
+              await setOptedOut(tx, text.phone, true);
+              await settleText(tx, text, { status: "suppressed", secret: null, sentAt: null });
             },
           };
         case "rejected":
@@ -180,10 +175,10 @@ export function sendJob(deps: SendJobDeps): JobHandler<Payload> {
       }
     },
 
-    onGiveUp(job, giveUp, tx) {
-      const text = getText(tx, job.payload.outboundId);
+    async onGiveUp(job, giveUp, tx) {
+      const text = await getText(tx, job.payload.outboundId);
       if (!text) return;
-      settleText(tx, text, { status: "failed", secret: null, error: giveUp.lastReason.slice(0, 200) });
+      await settleText(tx, text, { status: "failed", secret: null, error: giveUp.lastReason.slice(0, 200) });
       logger.error("sms.gave_up", { to: maskPhone(text.phone), id: text.id, reason: giveUp.reason });
     },
   };
@@ -200,6 +195,6 @@ async function render(deps: SendJobDeps, text: OutboundText): Promise<string | n
     if (error instanceof DecryptionError) return null;
     throw error;
   }
-  if (!findUsableLink(deps.db, token, deps.clock.now())) return null;
+  if (!(await findUsableLink(deps.db, token, deps.clock.now()))) return null;
   return text.body.replace(LINK_PLACEHOLDER, linkUrl(deps.publicUrl, token));
 }

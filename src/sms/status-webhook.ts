@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import type { Clock } from "../clock";
 import type { Database } from "../db/client";
 import type { DeliveryStatus } from "../db/schema";
-import { transactWhenFree } from "../db/transaction";
+import { transact } from "../db/transaction";
 import { badRequest } from "../http/errors";
 import { type Logger, maskPhone } from "../log";
 import {
@@ -51,7 +51,7 @@ export function statusController(deps: StatusWebhookDeps) {
       set.status = 204;
       if (report === null) return;
       // Relaxed: a report lost to a power cut costs a count, and the webhook's loop no fsync per callback.
-      const outcome = await transactWhenFree(
+      const outcome = await transact(
         db,
         (tx) => applyDeliveryReport(tx, report, deps.clock.now()),
         "relaxed",

@@ -1,9 +1,7 @@
-import { eq } from "drizzle-orm";
 import type { Clock } from "../clock";
 import { type Cipher, DecryptionError } from "../crypto/cipher";
 import type { Database } from "../db/client";
-import { texters } from "../db/schema";
-import { replaceTokens } from "../db/texters";
+import { getTexter, replaceTokens } from "../db/texters";
 import { type Logger, maskPhone } from "../log";
 import type { XGateway, XTokens } from "./gateway";
 
@@ -73,7 +71,10 @@ export class TokenKeeper {
   async access(phone: string): Promise<AccessOutcome> {
     const pending = this.#inFlight.get(phone);
     if (pending) return pending.outcome;
-    const row = this.#row(phone);
+    const row = await this.#row(phone);
+    // A refresh or re-encryption may have begun while the row was read: its outcome is the one to use.
+    const started = this.#inFlight.get(phone);
+    if (started) return started.outcome;
     if (!row) return DISCONNECTED;
     if (row.tokenExpiresAt - this.deps.clock.now() <= REFRESH_MARGIN_MS) return this.#refresh(phone);
     const { cipher } = this.deps;
@@ -87,7 +88,7 @@ export class TokenKeeper {
 
   /** Both tokens in clear, for revoking them at X (LOGOUT, DELETE); null when none are stored or readable. */
   async tokensOf(phone: string): Promise<{ accessToken: string; refreshToken: string } | null> {
-    const row = this.#row(phone);
+    const row = await this.#row(phone);
     return row ? this.#openBoth(phone, row) : null;
   }
 
@@ -113,14 +114,17 @@ export class TokenKeeper {
     kind: "refresh" | "reseal",
     work: () => Promise<AccessOutcome>,
   ): Promise<AccessOutcome> {
-    const outcome = work().finally(() => this.#inFlight.delete(phone));
-    this.#inFlight.set(phone, { kind, outcome });
-    return outcome;
+    const entry = { kind, outcome: work() };
+    entry.outcome = entry.outcome.finally(() => {
+      if (this.#inFlight.get(phone) === entry) this.#inFlight.delete(phone);
+    });
+    this.#inFlight.set(phone, entry);
+    return entry.outcome;
   }
 
   async #doRefresh(phone: string): Promise<AccessOutcome> {
     const { x, cipher, logger } = this.deps;
-    const row = this.#row(phone);
+    const row = await this.#row(phone);
     if (!row) return DISCONNECTED;
     const refreshToken = await this.#open(phone, row.refreshToken, "refresh");
     if (refreshToken === null) return DISCONNECTED;
@@ -147,11 +151,13 @@ export class TokenKeeper {
     sealed: SealedTokens,
   ): Promise<void> {
     const { db } = this.deps;
-    const write = (expected: string): boolean => replaceTokens(db, phone, sealed, { refreshToken: expected });
-    if (write(old.ciphertext)) return;
-    const now = this.#row(phone);
+    const write = (expected: string): Promise<boolean> =>
+      replaceTokens(db, phone, sealed, { refreshToken: expected });
+    if (await write(old.ciphertext)) return;
+    const now = await this.#row(phone);
     if (!now) return;
-    if ((await this.#decrypt(phone, now.refreshToken, "refresh")) === old.plaintext) write(now.refreshToken);
+    if ((await this.#decrypt(phone, now.refreshToken, "refresh")) === old.plaintext)
+      await write(now.refreshToken);
   }
 
   /** Seals both tokens again under the current key, so that the previous key can be retired. */
@@ -161,7 +167,7 @@ export class TokenKeeper {
     if (!tokens) return DISCONNECTED;
     const sealed = await sealTokens(cipher, phone, { ...tokens, expiresAt: row.tokenExpiresAt });
     // Conditional on the old ciphertexts, as a refresh is: a reconnect or refresh meanwhile wins.
-    const resealed = replaceTokens(db, phone, sealed, {
+    const resealed = await replaceTokens(db, phone, sealed, {
       refreshToken: row.refreshToken,
       accessToken: row.accessToken,
     });
@@ -207,8 +213,8 @@ export class TokenKeeper {
     this.deps.logger.warn("x.tokens_undecryptable", { phone: maskPhone(phone) });
   }
 
-  #row(phone: string): StoredAccount | null {
-    const row = this.deps.db.select().from(texters).where(eq(texters.phone, phone)).get();
+  async #row(phone: string): Promise<StoredAccount | null> {
+    const row = await getTexter(this.deps.db, phone);
     if (
       !row?.accessToken ||
       !row.refreshToken ||

@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { drizzle } from "drizzle-orm/bun-sqlite";
 import { migrate } from "drizzle-orm/bun-sqlite/migrator";
-import { inboundMessages } from "../../src/db/schema";
 import { jobsOfKind } from "../support/jobs";
 import { startTestService, type TestService } from "../support/service";
+import { sqliteOf } from "../support/sqlite";
 
 const dirs: string[] = [];
 let svc: TestService | undefined;
@@ -65,8 +65,9 @@ describe("upgrading a database from release 0.1", () => {
     svc = await startTestService({ dbPath });
     await svc.nthTextTo("+14155550191", 2);
     await svc.service.delivery.idle();
-    const rows = () => svc?.db.select().from(inboundMessages).orderBy(inboundMessages.id).all() ?? [];
-    expect(rows().map((row) => row.body)).toEqual(["", "", ""]);
+    const rows = () =>
+      svc ? sqliteOf(svc.db).query("SELECT body FROM inbound_messages ORDER BY id").all() : [];
+    expect(rows().map((row) => (row as { body: string }).body)).toEqual(["", "", ""]);
     // Twilio re-delivers a text stored before the upgrade: it is recognised by its raw sid, and ignored.
     const again = await svc.text("+14155550192", "done long ago", `SM${"3".repeat(32)}`);
     expect(again.status).toBe(200);

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { eq } from "drizzle-orm";
 import { LINK_COOLDOWN_MS } from "../../src/auth/links";
 import { authLinks, inboundMessages, posts } from "../../src/db/schema";
+import { query } from "../../src/db/sql";
 import { timeFor } from "../../src/sms/local-time";
 import { livePosts, startConnected, startTestService, type TestService } from "../support/service";
 import { TWILIO_NUMBER } from "../support/twilio";
@@ -38,17 +39,19 @@ const ours = (s: TestService, phone: string): string[] =>
 const twilioSends = (s: TestService): number =>
   s.twilio.standIn.requests.filter((r) => r.method === "POST" && r.path.endsWith("/Messages.json")).length;
 
-const outcomes = (s: TestService, phone: string): (string | null)[] =>
-  s.db
-    .select({ outcome: inboundMessages.outcome })
-    .from(inboundMessages)
-    .where(eq(inboundMessages.phone, phone))
-    .orderBy(inboundMessages.id)
-    .all()
-    .map((row) => row.outcome);
+const outcomes = async (s: TestService, phone: string): Promise<(string | null)[]> =>
+  (
+    await query(s.db, (orm) =>
+      orm
+        .select({ outcome: inboundMessages.outcome })
+        .from(inboundMessages)
+        .where(eq(inboundMessages.phone, phone))
+        .orderBy(inboundMessages.id),
+    )
+  ).map((row) => row.outcome);
 
 const linksOf = (s: TestService, phone: string) =>
-  s.db.select().from(authLinks).where(eq(authLinks.phone, phone)).orderBy(authLinks.id).all();
+  query(s.db, (orm) => orm.select().from(authLinks).where(eq(authLinks.phone, phone)).orderBy(authLinks.id));
 
 /** Texts `body` from every number, then lets the service work everything that is due. */
 async function round(s: TestService, phones: readonly string[], body: string): Promise<void> {
@@ -68,7 +71,7 @@ describe("the link flood", () => {
     }
 
     for (const phone of flood) {
-      const links = linksOf(svc, phone);
+      const links = await linksOf(svc, phone);
       expect(links).toHaveLength(3);
       const texts = ours(svc, phone);
       expect(texts).toHaveLength(4);
@@ -79,7 +82,7 @@ describe("the link flood", () => {
         `Not posted: no new link to connect X until ${timeFor(phone, (first?.createdAt ?? 0) + DAY)} (3 a day); ` +
           `texts before then get no answer. Your last link works until ${timeFor(phone, last?.expiresAt ?? 0)}.`,
       );
-      expect(outcomes(svc, phone).slice(3)).toEqual(Array(5).fill("link_limited:number"));
+      expect((await outcomes(svc, phone)).slice(3)).toEqual(Array(5).fill("link_limited:number"));
     }
 
     await round(svc, [NEWCOMER], "hello, is this smstweet?");
@@ -101,7 +104,7 @@ describe("the link flood", () => {
     await round(svc, [phone], "hi again");
     expect(ours(svc, phone)).toHaveLength(4);
     expect(ours(svc, phone)[3]).toContain("/auth/");
-    expect(linksOf(svc, phone)).toHaveLength(3);
+    expect(await linksOf(svc, phone)).toHaveLength(3);
   });
 
   it("should keep a quarter of the hour's links for numbers that never had one", async () => {
@@ -113,7 +116,7 @@ describe("the link flood", () => {
     clock.advance(LINK_COOLDOWN_MS + 1_000);
     await round(svc, askers, "hi again");
 
-    const linked = askers.map((phone) => linksOf(svc, phone).length);
+    const linked = await Promise.all(askers.map(async (phone) => (await linksOf(svc, phone)).length));
     expect(linked.reduce((a, b) => a + b)).toBe(6);
     // The two that found the repeat share used up got nothing at all: each answer would be a text too.
     expect(askers.map((phone) => ours(svc, phone).length).sort()).toEqual([1, 1, 2, 2]);
@@ -134,7 +137,10 @@ describe("the HELP flood", () => {
       expect(ours(svc, phone)).toEqual(
         Array(3).fill(expect.stringMatching(/^smstweet posts your texts to X\./)),
       );
-      expect(outcomes(svc, phone)).toEqual([...Array(3).fill("help"), ...Array(3).fill("help_limited")]);
+      expect(await outcomes(svc, phone)).toEqual([
+        ...Array(3).fill("help"),
+        ...Array(3).fill("help_limited"),
+      ]);
     }
     expect(twilioSends(svc)).toBe(34 * 3);
 
@@ -156,7 +162,7 @@ describe("the HELP flood", () => {
     expect(ours(svc, phone)).toHaveLength(3);
     const automatic = svc.twilio.standIn.messagesTo(phone).filter((m) => m.automatic);
     expect(automatic).toHaveLength(3);
-    expect(outcomes(svc, phone).slice(3)).toEqual(["help_limited", "help_limited"]);
+    expect((await outcomes(svc, phone)).slice(3)).toEqual(["help_limited", "help_limited"]);
 
     clock.advance(HOUR + 1_000);
     await help("help?");
@@ -191,11 +197,13 @@ describe("the daily cap on posts", () => {
     expect(livePosts(svc).map((p) => p.text)).toEqual(["post 1", "post 2", "post 3"]);
     const texts = svc.textsTo(PHONE).slice(2);
     expect(texts.slice(0, 3)).toEqual(Array(3).fill(expect.stringMatching(/^Posted "post \d"/)));
-    const [first] = svc.db.select().from(posts).where(eq(posts.phone, PHONE)).orderBy(posts.id).all();
+    const [first] = await query(svc.db, (orm) =>
+      orm.select().from(posts).where(eq(posts.phone, PHONE)).orderBy(posts.id),
+    );
     expect(texts.slice(3)).toEqual([
       `Not posted: you have reached today's limit of 3 posts. Posting resumes at ${timeFor(PHONE, (first?.createdAt ?? 0) + DAY)}; texts before then are not posted.`,
     ]);
-    expect(outcomes(svc, PHONE).slice(-3)).toEqual(["post_limited", "post_limited", "post_limited"]);
+    expect((await outcomes(svc, PHONE)).slice(-3)).toEqual(["post_limited", "post_limited", "post_limited"]);
 
     clock.advance(DAY);
     await svc.text(PHONE, "post 7");
@@ -212,7 +220,7 @@ describe("the daily cap on posts", () => {
       return svc.textsTo(PHONE).at(-1);
     };
     expect(await say("solo")).toStartWith('Posted "solo"');
-    const [solo] = svc.db.select().from(posts).where(eq(posts.phone, PHONE)).all();
+    const [solo] = await query(svc.db, (orm) => orm.select().from(posts).where(eq(posts.phone, PHONE)));
 
     expect(await say("THREAD", "part a", "part b", "part c", "DONE")).toBe(
       `Thread not posted: its 3 parts are more than the 2 left of today's 3 posts. There is room for all from ${timeFor(PHONE, (solo?.createdAt ?? 0) + DAY)}; send them again then.`,

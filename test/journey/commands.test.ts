@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { eq } from "drizzle-orm";
 import * as schema from "../../src/db/schema";
+import { query } from "../../src/db/sql";
+import { getTexter } from "../../src/db/texters";
 import { livePosts, startConnected, startTestService, type TestService } from "../support/service";
 import { waitFor } from "../support/wait";
 
@@ -215,7 +217,7 @@ describe("LOGOUT", () => {
     expect(revokes()).toBe(2);
     // Both tokens dead at X, the refresh token included: it is revoked under its own hint.
     expect(svc.x.standIn.liveTokens("fern")).toEqual([]);
-    const row = svc.db.select().from(schema.texters).where(eq(schema.texters.phone, PHONE)).get();
+    const row = await getTexter(svc.db, PHONE);
     expect(row?.accessToken).toBeNull();
     expect(row?.refreshToken).toBeNull();
     const next = await ask("are you there?");
@@ -233,14 +235,18 @@ describe("DELETE", () => {
     expect(await ask("DELETE")).toContain("CONFIRM");
     expect(await ask("confirm")).toStartWith("Erased:");
     await svc.service.delivery.idle();
-    await waitFor(() => {
-      const rows = Object.values(schema)
-        .filter((table): table is typeof schema.texters => typeof table === "object" && "phone" in table)
-        .flatMap((table) => svc.db.select().from(table).where(eq(table.phone, PHONE)).all());
+    await waitFor(async () => {
+      const tables = Object.values(schema).filter(
+        (table): table is typeof schema.texters => typeof table === "object" && "phone" in table,
+      );
+      const found = await Promise.all(
+        tables.map((table) => query(svc.db, (orm) => orm.select().from(table).where(eq(table.phone, PHONE)))),
+      );
+      const rows = found.flat();
       return rows.length === 0 || undefined;
     }, "every row about the number to be gone");
     expect(svc.x.standIn.requests.filter((r) => r.path === "/2/oauth2/revoke")).toHaveLength(2);
-    expect(svc.db.select().from(schema.oauthSessions).all()).toHaveLength(0);
+    expect(await query(svc.db, (orm) => orm.select().from(schema.oauthSessions))).toHaveLength(0);
   });
 
   it("should call the deletion off on any other text, and post nothing", async () => {

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { eq } from "drizzle-orm";
-import { authLinks, texters } from "../../src/db/schema";
+import { authLinks } from "../../src/db/schema";
+import { query, run } from "../../src/db/sql";
+import { getTexter } from "../../src/db/texters";
 import { createLogger } from "../../src/log";
 import type { FaultResponse } from "../../src/sandbox/x";
 import { timeFor } from "../../src/sms/local-time";
@@ -43,8 +45,10 @@ async function textForLink(): Promise<string> {
 }
 
 /** "it works until 13:05 UTC", as the page must put it for this number's link. */
-function linkDeadline(): string {
-  const row = svc.db.select().from(authLinks).where(eq(authLinks.phone, PHONE)).get();
+async function linkDeadline(): Promise<string> {
+  const row = (
+    await query(svc.db, (orm) => orm.select().from(authLinks).where(eq(authLinks.phone, PHONE)).limit(1))
+  )[0];
   return `it works until ${timeFor(PHONE, row?.expiresAt ?? 0)}.`;
 }
 
@@ -80,7 +84,7 @@ describe("two browsers on one link", () => {
     expect(late.page).toContain("Text STATUS");
     await grantRevoked("alice");
     expect(svc.x.standIn.liveTokens("bob")).toHaveLength(2);
-    expect(svc.db.select().from(texters).where(eq(texters.phone, PHONE)).get()?.xHandle).toBe("bob");
+    expect((await getTexter(svc.db, PHONE))?.xHandle).toBe("bob");
     await svc.text(PHONE, "posted as bob");
     await waitFor(() => svc.x.standIn.posts().find((p) => p.text === "posted as bob"), "the post");
     expect(svc.textsTo(PHONE).filter((t) => t.startsWith("Connected as"))).toEqual([
@@ -114,11 +118,9 @@ describe("X failing after the code exchange", () => {
     expect(status).toBe(502);
     expectOurPage(page);
     expect(page).toContain("X is having trouble");
-    expect(page).toContain(linkDeadline());
+    expect(page).toContain(await linkDeadline());
     await grantRevoked("alice");
-    expect(
-      svc.db.select().from(texters).where(eq(texters.phone, PHONE)).get()?.accessToken ?? null,
-    ).toBeNull();
+    expect((await getTexter(svc.db, PHONE))?.accessToken ?? null).toBeNull();
     const again = await land(await consentIn(link, "alice"));
     expect(again.page).toContain("Connected as @alice");
     expect(svc.x.standIn.liveTokens("alice")).toHaveLength(2);
@@ -133,7 +135,7 @@ describe("X failing after the code exchange", () => {
     try {
       const { status, page } = await land(await consentIn(link, "alice"));
       expect(status).toBe(502);
-      expect(page).toContain(linkDeadline());
+      expect(page).toContain(await linkDeadline());
     } finally {
       gate.resolve();
     }
@@ -145,15 +147,16 @@ describe("a grant that cannot be stored", () => {
   it("should revoke it and say that nothing was connected when the database refuses the connection", async () => {
     svc = await startTestService();
     const link = await textForLink();
-    svc.db.$client.run(
+    await run(
+      svc.db,
       "CREATE TRIGGER broken_links BEFORE UPDATE ON auth_links BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END",
     );
     const { status, page } = await land(await consentIn(link, "alice"));
-    svc.db.$client.run("DROP TRIGGER broken_links");
+    await run(svc.db, "DROP TRIGGER broken_links");
     expect(status).toBe(503);
     expectOurPage(page);
     expect(page).toContain("could not be saved");
-    expect(page).toContain(linkDeadline());
+    expect(page).toContain(await linkDeadline());
     await grantRevoked("alice");
     expect((await land(await consentIn(link, "alice"))).page).toContain("Connected as @alice");
   });
@@ -162,10 +165,12 @@ describe("a grant that cannot be stored", () => {
     const lines: string[] = [];
     svc = await startTestService({ logger: createLogger("info", (line) => lines.push(line)) });
     const link = await textForLink();
-    svc.db.$client.run(
+    await run(
+      svc.db,
       "CREATE TRIGGER broken_links BEFORE UPDATE ON auth_links BEGIN SELECT RAISE(ABORT, 'disk full'); END",
     );
-    svc.db.$client.run(
+    await run(
+      svc.db,
       "CREATE TRIGGER broken_jobs BEFORE INSERT ON jobs BEGIN SELECT RAISE(ABORT, 'disk full'); END",
     );
     try {
@@ -174,8 +179,8 @@ describe("a grant that cannot be stored", () => {
       svc.x.standIn.failNext("revoke", { status: 503 });
       expect((await land(await consentIn(link, "bob"))).status).toBe(503);
     } finally {
-      svc.db.$client.run("DROP TRIGGER broken_links");
-      svc.db.$client.run("DROP TRIGGER broken_jobs");
+      await run(svc.db, "DROP TRIGGER broken_links");
+      await run(svc.db, "DROP TRIGGER broken_jobs");
     }
     expect(svc.x.standIn.liveTokens("bob")).toHaveLength(2);
     const notRevoked = lines
@@ -207,7 +212,7 @@ describe("X failing at the callback", () => {
       expect(status).toBe(502);
       expectOurPage(page);
       expect(page).toContain("X is having trouble");
-      expect(page).toContain(linkDeadline());
+      expect(page).toContain(await linkDeadline());
       expect(svc.x.standIn.issuedTokens("alice")).toEqual([]);
       expect((await land(await consentIn(link, "alice"))).page).toContain("Connected as @alice");
     },
@@ -222,7 +227,7 @@ describe("X failing at the callback", () => {
     try {
       const { status, page } = await land(await consentIn(link, "alice"));
       expect(status).toBe(502);
-      expect(page).toContain(linkDeadline());
+      expect(page).toContain(await linkDeadline());
     } finally {
       gate.resolve();
     }
@@ -238,7 +243,7 @@ describe("X failing at the callback", () => {
     expect(status).toBe(200);
     expectOurPage(page);
     expect(page).toContain("You cancelled on X");
-    expect(page).toContain(linkDeadline());
+    expect(page).toContain(await linkDeadline());
   });
 
   it.each([
@@ -260,7 +265,7 @@ describe("X failing at the callback", () => {
       expectOurPage(page);
       expect(page).toContain(title);
       expect(page).not.toContain(error);
-      expect(page).toContain(linkDeadline());
+      expect(page).toContain(await linkDeadline());
     },
   );
 });

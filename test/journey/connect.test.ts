@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { readFileSync } from "node:fs";
-import { eq } from "drizzle-orm";
-import { authLinks, texters } from "../../src/db/schema";
+import { authLinks } from "../../src/db/schema";
+import { query, run } from "../../src/db/sql";
+import { getTexter } from "../../src/db/texters";
 import {
   connectThroughBrowser,
   linkIn,
@@ -30,7 +31,7 @@ describe("connecting an X account", () => {
     expect(link).not.toContain("4155550101");
     expect(link.split("/auth/")[1]?.length).toBeGreaterThanOrEqual(43); // 256 bits, base64url
     expect(svc.x.standIn.posts()).toHaveLength(0);
-    const stored = svc.db.select().from(authLinks).all();
+    const stored = await query(svc.db, (orm) => orm.select().from(authLinks));
     expect(stored).toHaveLength(1);
     expect(stored[0]?.tokenHash).not.toContain(link.split("/auth/")[1] ?? "-");
   });
@@ -62,12 +63,12 @@ describe("connecting an X account", () => {
     expect(await svc.nthTextTo(PHONE, 2)).toBe(
       "Connected as @alice. Text anything to post it. Text HELP for commands.",
     );
-    const row = svc.db.select().from(texters).where(eq(texters.phone, PHONE)).get();
+    const row = await getTexter(svc.db, PHONE);
     expect(row?.xHandle).toBe("alice");
     expect(row?.accessToken).toStartWith("v2.");
     const issued = svc.x.standIn.issuedTokens("alice");
     expect(issued.length).toBeGreaterThan(0);
-    svc.db.$client.run("PRAGMA wal_checkpoint(TRUNCATE)");
+    await run(svc.db, "PRAGMA wal_checkpoint(TRUNCATE)");
     const file = readFileSync(svc.dbPath).toString("latin1");
     for (const token of issued) expect(file).not.toContain(token);
   });
@@ -87,7 +88,7 @@ describe("connecting an X account", () => {
     offset = 16 * 60_000;
     expect((await fetch(onApp(svc.url, second))).status).toBe(410);
     expect((await fetch(onApp(svc.url, second), { method: "POST", redirect: "manual" })).status).toBe(410);
-    const row = svc.db.select().from(texters).where(eq(texters.phone, other)).get();
+    const row = await getTexter(svc.db, other);
     expect(row?.accessToken ?? null).toBeNull();
   });
 
@@ -113,7 +114,7 @@ describe("connecting an X account", () => {
       headers: { cookie: "smstweet_oauth=e" },
     });
     expect(wide.status).toBe(400);
-    const row = svc.db.select().from(texters).where(eq(texters.phone, PHONE)).get();
+    const row = await getTexter(svc.db, PHONE);
     expect(row?.accessToken ?? null).toBeNull();
     expect(svc.textsTo(PHONE)).toHaveLength(1);
   });

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { eq } from "drizzle-orm";
 import { keyId } from "../../src/crypto/cipher";
-import { texters } from "../../src/db/schema";
+import { getTexter } from "../../src/db/texters";
 import { createLogger } from "../../src/log";
 import { installation } from "../support/installation";
 import {
@@ -34,8 +33,10 @@ async function restart(options: Parameters<typeof startTestService>[0]): Promise
   return svc;
 }
 
-function storedTokens(service: TestService): { accessToken: string | null; refreshToken: string | null } {
-  const row = service.db.select().from(texters).where(eq(texters.phone, PHONE)).get();
+async function storedTokens(
+  service: TestService,
+): Promise<{ accessToken: string | null; refreshToken: string | null }> {
+  const row = await getTexter(service.db, PHONE);
   return { accessToken: row?.accessToken ?? null, refreshToken: row?.refreshToken ?? null };
 }
 
@@ -43,7 +44,7 @@ describe("a lost TOKEN_ENCRYPTION_KEY", () => {
   it("should disconnect the texter with a reconnect link, and reconnecting should work", async () => {
     const shared = await installation(cleanups);
     svc = await startConnected(PHONE, "dana", { ...shared, key: OLD_KEY });
-    const sealed = storedTokens(svc);
+    const sealed = await storedTokens(svc);
 
     const logged: string[] = [];
     const logger = createLogger("debug", (line) => logged.push(line));
@@ -52,7 +53,7 @@ describe("a lost TOKEN_ENCRYPTION_KEY", () => {
     const notice = await current.nthTextTo(PHONE, 3);
     expect(notice).toContain("not posted");
     expect(livePosts(current)).toHaveLength(0);
-    expect(storedTokens(current)).toEqual({ accessToken: null, refreshToken: null });
+    expect(await storedTokens(current)).toEqual({ accessToken: null, refreshToken: null });
 
     const warning = logged.map((line) => JSON.parse(line)).find((l) => l.event === "x.tokens_undecryptable");
     expect(warning).toMatchObject({ level: "warn", phone: "•••• 0131" });
@@ -68,7 +69,7 @@ describe("a lost TOKEN_ENCRYPTION_KEY", () => {
     await current.text(PHONE, "back after reconnecting");
     expect(await current.nthTextTo(PHONE, 5)).toStartWith("Posted");
     expect(livePosts(current).map((p) => p.text)).toEqual(["back after reconnecting"]);
-    expect(storedTokens(current).refreshToken).toStartWith(`v2.${await keyId(NEW_KEY)}.`);
+    expect((await storedTokens(current)).refreshToken).toStartWith(`v2.${await keyId(NEW_KEY)}.`);
   });
 
   it("should send a browser caught mid sign-in back to the link, not fail", async () => {
@@ -97,13 +98,13 @@ describe("rotating TOKEN_ENCRYPTION_KEY", () => {
     svc = await startConnected(PHONE, "dana", { ...shared, key: OLD_KEY });
     const oldKid = await keyId(OLD_KEY);
     const newKid = await keyId(NEW_KEY);
-    const before = storedTokens(svc);
+    const before = await storedTokens(svc);
     expect(before.accessToken).toStartWith(`v2.${oldKid}.`);
 
     const rotated = await restart({ ...shared, key: NEW_KEY, previousKey: OLD_KEY });
     await rotated.text(PHONE, "posted during the rotation");
     expect(await rotated.nthTextTo(PHONE, 3)).toMatch(/^Posted.*: https:\/\/x\.com\/dana\/status\//);
-    const after = storedTokens(rotated);
+    const after = await storedTokens(rotated);
     expect(after.accessToken).toStartWith(`v2.${newKid}.`);
     expect(after.refreshToken).toStartWith(`v2.${newKid}.`);
 
@@ -128,7 +129,7 @@ describe("rotating TOKEN_ENCRYPTION_KEY", () => {
     await rotated.text(PHONE, "posted with a refreshed token");
     expect(await rotated.nthTextTo(PHONE, 3)).toStartWith("Posted");
     expect(shared.x.standIn.requests.filter((r) => r.path === "/2/oauth2/token")).toHaveLength(2);
-    expect(storedTokens(rotated).refreshToken).toStartWith(`v2.${await keyId(NEW_KEY)}.`);
+    expect((await storedTokens(rotated)).refreshToken).toStartWith(`v2.${await keyId(NEW_KEY)}.`);
 
     const retired = await restart({ ...shared, key: NEW_KEY });
     await retired.text(PHONE, "posted after the rotation");

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { and, eq } from "drizzle-orm";
 import { authLinks, inboundMessages, outboundMessages } from "../../src/db/schema";
+import { query } from "../../src/db/sql";
 import { jobCarrying } from "../support/jobs";
 import { FAST_POLICY, startTestService, type TestService } from "../support/service";
 import { startTwilio } from "../support/twilio";
@@ -34,12 +35,9 @@ const twilioSends = (s: TestService): number =>
   s.twilio.standIn.requests.filter((r) => r.method === "POST" && r.path.endsWith("/Messages.json")).length;
 
 const outbound = (s: TestService, phone: string) =>
-  s.db
-    .select()
-    .from(outboundMessages)
-    .where(eq(outboundMessages.phone, phone))
-    .orderBy(outboundMessages.id)
-    .all();
+  query(s.db, (orm) =>
+    orm.select().from(outboundMessages).where(eq(outboundMessages.phone, phone)).orderBy(outboundMessages.id),
+  );
 
 async function connect(s: TestService, phone: string, username: string): Promise<void> {
   await s.text(phone, "hi");
@@ -50,8 +48,8 @@ async function connect(s: TestService, phone: string, username: string): Promise
 
 /** Waits until the worker has settled every text it queued, `count` of them in all for `phone`. */
 async function settled(s: TestService, phone: string, count: number): Promise<void> {
-  await waitFor(() => {
-    const rows = outbound(s, phone);
+  await waitFor(async () => {
+    const rows = await outbound(s, phone);
     return rows.length === count && rows.every((row) => row.status !== "pending");
   }, `${count} settled texts to ${phone}`);
 }
@@ -77,7 +75,7 @@ describe("the per-number limit on texts", () => {
     );
     // 2 before the window + 3 in it + the notice; the other 3 never reached Twilio.
     expect(twilioSends(svc)).toBe(6);
-    const dropped = outbound(svc, PHONE).filter((row) => row.status === "suppressed");
+    const dropped = (await outbound(svc, PHONE)).filter((row) => row.status === "suppressed");
     expect(dropped.map((row) => row.error)).toEqual(["limit:number", "limit:number", "limit:number"]);
     expect(dropped.every((row) => row.sentAt === null && row.secret === null)).toBe(true);
   });
@@ -103,7 +101,10 @@ describe("the per-number limit on texts", () => {
     await svc.text(PHONE, "after the restart");
     await waitFor(() => x.standIn.posts().length === 2, "the second post at X");
     await settled(svc, PHONE, 5);
-    expect(outbound(svc, PHONE).at(-2)).toMatchObject({ status: "suppressed", error: "limit:number" });
+    expect((await outbound(svc, PHONE)).at(-2)).toMatchObject({
+      status: "suppressed",
+      error: "limit:number",
+    });
     // The cap's one notice still goes out, counted from before the restart as well.
     expect(twilioSends(svc)).toBe(4);
     expect(svc.textsTo(PHONE).at(-1)).toStartWith("smstweet: reply limit for this hour reached.");
@@ -124,13 +125,13 @@ describe("the global limit on texts", () => {
     await svc.nthTextTo(OTHER, 1);
     await svc.text(OTHER, "HELP");
 
-    const held = await waitFor(() => {
-      const last = outbound(svc, OTHER).at(-1);
-      const job =
-        last && outbound(svc, OTHER).length === 2 && jobCarrying(svc.db, "sms", "outboundId", last.id);
+    const held = await waitFor(async () => {
+      const texts = await outbound(svc, OTHER);
+      const last = texts.at(-1);
+      const job = last && texts.length === 2 && jobCarrying(svc.db, "sms", "outboundId", last.id);
       return job && job.state === "pending" && job.runAt > clock.now() && { last, job };
     }, "the HELP reply to be held back");
-    const [firstSend] = outbound(svc, PHONE);
+    const [firstSend] = await outbound(svc, PHONE);
     expect(held.last.status).toBe("pending");
     // It waits for the oldest counted send to leave the window, not for a fixed backoff.
     expect(held.job.runAt).toBe((firstSend?.sentAt ?? 0) + HOUR);
@@ -156,8 +157,13 @@ describe("the global limit on texts", () => {
     await svc.text(OTHER, "HELP");
     // The window reopens in an hour, past the 20-minute give-up time: waiting would only end in giving up.
     await settled(svc, OTHER, 1);
-    expect(outbound(svc, OTHER)[0]).toMatchObject({ status: "failed", error: "limit:global", secret: null });
-    expect(jobCarrying(svc.db, "sms", "outboundId", outbound(svc, OTHER)[0]?.id ?? 0)?.state).toBe("failed");
+    expect((await outbound(svc, OTHER))[0]).toMatchObject({
+      status: "failed",
+      error: "limit:global",
+      secret: null,
+    });
+    const failed = (await outbound(svc, OTHER))[0]?.id ?? 0;
+    expect(jobCarrying(svc.db, "sms", "outboundId", failed)?.state).toBe("failed");
     expect(svc.textsTo(OTHER)).toHaveLength(0);
     expect(twilioSends(svc)).toBe(1);
   });
@@ -172,18 +178,24 @@ describe("the global limit on auth links", () => {
     await svc.text(OTHER, "hi");
 
     const limited = await waitFor(
-      () =>
-        svc.db
-          .select()
-          .from(inboundMessages)
-          .where(and(eq(inboundMessages.phone, OTHER), eq(inboundMessages.status, "done")))
-          .get(),
+      async () =>
+        (
+          await query(svc.db, (orm) =>
+            orm
+              .select()
+              .from(inboundMessages)
+              .where(and(eq(inboundMessages.phone, OTHER), eq(inboundMessages.status, "done")))
+              .limit(1),
+          )
+        )[0],
       "OTHER's text worked",
     );
     expect(limited.outcome).toBe("link_limited");
     await svc.service.delivery.idle();
-    expect(outbound(svc, OTHER)).toHaveLength(0);
-    expect(svc.db.select().from(authLinks).where(eq(authLinks.phone, OTHER)).all()).toHaveLength(0);
+    expect(await outbound(svc, OTHER)).toHaveLength(0);
+    expect(
+      await query(svc.db, (orm) => orm.select().from(authLinks).where(eq(authLinks.phone, OTHER))),
+    ).toHaveLength(0);
     expect(twilioSends(svc)).toBe(1);
 
     clock.advance(HOUR + 1_000);

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { eq } from "drizzle-orm";
 import { keyId } from "../../src/crypto/cipher";
-import { texters } from "../../src/db/schema";
+import { getTexter } from "../../src/db/texters";
 import { installation } from "../support/installation";
 import {
   connectThroughBrowser,
@@ -33,8 +32,8 @@ async function ask(body: string, service: TestService | undefined = svc): Promis
   return service.nthTextTo(PHONE, before + 1);
 }
 
-function row(service: TestService | undefined = svc) {
-  return service?.db.select().from(texters).where(eq(texters.phone, PHONE)).get();
+async function row(service: TestService | undefined = svc) {
+  return service ? await getTexter(service.db, PHONE) : undefined;
 }
 
 const revokes = (service: TestService): number =>
@@ -51,7 +50,7 @@ describe("LOCK", () => {
     const service = await locked();
     expect(await ask("4821 hello from a locked phone")).toStartWith("Posted");
     expect(livePosts(service).map((p) => p.text)).toEqual(["hello from a locked phone"]);
-    const stored = row();
+    const stored = await row();
     expect(stored?.pinMac).not.toBeNull();
     expect(stored?.pinMac).not.toContain("4821");
     expect(stored?.pinKeyId).toBe(await keyId(new Uint8Array(32).fill(42)));
@@ -65,7 +64,7 @@ describe("LOCK", () => {
     svc = await startConnected(PHONE, "fern");
     expect(await ask("lock 12")).toStartWith("Not locked: text LOCK and a PIN of 4 to 8 digits");
     expect(await ask("LOCK abc")).toStartWith("Not locked:");
-    expect(row()?.pinMac).toBeNull();
+    expect((await row())?.pinMac).toBeNull();
     await ask("LOCK 4821");
     expect(await ask("4821 LOCK 5555")).toStartWith("This number is already locked.");
     expect(livePosts(svc)).toHaveLength(0);
@@ -77,7 +76,7 @@ describe("LOCK", () => {
       "Not posted: wrong PIN. 4 more wrong PINs within 24 hours will freeze this number. Forgot your PIN? Text FORGOT.",
     );
     expect(livePosts(service)).toHaveLength(0);
-    expect(JSON.parse(row()?.pinFailures ?? "[]")).toHaveLength(1);
+    expect(JSON.parse((await row())?.pinFailures ?? "[]")).toHaveLength(1);
   });
 
   it("should not post or count a text without a PIN, and say the number is locked", async () => {
@@ -86,7 +85,7 @@ describe("LOCK", () => {
       expect(await ask(body)).toStartWith("Not posted: this number is locked.");
     }
     expect(livePosts(service)).toHaveLength(0);
-    expect(row()?.pinFailures).toBe("[]");
+    expect((await row())?.pinFailures).toBe("[]");
   });
 
   it("should freeze the number on the fifth wrong PIN: tokens revoked at X, and the next text gets a link", async () => {
@@ -97,8 +96,8 @@ describe("LOCK", () => {
     expect(await ask("9999 try")).toBe(
       "Frozen after 5 wrong PINs: smstweet let go of your X account. Text anything for a link to connect again.",
     );
-    expect(row()?.refreshToken).toBeNull();
-    expect(row()?.accessToken).toBeNull();
+    expect((await row())?.refreshToken).toBeNull();
+    expect((await row())?.accessToken).toBeNull();
     await service.service.delivery.idle();
     expect(revokes(service) - revokesBefore).toBe(2);
     expect(await ask("4821 let me in")).toContain("/auth/");
@@ -132,8 +131,8 @@ describe("LOCK", () => {
     await locked();
     await svc?.text(PHONE, "STOP");
     await svc?.service.delivery.idle();
-    expect(row()?.optedOut).toBe(true);
-    expect(row()?.pinFailures).toBe("[]");
+    expect((await row())?.optedOut).toBe(true);
+    expect((await row())?.pinFailures).toBe("[]");
   });
 
   it("should answer HELP without the PIN", async () => {
@@ -146,8 +145,8 @@ describe("LOCK", () => {
     expect(await ask("UNLOCK 1234")).toStartWith("Not posted: wrong PIN. 4 more");
     expect(await ask("UNLOCK")).toStartWith("To unlock, text UNLOCK and your PIN");
     expect(await ask("UNLOCK 4821")).toStartWith("Unlocked:");
-    expect(row()?.pinMac).toBeNull();
-    expect(row()?.pinFailures).toBe("[]");
+    expect((await row())?.pinMac).toBeNull();
+    expect((await row())?.pinFailures).toBe("[]");
     expect(await ask("no PIN needed")).toStartWith("Posted");
     expect(livePosts(service).map((p) => p.text)).toEqual(["no PIN needed"]);
     expect(await ask("UNLOCK 4821")).toStartWith("This number is not locked.");
@@ -180,7 +179,7 @@ describe("LOCK", () => {
       200,
     );
     expect(await service.nthTextTo(PHONE, count + 2)).toStartWith("Connected as @fern");
-    expect(row()?.pinMac).toBeNull();
+    expect((await row())?.pinMac).toBeNull();
     expect(revokes(service)).toBe(revokesBefore);
     expect(await ask("no PIN now")).toStartWith("Posted");
   });
@@ -194,8 +193,8 @@ describe("LOCK", () => {
     expect(await service.nthTextTo(PHONE, sent + 1)).toStartWith("Connected as @other");
     await service.service.delivery.idle();
     expect(revokes(service) - revokesBefore).toBe(2);
-    expect(row()?.pinMac).toBeNull();
-    expect(row()?.xHandle).toBe("other");
+    expect((await row())?.pinMac).toBeNull();
+    expect((await row())?.xHandle).toBe("other");
     expect(await ask("as other")).toMatch(/^Posted.*: https:\/\/x\.com\/other\//);
   });
 });
@@ -213,10 +212,10 @@ describe("LOCK across key rotations", () => {
   it("should MAC a right PIN under the previous key again under the current one", async () => {
     const shared = await installation(cleanups);
     await locked("dana", { ...shared, key: OLD_KEY });
-    expect(row()?.pinKeyId).toBe(await keyId(OLD_KEY));
+    expect((await row())?.pinKeyId).toBe(await keyId(OLD_KEY));
     const rotated = await restart({ ...shared, key: NEW_KEY, previousKey: OLD_KEY });
     expect(await ask("4821 after the rotation", rotated)).toStartWith("Posted");
-    expect(row()?.pinKeyId).toBe(await keyId(NEW_KEY));
+    expect((await row())?.pinKeyId).toBe(await keyId(NEW_KEY));
     expect(await ask("1111 wrong", rotated)).toStartWith("Not posted: wrong PIN.");
   });
 
@@ -229,8 +228,8 @@ describe("LOCK across key rotations", () => {
         "Not posted: your PIN can no longer be checked (a server key changed). Text FORGOT for a link to reconnect and clear it.",
       );
     }
-    expect(row()?.pinFailures).toBe("[]");
-    expect(row()?.pinMac).not.toBeNull();
+    expect((await row())?.pinFailures).toBe("[]");
+    expect((await row())?.pinMac).not.toBeNull();
     expect(livePosts(lost)).toHaveLength(0);
   });
 });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { messageSidHash } from "../../src/db/inbound";
 import { inboundMessages } from "../../src/db/schema";
+import { query } from "../../src/db/sql";
 import { livePosts, startConnected, type TestService } from "../support/service";
 import { waitFor } from "../support/wait";
 
@@ -38,11 +39,9 @@ describe("posting a text", () => {
     expect(livePosts(svc)).toHaveLength(1);
     expect(svc.textsTo(PHONE)).toHaveLength(3);
     expect(
-      svc.db
-        .select()
-        .from(inboundMessages)
-        .all()
-        .filter((m) => m.sid.endsWith(`:${messageSidHash(sid)}`)),
+      (await query(svc.db, (orm) => orm.select().from(inboundMessages))).filter((m) =>
+        m.sid.endsWith(`:${messageSidHash(sid)}`),
+      ),
     ).toHaveLength(1);
   });
 

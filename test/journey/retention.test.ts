@@ -13,6 +13,8 @@ import {
   texters,
   threadParts,
 } from "../../src/db/schema";
+import { query } from "../../src/db/sql";
+import { getTexter } from "../../src/db/texters";
 import { livePosts, startConnected, type TestService } from "../support/service";
 import { waitFor } from "../support/wait";
 
@@ -41,18 +43,18 @@ afterEach(async () => {
 /** A marker no other text contains, to look for in the raw database file. */
 const marker = (): string => `zq${crypto.randomUUID().replaceAll("-", "")}`;
 
-const inbound = (s: TestService) => s.db.select().from(inboundMessages).orderBy(inboundMessages.id).all();
-const outbound = (s: TestService) => s.db.select().from(outboundMessages).orderBy(outboundMessages.id).all();
+const inbound = (s: TestService) =>
+  query(s.db, (orm) => orm.select().from(inboundMessages).orderBy(inboundMessages.id));
+const outbound = (s: TestService) =>
+  query(s.db, (orm) => orm.select().from(outboundMessages).orderBy(outboundMessages.id));
 
 /** Waits until every job has finished (bodies are erased in the commit that finishes their job). */
 async function allFinished(s: TestService): Promise<void> {
   await waitFor(
-    () =>
-      s.db
-        .select()
-        .from(jobs)
-        .all()
-        .every((job) => job.state === "done" || job.state === "failed"),
+    async () =>
+      (await query(s.db, (orm) => orm.select().from(jobs))).every(
+        (job) => job.state === "done" || job.state === "failed",
+      ),
     "every job finished",
   );
   await s.service.delivery.idle();
@@ -76,14 +78,10 @@ describe("bodies are erased once their work is finished", () => {
     expect(await svc.nthTextTo(PHONE, 3)).toStartWith("Posted");
     expect(livePosts(svc).map((post) => post.text)).toEqual([text]);
     await allFinished(svc);
-    expect(inbound(svc).map((m) => m.body)).toEqual(["", ""]);
-    expect(outbound(svc).every((text) => text.body === "" && text.status === "sent")).toBe(true);
+    expect((await inbound(svc)).map((m) => m.body)).toEqual(["", ""]);
+    expect((await outbound(svc)).every((text) => text.body === "" && text.status === "sent")).toBe(true);
     expect(
-      svc.db
-        .select()
-        .from(jobs)
-        .all()
-        .every((job) => !job.payload.includes(secret)),
+      (await query(svc.db, (orm) => orm.select().from(jobs))).every((job) => !job.payload.includes(secret)),
     ).toBe(true);
     const { dbPath } = svc;
     expect(databaseBytes(dbPath).length).toBeGreaterThan(0);
@@ -106,17 +104,17 @@ describe("bodies are erased once their work is finished", () => {
     await svc.mms(PHONE, "a picture", [{ bytes: PNG, contentType: "image/png" }]);
     expect(await svc.nthTextTo(PHONE, 4)).toStartWith("Posted");
     await allFinished(svc);
-    const texts = inbound(svc);
+    const texts = await inbound(svc);
     expect(texts.map((m) => [m.body, m.media, m.outcome])).toEqual([
       ["", [], "link_sent"],
       ["", [], "help"],
       ["", [], "posted"],
     ]);
-    const replies = outbound(svc);
+    const replies = await outbound(svc);
     expect(replies).toHaveLength(4);
     for (const reply of replies) expect([reply.body, reply.secret, reply.status]).toEqual(["", null, "sent"]);
     // What is kept: the post's id, for UNDO, and the record of each text without its words.
-    expect(svc.db.select().from(posts).all()).toHaveLength(1);
+    expect(await query(svc.db, (orm) => orm.select().from(posts))).toHaveLength(1);
     expect(texts.at(-1)?.postId).toBe(livePosts(svc)[0]?.id ?? "missing");
   });
 
@@ -128,24 +126,20 @@ describe("bodies are erased once their work is finished", () => {
     };
     await ask("THREAD", 3);
     await ask("kept part", 4);
-    expect(
-      svc.db
-        .select()
-        .from(threadParts)
-        .all()
-        .map((p) => p.body),
-    ).toEqual(["kept part"]);
+    expect((await query(svc.db, (orm) => orm.select().from(threadParts))).map((p) => p.body)).toEqual([
+      "kept part",
+    ]);
     expect(await ask("DISCARD", 5)).toContain("1 part");
-    expect(svc.db.select().from(threadParts).all()).toEqual([]);
+    expect(await query(svc.db, (orm) => orm.select().from(threadParts))).toEqual([]);
     await ask("THREAD", 6);
     await ask("part one", 7);
     await ask("part two", 8);
     expect(await ask("DONE", 9)).toContain("https://x.com/rita/status/");
     await allFinished(svc);
     expect(livePosts(svc).map((post) => post.text)).toEqual(["part one", "part two"]);
-    expect(svc.db.select().from(threadParts).all()).toEqual([]);
-    expect(inbound(svc).every((m) => m.body === "" && m.media.length === 0)).toBe(true);
-    expect(outbound(svc).every((text) => text.body === "")).toBe(true);
+    expect(await query(svc.db, (orm) => orm.select().from(threadParts))).toEqual([]);
+    expect((await inbound(svc)).every((m) => m.body === "" && m.media.length === 0)).toBe(true);
+    expect((await outbound(svc)).every((text) => text.body === "")).toBe(true);
   });
 
   it("should erase a waiting post's text and a waiting thread's parts when LOGOUT cancels them", async () => {
@@ -158,18 +152,18 @@ describe("bodies are erased once their work is finished", () => {
     await svc.text(PHONE, "DONE");
     await svc.text(PHONE, "a waiting post");
     await waitFor(
-      () => inbound(svc as TestService).at(-1)?.outcome === "post_queued",
+      async () => (await inbound(svc as TestService)).at(-1)?.outcome === "post_queued",
       "the post queued behind the thread",
     );
     await svc.text(PHONE, "LOGOUT");
     expect(await svc.nthTextTo(PHONE, 5)).toContain("@rita");
     await allFinished(svc);
     expect(livePosts(svc)).toEqual([]);
-    expect(svc.db.select().from(threadParts).all()).toEqual([]);
-    expect(inbound(svc).every((m) => m.body === "" && m.media.length === 0)).toBe(true);
-    const all = svc.db.select().from(jobs).all();
+    expect(await query(svc.db, (orm) => orm.select().from(threadParts))).toEqual([]);
+    expect((await inbound(svc)).every((m) => m.body === "" && m.media.length === 0)).toBe(true);
+    const all = await query(svc.db, (orm) => orm.select().from(jobs));
     expect(all.every((job) => !job.payload.includes("waiting"))).toBe(true);
-    expect(outbound(svc).every((text) => text.body === "")).toBe(true);
+    expect((await outbound(svc)).every((text) => text.body === "")).toBe(true);
   });
 });
 
@@ -184,9 +178,13 @@ describe("MessageSids", () => {
     await svc.text(PHONE, "CONFIRM");
     await svc.nthTextTo(PHONE, 5);
     await allFinished(svc);
-    expect(svc.db.select().from(texters).all()).toEqual([]);
-    expect(svc.db.select().from(inboundMessages).where(eq(inboundMessages.phone, PHONE)).all()).toEqual([]);
-    const hashes = svc.db.select().from(messageSids).all();
+    expect(await query(svc.db, (orm) => orm.select().from(texters))).toEqual([]);
+    expect(
+      await query(svc.db, (orm) =>
+        orm.select().from(inboundMessages).where(eq(inboundMessages.phone, PHONE)),
+      ),
+    ).toEqual([]);
+    const hashes = await query(svc.db, (orm) => orm.select().from(messageSids));
     expect(hashes.map((row) => row.sidHash)).toContain(messageSidHash(sid));
     expect(JSON.stringify(hashes)).not.toContain(sid);
 
@@ -197,8 +195,8 @@ describe("MessageSids", () => {
     await allFinished(svc);
     expect(svc.textsTo(PHONE)).toHaveLength(5);
     expect(livePosts(svc)).toHaveLength(1);
-    expect(svc.db.select().from(inboundMessages).all()).toEqual([]);
-    expect(svc.db.select().from(texters).all()).toEqual([]);
+    expect(await query(svc.db, (orm) => orm.select().from(inboundMessages))).toEqual([]);
+    expect(await query(svc.db, (orm) => orm.select().from(texters))).toEqual([]);
   });
 });
 
@@ -213,30 +211,35 @@ describe("RETENTION_DAYS", () => {
     const landing = await (await fetch(`${svc.url}/`)).text();
     expect(landing).toContain("deleted after 2 days");
 
-    const rows = (s: TestService) => ({
-      inbound: s.db.select().from(inboundMessages).all().length,
-      outbound: s.db.select().from(outboundMessages).all().length,
-      sids: s.db.select().from(messageSids).all().length,
-      posts: s.db.select().from(posts).all().length,
-      links: s.db.select().from(authLinks).all().length,
-      finishedJobs: s.db
-        .select()
-        .from(jobs)
-        .all()
-        .filter((job) => job.kind !== "housekeeping" && job.finishedAt !== null).length,
+    const rows = async (s: TestService) => ({
+      inbound: (await query(s.db, (orm) => orm.select().from(inboundMessages))).length,
+      outbound: (await query(s.db, (orm) => orm.select().from(outboundMessages))).length,
+      sids: (await query(s.db, (orm) => orm.select().from(messageSids))).length,
+      posts: (await query(s.db, (orm) => orm.select().from(posts))).length,
+      links: (await query(s.db, (orm) => orm.select().from(authLinks))).length,
+      finishedJobs: (await query(s.db, (orm) => orm.select().from(jobs))).filter(
+        (job) => job.kind !== "housekeeping" && job.finishedAt !== null,
+      ).length,
     });
-    const before = rows(svc);
+    const before = await rows(svc);
     expect(before).toEqual({ inbound: 2, outbound: 3, sids: 2, posts: 1, links: 1, finishedJobs: 6 });
 
     offset = DAY_MS + 60_000;
     await Bun.sleep(300);
-    expect(rows(svc)).toEqual(before);
+    expect(await rows(svc)).toEqual(before);
 
     offset = 2 * DAY_MS + 60_000;
-    await waitFor(() => rows(svc as TestService).inbound === 0, "finished texts pruned");
-    await waitFor(() => rows(svc as TestService).finishedJobs === 0, "finished jobs pruned");
-    expect(rows(svc)).toEqual({ inbound: 0, outbound: 0, sids: 0, posts: 0, links: 0, finishedJobs: 0 });
-    const texter = svc.db.select().from(texters).where(eq(texters.phone, PHONE)).get();
+    await waitFor(async () => (await rows(svc as TestService)).inbound === 0, "finished texts pruned");
+    await waitFor(async () => (await rows(svc as TestService)).finishedJobs === 0, "finished jobs pruned");
+    expect(await rows(svc)).toEqual({
+      inbound: 0,
+      outbound: 0,
+      sids: 0,
+      posts: 0,
+      links: 0,
+      finishedJobs: 0,
+    });
+    const texter = await getTexter(svc.db, PHONE);
     expect(texter?.xHandle).toBe("rita");
 
     // The account still works after pruning: a new text is posted and confirmed.

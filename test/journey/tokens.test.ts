@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { eq } from "drizzle-orm";
-import { texters } from "../../src/db/schema";
+import { getTexter } from "../../src/db/texters";
 import {
   connectThroughBrowser,
   linkIn,
@@ -22,11 +21,11 @@ const refreshes = (s: TestService) =>
 describe("X tokens", () => {
   it("should refresh a rejected access token and keep the rotated refresh token for the next refresh", async () => {
     svc = await startConnected(PHONE, "dana");
-    const before = svc.db.select().from(texters).where(eq(texters.phone, PHONE)).get();
+    const before = await getTexter(svc.db, PHONE);
     svc.x.standIn.expireAccessTokens("dana");
     await svc.text(PHONE, "after first expiry");
     expect(await svc.nthTextTo(PHONE, 3)).toMatch(/^Posted.*: https:\/\/x\.com\/dana\/status\//);
-    const after = svc.db.select().from(texters).where(eq(texters.phone, PHONE)).get();
+    const after = await getTexter(svc.db, PHONE);
     expect(after?.refreshToken).not.toBe(before?.refreshToken);
 
     svc.x.standIn.expireAccessTokens("dana");
@@ -45,7 +44,7 @@ describe("X tokens", () => {
     await waitFor(() => svc.textsTo(PHONE).length === 7, "five confirmations", 15_000);
     expect(livePosts(svc).map((p) => p.text)).toEqual(["part 1", "part 2", "part 3", "part 4", "part 5"]);
     expect(refreshes(svc)).toBe(1);
-    const row = svc.db.select().from(texters).where(eq(texters.phone, PHONE)).get();
+    const row = await getTexter(svc.db, PHONE);
     expect(row?.refreshToken).toStartWith("v2.");
     await svc.text(PHONE, "still connected");
     expect(await svc.nthTextTo(PHONE, 8)).toStartWith("Posted");
@@ -58,7 +57,7 @@ describe("X tokens", () => {
     const notice = await svc.nthTextTo(PHONE, 3);
     expect(notice).toContain("not posted");
     expect(livePosts(svc)).toHaveLength(0);
-    const row = svc.db.select().from(texters).where(eq(texters.phone, PHONE)).get();
+    const row = await getTexter(svc.db, PHONE);
     expect(row?.accessToken).toBeNull();
     expect(row?.refreshToken).toBeNull();
     // Never silent while the reconnect link is fresh: when it went out, until when it works, nothing posted.

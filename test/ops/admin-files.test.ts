@@ -127,7 +127,7 @@ describe("admin backup and restore", () => {
       const data = join(dir, "data");
       mkdirSync(data);
       const env = { DATABASE_PATH: join(data, "smstweet.db") };
-      closeDatabase(openDatabase(env.DATABASE_PATH));
+      await closeDatabase(await openDatabase(env.DATABASE_PATH));
       const copy = join(dir, "copy.db");
       expect((await admin(["backup", copy], env)).code).toBe(0);
       chownSync(data, 1000, 1000);

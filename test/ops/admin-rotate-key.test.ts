@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { eq } from "drizzle-orm";
 import { keyId } from "../../src/crypto/cipher";
-import { texters } from "../../src/db/schema";
 import { admin, adminErrors } from "../support/admin";
 import { installation } from "../support/installation";
 import { livePosts, startConnected, startTestService, type TestService } from "../support/service";
+import { sqliteOf } from "../support/sqlite";
 
 // Each test restarts the service on one database and runs the CLI between.
 setDefaultTimeout(40_000);
@@ -24,7 +23,9 @@ afterEach(async () => {
 });
 
 function sealedTokens(service: TestService): string[] {
-  const row = service.db.select().from(texters).where(eq(texters.phone, PHONE)).get();
+  const row = sqliteOf(service.db)
+    .query("SELECT access_token AS accessToken, refresh_token AS refreshToken FROM texters WHERE phone = ?1")
+    .get(PHONE) as { accessToken: string | null; refreshToken: string | null } | null;
   return [row?.accessToken ?? "", row?.refreshToken ?? ""];
 }
 

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { admin, adminErrors } from "../support/admin";
 import { jobsOfKind } from "../support/jobs";
 import { FAST_POLICY, startConnected, type TestService } from "../support/service";
+import { sqliteOf } from "../support/sqlite";
 import { waitFor } from "../support/wait";
 
 // Each test starts the service and several CLI processes; a shared 2-core machine needs headroom.
@@ -120,11 +121,11 @@ describe("admin retry", () => {
     svc = await startConnected(PHONE, "dana", { policy: { ...FAST_POLICY, maxFaults: 2 } });
     const db = svc.db;
     // A thread left open two days ago, and a database that refuses the sweep's write (the cause an operator fixes).
-    db.$client.run(
+    sqliteOf(db).run(
       `CREATE TRIGGER refuse_expiry BEFORE INSERT ON jobs WHEN NEW.kind = 'thread_expiry'
         BEGIN SELECT RAISE(ABORT, 'injected: the sweep cannot write'); END`,
     );
-    db.$client.run("UPDATE texters SET thread_opened_at = ?1 WHERE phone = ?2", [
+    sqliteOf(db).run("UPDATE texters SET thread_opened_at = ?1 WHERE phone = ?2", [
       Date.now() - 2 * 86_400_000,
       PHONE,
     ]);
@@ -134,7 +135,7 @@ describe("admin retry", () => {
     );
     expect(failed.lastError).toContain("injected");
 
-    db.$client.run("DROP TRIGGER refuse_expiry");
+    sqliteOf(db).run("DROP TRIGGER refuse_expiry");
     const retried = await admin(["retry", String(failed.id)], envOf(svc));
     expect(retried.code).toBe(0);
     expect(retried.stdout).toContain(`job ${failed.id} is pending again`);
@@ -161,7 +162,7 @@ describe("admin forget", () => {
     const run = await admin(["forget", DIGITS], envOf(svc));
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("•••• 0131 erased");
-    const db = svc.db.$client;
+    const db = sqliteOf(svc.db);
     for (const table of [
       "texters",
       "inbound_messages",

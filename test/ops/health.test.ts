@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "bun:test";
 import { POST_JOB } from "../../src/sms/commands/post";
 import { jobsOfKind } from "../support/jobs";
 import { startConnected, startTestService, type TestService } from "../support/service";
+import { sqliteOf } from "../support/sqlite";
 import { startTwilio } from "../support/twilio";
 import { waitFor } from "../support/wait";
 import { startX } from "../support/x";
@@ -34,7 +35,7 @@ describe("GET /healthz when the database refuses writes", () => {
     svc = await startTestService({ healthThresholds: QUICK });
     expect(await healthz(svc)).toEqual({ status: 200, body: "ok" });
     // SQLite itself refuses every write on this connection, as with a file the app may only read.
-    svc.db.$client.run("PRAGMA query_only = ON");
+    sqliteOf(svc.db).run("PRAGMA query_only = ON");
     try {
       const down = await healthz(svc);
       expect(down.status).toBe(503);
@@ -44,7 +45,7 @@ describe("GET /healthz when the database refuses writes", () => {
       // A process that cannot store a webhook is not ready for one either.
       expect((await healthz(svc, "?ready")).status).toBe(503);
     } finally {
-      svc.db.$client.run("PRAGMA query_only = OFF");
+      sqliteOf(svc.db).run("PRAGMA query_only = OFF");
     }
     expect(await healthz(svc)).toEqual({ status: 200, body: "ok" });
     expect(await healthz(svc, "?ready")).toEqual({ status: 200, body: "ok" });

@@ -5,12 +5,14 @@ import { join } from "node:path";
 import { systemClock } from "../../src/clock";
 import { type Database, openDatabase } from "../../src/db/client";
 import { addJob } from "../../src/db/jobs";
+import { run } from "../../src/db/sql";
 import { transact } from "../../src/db/transaction";
 import { createLogger, silentLogger } from "../../src/log";
 import { Engine, type EngineOptions } from "../../src/queue/engine";
 import type { RetryPolicy } from "../../src/queue/policy";
 import type { JobHandler } from "../../src/queue/types";
 import { jobsOfKind } from "../support/jobs";
+import { sqliteOf } from "../support/sqlite";
 import { waitFor } from "../support/wait";
 
 setDefaultTimeout(20_000);
@@ -44,8 +46,12 @@ function engineOn(db: Database, options: Partial<EngineOptions> = {}): Engine {
   return engine;
 }
 
-const queue = (db: Database, kind: string, lane: string | null, payload: unknown = {}): number | null =>
-  transact(db, (tx) => addJob(tx, { kind, lane, payload }, Date.now()));
+const queue = (
+  db: Database,
+  kind: string,
+  lane: string | null,
+  payload: unknown = {},
+): Promise<number | null> => transact(db, (tx) => addJob(tx, { kind, lane, payload }, Date.now()));
 
 /** A handler that records when each job starts and ends, taking `ms` (a real await: lanes interleave). */
 function recorder(ms = 5) {
@@ -69,9 +75,9 @@ function overlapsWithinLane(runs: ReturnType<typeof recorder>["runs"]): boolean 
 
 describe("the job engine", () => {
   it("should run one lane's jobs one at a time in order, and lanes side by side", async () => {
-    const db = openDatabase(tempDatabasePath());
+    const db = await openDatabase(tempDatabasePath());
     const { runs, handler } = recorder(10);
-    for (let n = 0; n < 30; n++) queue(db, "work", `lane-${n % 3}`, { n });
+    for (let n = 0; n < 30; n++) await queue(db, "work", `lane-${n % 3}`, { n });
     engineOn(db).register("work", handler).start();
     await waitFor(() => runs.length === 30, "every job to run");
     expect(overlapsWithinLane(runs)).toBe(false);
@@ -87,10 +93,10 @@ describe("the job engine", () => {
 
   it("should never let two engines on one database file work the same job or the same lane at once", async () => {
     const path = tempDatabasePath();
-    const first = openDatabase(path);
-    const second = openDatabase(path);
+    const first = await openDatabase(path);
+    const second = await openDatabase(path);
     const { runs, handler } = recorder(2);
-    for (let n = 0; n < 300; n++) queue(first, "work", `lane-${n % 10}`, { n });
+    for (let n = 0; n < 300; n++) await queue(first, "work", `lane-${n % 10}`, { n });
     engineOn(first).register("work", handler).start();
     engineOn(second).register("work", handler).start();
     await waitFor(() => runs.length >= 300, "every job to run");
@@ -101,7 +107,7 @@ describe("the job engine", () => {
   });
 
   it("should keep answering other kinds while one kind's jobs all hang on a slow dependency", async () => {
-    const db = openDatabase(tempDatabasePath());
+    const db = await openDatabase(tempDatabasePath());
     let release: () => void = () => {};
     const hung = new Promise<void>((resolve) => {
       release = resolve;
@@ -118,9 +124,9 @@ describe("the job engine", () => {
       })
       .register("work", handler)
       .start();
-    for (let n = 0; n < 5; n++) queue(db, "slow", `slow-${n}`);
+    for (let n = 0; n < 5; n++) await queue(db, "slow", `slow-${n}`);
     await waitFor(() => started === 2, "the slow kind to fill its slots");
-    for (let n = 0; n < 4; n++) queue(db, "work", `work-${n}`, { n });
+    for (let n = 0; n < 4; n++) await queue(db, "work", `work-${n}`, { n });
     await waitFor(() => runs.length === 4, "the other kind's jobs");
     expect(started).toBe(2);
     release();
@@ -128,7 +134,7 @@ describe("the job engine", () => {
   });
 
   it("should back off a job that keeps throwing, then fail it and call its give-up hook once", async () => {
-    const db = openDatabase(tempDatabasePath());
+    const db = await openDatabase(tempDatabasePath());
     const starts: number[] = [];
     const gaveUp: string[] = [];
     engineOn(db)
@@ -137,10 +143,10 @@ describe("the job engine", () => {
           starts.push(Date.now());
           throw new TypeError("cannot read properties of undefined");
         },
-        onGiveUp: (_job, giveUp) => void gaveUp.push(giveUp.cause),
+        onGiveUp: async (_job, giveUp) => void gaveUp.push(giveUp.cause),
       })
       .start();
-    queue(db, "broken", "lane");
+    await queue(db, "broken", "lane");
     await waitFor(() => jobsOfKind(db, "broken")[0]?.state === "failed", "the job to fail");
     const [job] = jobsOfKind(db, "broken");
     expect(job).toMatchObject({ attempts: 3, faults: 3 });
@@ -151,29 +157,29 @@ describe("the job engine", () => {
   });
 
   it("should let a lane's next job run after the one before it failed", async () => {
-    const db = openDatabase(tempDatabasePath());
+    const db = await openDatabase(tempDatabasePath());
     const { runs, handler } = recorder(1);
     engineOn(db)
       .register("broken", { run: async () => ({ kind: "fault", reason: "unreadable" }) })
       .register("work", handler)
       .start();
-    queue(db, "broken", "lane");
-    queue(db, "work", "lane", { n: 1 });
+    await queue(db, "broken", "lane");
+    await queue(db, "work", "lane", { n: 1 });
     await waitFor(() => runs.length === 1, "the job behind the failed one");
     expect(jobsOfKind(db, "broken")[0]?.state).toBe("failed");
   });
 
   it("should resume a job whose owner died on this host at once, and another host's only when its lease runs out", async () => {
-    const db = openDatabase(tempDatabasePath());
+    const db = await openDatabase(tempDatabasePath());
     const { runs, handler } = recorder(1);
     const now = Date.now();
-    const dead = queue(db, "work", "a", { n: 1 }) ?? 0;
-    const remote = queue(db, "work", "b", { n: 2 }) ?? 0;
-    db.$client.run(
+    const dead = (await queue(db, "work", "a", { n: 1 })) ?? 0;
+    const remote = (await queue(db, "work", "b", { n: 2 })) ?? 0;
+    sqliteOf(db).run(
       "UPDATE jobs SET state = 'running', attempts = 1, locked_by = ?1, locked_until = ?2 WHERE id = ?3",
       [`${hostname()}/999999999/dead`, now + 3_600_000, dead],
     );
-    db.$client.run(
+    sqliteOf(db).run(
       "UPDATE jobs SET state = 'running', attempts = 1, locked_by = ?1, locked_until = ?2 WHERE id = ?3",
       ["another-host/1/alive", now + 400, remote],
     );
@@ -186,8 +192,8 @@ describe("the job engine", () => {
   });
 
   it("should keep results through a full disk and commit them once the disk has room, running nothing twice", async () => {
-    const db = openDatabase(tempDatabasePath());
-    db.$client.run("CREATE TABLE ballast (b BLOB)");
+    const db = await openDatabase(tempDatabasePath());
+    sqliteOf(db).run("CREATE TABLE ballast (b BLOB)");
     const failedCommits: string[] = [];
     const logger = createLogger("error", (line) => {
       if (line.includes("queue.commit_failed")) failedCommits.push(line);
@@ -198,21 +204,23 @@ describe("the job engine", () => {
         async run() {
           runsOfJob++;
           // The disk fills up while the job is out at X: its commit is what fails.
-          const pages = (db.$client.query("PRAGMA page_count").get() as { page_count: number }).page_count;
-          db.$client.run(`PRAGMA max_page_count = ${pages + 2}`);
+          const pages = (sqliteOf(db).query("PRAGMA page_count").get() as { page_count: number }).page_count;
+          sqliteOf(db).run(`PRAGMA max_page_count = ${pages + 2}`);
           return {
             kind: "done",
             detail: "ok",
-            write: (tx) => tx.$client.run("INSERT INTO ballast VALUES (zeroblob(400000))"),
+            write: async (tx) => {
+              await run(tx, "INSERT INTO ballast VALUES (zeroblob(400000))");
+            },
           };
         },
       })
       .start();
-    queue(db, "big", "lane");
+    await queue(db, "big", "lane");
     await waitFor(() => failedCommits.length >= 2, "two failed commits");
     expect(failedCommits[0]).toContain("full");
     expect(jobsOfKind(db, "big")[0]?.state).toBe("running");
-    db.$client.run("PRAGMA max_page_count = 1073741823");
+    sqliteOf(db).run("PRAGMA max_page_count = 1073741823");
     await waitFor(() => jobsOfKind(db, "big")[0]?.state === "done", "the commit once there is room");
     expect(runsOfJob).toBe(1);
   });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import { eq } from "drizzle-orm";
 import { outboundMessages } from "../../src/db/schema";
+import { query } from "../../src/db/sql";
 import { SANDBOX_LANDLINE } from "../../src/sandbox/settings";
 import { connectInSandbox, type SandboxService, startSandboxService } from "../support/sandbox";
 import { waitFor } from "../support/wait";
@@ -79,10 +80,12 @@ describe("sandbox mode", () => {
     );
     // Connecting through the link queues "Connected as …": Twilio is not asked to text a landline again.
     expect(await connectInSandbox(link, "sandbox_user")).toContain("Connected as @sandbox_user");
-    const settled = () =>
-      svc.db.select().from(outboundMessages).where(eq(outboundMessages.phone, landline)).all();
+    const settled = async () =>
+      await query(svc.db, (orm) =>
+        orm.select().from(outboundMessages).where(eq(outboundMessages.phone, landline)),
+      );
     await waitFor(
-      () => settled().some((text) => text.status === "suppressed"),
+      async () => (await settled()).some((text) => text.status === "suppressed"),
       "the Connected text held back",
     );
     expect(svc.sandbox.twilio.messagesTo(landline)).toHaveLength(1);

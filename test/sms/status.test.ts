@@ -4,6 +4,7 @@ import { eq } from "drizzle-orm";
 import twilio from "twilio";
 import { readDeliveryCounts } from "../../src/db/delivery-counts";
 import { outboundMessages, texters } from "../../src/db/schema";
+import { query } from "../../src/db/sql";
 import { createLogger } from "../../src/log";
 import { callbackParams } from "../../src/sandbox/twilio";
 import { PUBLIC_URL, startTestService, type TestService } from "../support/service";
@@ -32,10 +33,10 @@ async function start(options: Parameters<typeof startTestService>[0] = {}): Prom
 
 /** The texts queued for `phone`, oldest first, as the database has them. */
 const textsFor = (s: TestService, phone: string) =>
-  s.db.select().from(outboundMessages).where(eq(outboundMessages.phone, phone)).all();
+  query(s.db, (orm) => orm.select().from(outboundMessages).where(eq(outboundMessages.phone, phone)));
 
-const texterRow = (s: TestService, phone: string) =>
-  s.db.select().from(texters).where(eq(texters.phone, phone)).get();
+const texterRow = async (s: TestService, phone: string) =>
+  (await query(s.db, (orm) => orm.select().from(texters).where(eq(texters.phone, phone))))[0];
 
 /** Twilio's callback for the text `sid` to `to`, signed for PUBLIC_URL as Twilio signs it. */
 function callback(
@@ -67,7 +68,10 @@ function callback(
 async function linkText(s: TestService, phone: string) {
   await s.text(phone, "hi");
   await s.nthTextTo(phone, 1);
-  return waitFor(() => textsFor(s, phone).find((row) => row.twilioSid !== null), `the link text's sid`);
+  return waitFor(
+    async () => (await textsFor(s, phone)).find((row) => row.twilioSid !== null),
+    `the link text's sid`,
+  );
 }
 
 describe("Twilio's status callbacks", () => {
@@ -82,7 +86,7 @@ describe("Twilio's status callbacks", () => {
     const s = await start();
     const { id } = await linkText(s, PHONE);
     const row = await waitFor(
-      () => textsFor(s, PHONE).find((t) => t.id === id && t.delivery === "delivered"),
+      async () => (await textsFor(s, PHONE)).find((t) => t.id === id && t.delivery === "delivered"),
       "the delivered report",
     );
     expect(row.deliveryError).toBeNull();
@@ -100,8 +104,11 @@ describe("Twilio's status callbacks", () => {
       const s = await start({ logger: createLogger("info", (line) => lines.push(line)) });
       s.twilio.standIn.callbacks.failDelivery(PHONE, code);
       const link = await linkText(s, PHONE);
-      await waitFor(() => texterRow(s, PHONE)?.undeliverableCode === code, "the number marked undeliverable");
-      expect(textsFor(s, PHONE).find((t) => t.id === link.id)).toMatchObject({
+      await waitFor(
+        async () => (await texterRow(s, PHONE))?.undeliverableCode === code,
+        "the number marked undeliverable",
+      );
+      expect((await textsFor(s, PHONE)).find((t) => t.id === link.id)).toMatchObject({
         delivery: "undelivered",
         deliveryError: code,
       });
@@ -109,7 +116,7 @@ describe("Twilio's status callbacks", () => {
       // The browser still has the link: connecting queues "Connected as …", which must not reach Twilio.
       expect((await s.connect(PHONE, "deadphone")).status).toBe(200);
       const connected = await waitFor(
-        () => textsFor(s, PHONE).find((t) => t.id !== link.id && t.status !== "pending"),
+        async () => (await textsFor(s, PHONE)).find((t) => t.id !== link.id && t.status !== "pending"),
         "the Connected text to be settled",
       );
       expect(connected).toMatchObject({ status: "suppressed", error: `undeliverable:${code}` });
@@ -122,7 +129,7 @@ describe("Twilio's status callbacks", () => {
       s.twilio.standIn.callbacks.restoreDelivery(PHONE);
       await s.text(PHONE, "STATUS");
       expect(await s.nthTextTo(PHONE, 2)).toStartWith("Connected as @deadphone");
-      expect(texterRow(s, PHONE)?.undeliverableCode).toBeNull();
+      expect((await texterRow(s, PHONE))?.undeliverableCode).toBeNull();
     },
   );
 
@@ -131,10 +138,10 @@ describe("Twilio's status callbacks", () => {
     s.twilio.standIn.callbacks.failDelivery(PHONE, 30007);
     const link = await linkText(s, PHONE);
     await waitFor(
-      () => textsFor(s, PHONE).find((t) => t.id === link.id && t.delivery === "undelivered"),
+      async () => (await textsFor(s, PHONE)).find((t) => t.id === link.id && t.delivery === "undelivered"),
       "the undelivered report",
     );
-    expect(texterRow(s, PHONE)?.undeliverableCode).toBeNull();
+    expect((await texterRow(s, PHONE))?.undeliverableCode).toBeNull();
     expect((await s.connect(PHONE, "filtered")).status).toBe(200);
     expect(await s.nthTextTo(PHONE, 2)).toStartWith("Connected as @filtered");
   });
@@ -143,9 +150,9 @@ describe("Twilio's status callbacks", () => {
     const s = await start();
     s.twilio.standIn.callbacks.failDelivery(PHONE, 21610, "failed");
     await linkText(s, PHONE);
-    await waitFor(() => texterRow(s, PHONE)?.optedOut === true, "the opt-out recorded");
-    expect(texterRow(s, PHONE)?.undeliverableCode).toBeNull();
-    expect(readDeliveryCounts(s.db)).toEqual([{ status: "failed", errorCode: 21610, count: 1 }]);
+    await waitFor(async () => (await texterRow(s, PHONE))?.optedOut === true, "the opt-out recorded");
+    expect((await texterRow(s, PHONE))?.undeliverableCode).toBeNull();
+    expect(await readDeliveryCounts(s.db)).toEqual([{ status: "failed", errorCode: 21610, count: 1 }]);
   });
 
   it("should refuse a missing or wrong signature with 403 and change nothing", async () => {
@@ -169,9 +176,9 @@ describe("Twilio's status callbacks", () => {
       }).toString(),
     });
     expect(forged.status).toBe(403);
-    expect(textsFor(s, PHONE)[0]?.delivery).toBeNull();
-    expect(texterRow(s, PHONE)?.undeliverableCode).toBeNull();
-    expect(readDeliveryCounts(s.db)).toEqual([]);
+    expect((await textsFor(s, PHONE))[0]?.delivery).toBeNull();
+    expect((await texterRow(s, PHONE))?.undeliverableCode).toBeNull();
+    expect(await readDeliveryCounts(s.db)).toEqual([]);
   });
 
   it("should keep a text's final status whatever order the callbacks come in, and count it once", async () => {
@@ -189,12 +196,12 @@ describe("Twilio's status callbacks", () => {
       );
       expect(response.status).toBe(204);
     }
-    expect(textsFor(s, PHONE).find((t) => t.id === id)).toMatchObject({
+    expect((await textsFor(s, PHONE)).find((t) => t.id === id)).toMatchObject({
       delivery: "delivered",
       deliveryError: null,
     });
-    expect(texterRow(s, PHONE)?.undeliverableCode).toBeNull();
-    expect(readDeliveryCounts(s.db)).toEqual([{ status: "delivered", errorCode: null, count: 1 }]);
+    expect((await texterRow(s, PHONE))?.undeliverableCode).toBeNull();
+    expect(await readDeliveryCounts(s.db)).toEqual([{ status: "delivered", errorCode: null, count: 1 }]);
   });
 
   it("should keep answering other requests while another connection holds the write lock, then record", async () => {
@@ -210,13 +217,13 @@ describe("Twilio's status callbacks", () => {
       const report = callback(s, twilioSid ?? "", PHONE, "delivered");
       // Not /healthz: its write probe waits for the lock too (and says 503 if it is held too long).
       expect((await fetch(`${s.url}/`)).status).toBe(200);
-      expect(textsFor(s, PHONE).find((t) => t.id === id)?.delivery).toBeNull();
+      expect((await textsFor(s, PHONE)).find((t) => t.id === id)?.delivery).toBeNull();
       other.run("COMMIT");
       expect((await report).status).toBe(204);
     } finally {
       other.close();
     }
-    expect(textsFor(s, PHONE).find((t) => t.id === id)?.delivery).toBe("delivered");
+    expect((await textsFor(s, PHONE)).find((t) => t.id === id)?.delivery).toBe("delivered");
   });
 
   it("should count final statuses by error code, without phone numbers", async () => {
@@ -225,7 +232,7 @@ describe("Twilio's status callbacks", () => {
     await linkText(s, PHONE);
     await linkText(s, OTHER);
     await s.twilio.standIn.callbacks.settled();
-    expect(readDeliveryCounts(s.db)).toEqual([
+    expect(await readDeliveryCounts(s.db)).toEqual([
       { status: "delivered", errorCode: null, count: 1 },
       { status: "undelivered", errorCode: 30006, count: 1 },
     ]);
@@ -239,9 +246,9 @@ describe("Twilio's status callbacks", () => {
     await s.twilio.standIn.callbacks.settled();
     const read = await callback(s, twilioSid ?? "", OTHER, "sent", { extra: { MessageStatus: "read" } });
     expect(read.status).toBe(204);
-    expect(textsFor(s, OTHER)[0]?.delivery).toBe("delivered");
-    expect(texterRow(s, PHONE)).toBeUndefined();
-    expect(readDeliveryCounts(s.db)).toEqual([{ status: "delivered", errorCode: null, count: 1 }]);
+    expect((await textsFor(s, OTHER))[0]?.delivery).toBe("delivered");
+    expect(await texterRow(s, PHONE)).toBeUndefined();
+    expect(await readDeliveryCounts(s.db)).toEqual([{ status: "delivered", errorCode: null, count: 1 }]);
   });
 
   it("should answer 4xx, never 5xx, to malformed callbacks", async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import twilio from "twilio";
 import { inboundMessages } from "../../src/db/schema";
+import { query } from "../../src/db/sql";
 import { inboundParams, signedWebhook } from "../../src/sandbox/phone";
 import { inboundWebhookUrl, RETRY_OVERRIDES } from "../../src/sms/webhook-url";
 import { PUBLIC_URL, startTestService, type TestService } from "../support/service";
@@ -25,7 +26,7 @@ const signed = (fields: Record<string, string>, publicUrl = PUBLIC_URL) => {
   const hook = signedWebhook({ publicUrl, authToken: svc.twilio.authToken, params: fields });
   return post(hook.body, hook.headers);
 };
-const stored = () => svc.db.select().from(inboundMessages).all().length;
+const stored = async () => (await query(svc.db, (orm) => orm.select().from(inboundMessages))).length;
 
 describe("POST /sms", () => {
   it("should refuse a missing or wrong signature with 403 and store nothing", async () => {
@@ -37,13 +38,13 @@ describe("POST /sms", () => {
     expect((await post(hook.body, { ...unsigned, "X-Twilio-Signature": "AAAA" })).status).toBe(403);
     const tampered = hook.body.replace("hello", "hacked");
     expect((await post(tampered, hook.headers)).status).toBe(403);
-    expect(stored()).toBe(0);
+    expect(await stored()).toBe(0);
   });
 
   it("should check the signature against PUBLIC_URL, not the URL the app sees", async () => {
     expect((await signed(params(), svc.url)).status).toBe(403);
     expect((await signed(params())).status).toBe(200);
-    expect(stored()).toBe(1);
+    expect(await stored()).toBe(1);
   });
 
   it("should accept a signature over the URL with Twilio's retry overrides, and no other fragment", async () => {
@@ -58,15 +59,15 @@ describe("POST /sms", () => {
       const hook = signedWebhook({ publicUrl: PUBLIC_URL, authToken: svc.twilio.authToken, params: fields });
       return post(hook.body, { ...hook.headers, "X-Twilio-Signature": signature });
     };
-    const before = stored();
+    const before = await stored();
     expect(inboundWebhookUrl(PUBLIC_URL)).toBe(`${PUBLIC_URL}/sms${RETRY_OVERRIDES}`);
     expect((await withOverrides(RETRY_OVERRIDES)).status).toBe(200);
     expect((await withOverrides("#rc=1")).status).toBe(403);
-    expect(stored()).toBe(before + 1);
+    expect(await stored()).toBe(before + 1);
   });
 
   it("should answer 4xx, never 5xx, to malformed bodies", async () => {
-    const before = stored();
+    const before = await stored();
     const cases: [string, Promise<Response>][] = [
       ["json", post(JSON.stringify(params()), { "content-type": "application/json" })],
       ["no content type", post("a=b", {})],
@@ -97,12 +98,12 @@ describe("POST /sms", () => {
         status: true,
       });
     }
-    expect(stored()).toBe(before);
+    expect(await stored()).toBe(before);
   });
 
   it("should answer senders that are not phone numbers with 200 and empty TwiML, storing and sending nothing", async () => {
     await svc.service.delivery.idle();
-    const before = stored();
+    const before = await stored();
     const sends = svc.twilio.standIn.messages().length;
     for (const from of ["whatsapp:+14155550141", "messenger:1234567890", "72975", "ACMEBANK", "Acme Co"]) {
       const response = await signed(params({ From: from }));
@@ -111,7 +112,7 @@ describe("POST /sms", () => {
       expect(await response.text()).toBe('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
     }
     await svc.service.delivery.idle();
-    expect(stored()).toBe(before);
+    expect(await stored()).toBe(before);
     expect(svc.twilio.standIn.messages().length).toBe(sends);
   });
 

@@ -1,5 +1,6 @@
 import type { Database } from "../../src/db/client";
 import type { JobState } from "../../src/db/schema";
+import { sqliteOf } from "./sqlite";
 
 export type JobView = {
   id: number;
@@ -14,7 +15,7 @@ export type JobView = {
 /** The job that carries a row (`outboundId`, `messageId`): what the engine will do with it, and when. */
 export function jobCarrying(db: Database, kind: string, key: string, id: number): JobView | undefined {
   return (
-    (db.$client
+    (sqliteOf(db)
       .query(
         `SELECT id, kind, state, run_at AS runAt, attempts, faults, last_error AS lastError FROM jobs
          WHERE kind = ?1 AND json_extract(payload, '$.' || ?2) = ?3 ORDER BY id DESC LIMIT 1`,
@@ -25,7 +26,7 @@ export function jobCarrying(db: Database, kind: string, key: string, id: number)
 
 /** Every job of a kind, oldest first. */
 export function jobsOfKind(db: Database, kind: string): JobView[] {
-  return db.$client
+  return sqliteOf(db)
     .query(
       `SELECT id, kind, state, run_at AS runAt, attempts, faults, last_error AS lastError FROM jobs WHERE kind = ?1 ORDER BY id`,
     )

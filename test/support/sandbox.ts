@@ -34,7 +34,7 @@ export async function startSandboxService(): Promise<SandboxService> {
   const parsed = parseSandboxConfig({ PORT: String(freePort()), DATABASE_PATH: join(dir, "sandbox.db") });
   if (!parsed.ok) throw new Error(parsed.problems.join("; "));
   const { config } = parsed;
-  const db = openDatabase(config.databasePath);
+  const db = await openDatabase(config.databasePath);
   const sandbox = createSandbox(config, systemClock);
   const service = await createService({
     config,
@@ -66,7 +66,7 @@ export async function startSandboxService(): Promise<SandboxService> {
     async stop() {
       await service.app.stop(true);
       await service.delivery.stop();
-      closeDatabase(db);
+      await closeDatabase(db);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -114,7 +114,7 @@ export async function startTestService(
   const x = options.x ?? (await startX(options.clock ? { clock: options.clock } : {}));
   const twilio = options.twilio ?? startTwilio();
   const dbPath = options.dbPath ?? join(mkdtempSync(join(tmpdir(), "smstweet-")), "test.db");
-  const db = openDatabase(dbPath);
+  const db = await openDatabase(dbPath);
   const config = testConfig({
     x,
     twilio,
@@ -187,7 +187,7 @@ export async function startTestService(
     async stop({ cleanup = true } = {}) {
       await service.app.stop(true);
       await service.delivery.stop();
-      closeDatabase(db);
+      await closeDatabase(db);
       if (!options.x) await x.stop();
       if (!options.twilio) await twilio.stop();
       if (cleanup && !options.dbPath) rmSync(join(dbPath, ".."), { recursive: true, force: true });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { systemClock } from "../../src/clock";
 import { createCipher } from "../../src/crypto/cipher";
 import { openDatabase } from "../../src/db/client";
-import { texters } from "../../src/db/schema";
+import { connectTexter } from "../../src/db/texters";
 import { silentLogger } from "../../src/log";
 import { asTexter } from "../../src/x/as-texter";
 import { sealTokens, TokenKeeper } from "../../src/x/tokens";
@@ -17,19 +17,12 @@ let x: XHarness;
 let keeper: TokenKeeper;
 beforeAll(async () => {
   x = await startX();
-  const db = openDatabase(join(dir, "test.db"));
+  const db = await openDatabase(join(dir, "test.db"));
   const cipher = await createCipher(new Uint8Array(32).fill(7));
   const tokens = await connectX(x, "alice");
   const userId = x.standIn.users()[0]?.id ?? "";
-  db.insert(texters)
-    .values({
-      phone: PHONE,
-      createdAt: Date.now(),
-      xHandle: "alice",
-      xUserId: userId,
-      ...(await sealTokens(cipher, PHONE, tokens)),
-    })
-    .run();
+  const sealed = await sealTokens(cipher, PHONE, tokens);
+  await connectTexter(db, PHONE, { ...sealed, xHandle: "alice", xUserId: userId }, Date.now());
   keeper = new TokenKeeper({ db, x: x.gateway, cipher, clock: systemClock, logger: silentLogger });
 });
 afterAll(async () => {

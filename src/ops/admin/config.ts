@@ -1,7 +1,6 @@
 import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js";
 import { PRODUCTION_DATABASE_PATH, parseLimits, parseRetentionDays } from "../../config";
-import { parseCount, parseKey, parsePreviousKey } from "../../config-values";
-import { DEFAULT_RETENTION_DAYS } from "../../db/retention";
+import { parseKey, parsePreviousKey } from "../../config-values";
 import type { Limits } from "../../sms/limits";
 
 export type AdminConfig = Readonly<{

@@ -14,10 +14,10 @@ export class MissingDatabaseError extends Error {
  */
 export async function withDatabase<T>(path: string, work: (db: Database) => Promise<T> | T): Promise<T> {
   if (!existsSync(path)) throw new MissingDatabaseError(path);
-  const db = openDatabase(path);
+  const db = await openDatabase(path);
   try {
     return await work(db);
   } finally {
-    closeDatabase(db);
+    await closeDatabase(db);
   }
 }

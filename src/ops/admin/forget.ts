@@ -13,14 +13,14 @@ import { done, type Outcome, refused } from "./report";
  * erased now. No goodbye text: the texter did not ask by text.
  */
 export function forget(config: AdminConfig, phone: string, now: number): Promise<Outcome> {
-  return withDatabase(config.databasePath, (db) => {
+  return withDatabase(config.databasePath, async (db) => {
     const masked = maskPhone(phone);
-    const erased = transact(db, (tx) => {
-      const row = getTexter(tx, phone);
+    const erased = await transact(db, async (tx) => {
+      const row = await getTexter(tx, phone);
       if (!row) return null;
       const revoking = row.refreshToken !== null;
-      const cancelled = disconnect(tx, phone, now);
-      eraseNumber(tx, phone, Number.MAX_SAFE_INTEGER);
+      const cancelled = await disconnect(tx, phone, now);
+      await eraseNumber(tx, phone, Number.MAX_SAFE_INTEGER);
       return { revoking, cancelled };
     });
     if (erased === null) return refused(`${masked} is not known (never texted, or already erased)`);

@@ -1,10 +1,10 @@
 import { chownSync, copyFileSync, existsSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { type Heartbeat, liveHeartbeats } from "../../db/heartbeats";
+import { checkFile, closeFile, openFile } from "../../db/sqlite-file";
 import { HEARTBEAT_HELD_MS } from "../heartbeat";
 import type { AdminConfig } from "./config";
 import { done, type Outcome, refused } from "./report";
-import { checkFile, openFile } from "./sqlite-file";
 
 /**
  * `admin restore <file>`: replaces the database with a checked backup, only while no app process holds it
@@ -12,20 +12,20 @@ import { checkFile, openFile } from "./sqlite-file";
  * would replay the old WAL into it. The file takes the data directory's owner, so that the app (uid 1000
  * in the image) can write it after a restore run as root.
  */
-export function restore(config: AdminConfig, source: string, now: number): Outcome {
+export async function restore(config: AdminConfig, source: string, now: number): Promise<Outcome> {
   const target = config.databasePath;
   if (!existsSync(source)) return refused(`no file at ${source}`);
-  const holders = existsSync(target) ? holdersOf(target, now) : [];
+  const holders = existsSync(target) ? await holdersOf(target, now) : [];
   if (holders.length > 0) {
     const who = holders.map((h) => `pid ${h.pid} on ${h.host}`).join(", ");
     return refused(`the app is running (${who}): stop it first, then restore`);
   }
   const backup = openFile(source, true);
-  const check = (() => {
+  const check = await (async () => {
     try {
-      return checkFile(backup);
+      return await checkFile(backup);
     } finally {
-      backup.$client.close();
+      closeFile(backup);
     }
   })();
   if (!check.ok) return refused(`${source} was not restored: ${check.problem}`);
@@ -60,14 +60,14 @@ export function restore(config: AdminConfig, source: string, now: number): Outco
 }
 
 /** Processes with a fresh heartbeat; none when the file predates the heartbeats table. */
-function holdersOf(path: string, now: number): Heartbeat[] {
+async function holdersOf(path: string, now: number): Promise<Heartbeat[]> {
   const db = openFile(path, true);
   try {
-    return liveHeartbeats(db, now - HEARTBEAT_HELD_MS);
+    return await liveHeartbeats(db, now - HEARTBEAT_HELD_MS);
   } catch (error) {
     if (String(error).includes("no such table")) return [];
     throw error;
   } finally {
-    db.$client.close();
+    closeFile(db);
   }
 }

@@ -1,8 +1,6 @@
-import { isNotNull, or } from "drizzle-orm";
 import { createCipher } from "../../crypto/cipher";
 import { transientSecrets } from "../../db/reports";
-import { texters } from "../../db/schema";
-import { replaceTokens } from "../../db/texters";
+import { replaceTokens, textersWithSecrets } from "../../db/texters";
 import { transact } from "../../db/transaction";
 import { maskPhone } from "../../log";
 import { openTokens, sealTokens } from "../../x/tokens";
@@ -21,11 +19,7 @@ type Remaining = { what: string; phone: string | null; why: string };
 export function rotateKey(config: AdminConfig, keys: AdminKeys, now: number): Promise<Outcome> {
   return withDatabase(config.databasePath, async (db) => {
     const cipher = await createCipher(keys.current, keys.previous);
-    const rows = db
-      .select()
-      .from(texters)
-      .where(or(isNotNull(texters.refreshToken), isNotNull(texters.pinMac)))
-      .all();
+    const rows = await textersWithSecrets(db);
     let resealed = 0;
     const remaining: Remaining[] = [];
     for (const row of rows) {
@@ -47,10 +41,10 @@ export function rotateKey(config: AdminConfig, keys: AdminKeys, now: number): Pr
       }
       const sealed = await sealTokens(cipher, row.phone, { ...tokens, expiresAt: tokenExpiresAt ?? 0 });
       // Conditional, as the app's own re-sealing is: a refresh or reconnect meanwhile wins, and is current.
-      if (transact(db, (tx) => replaceTokens(tx, row.phone, sealed, { accessToken, refreshToken })))
+      if (await transact(db, (tx) => replaceTokens(tx, row.phone, sealed, { accessToken, refreshToken })))
         resealed++;
     }
-    for (const secret of transientSecrets(db, now)) {
+    for (const secret of await transientSecrets(db, now)) {
       if (cipher.needsReencryption(secret.sealed)) {
         remaining.push({ what: secret.where, phone: null, why: "short-lived: gone within the hour" });
       }

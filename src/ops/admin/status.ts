@@ -10,23 +10,23 @@ import { at, done, type Outcome } from "./report";
 
 /** `admin status`: the queues, what failed in the last hour and why, the hour's budgets, the processes. */
 export function status(config: AdminConfig, now: number): Promise<Outcome> {
-  return withDatabase(config.databasePath, (db) => {
+  return withDatabase(config.databasePath, async (db) => {
     const since = now - LIMIT_WINDOW_MS;
-    const queues = countJobs(db);
-    const due = oldestDue(db, now).map((row) => ({
+    const queues = await countJobs(db);
+    const due = (await oldestDue(db, now)).map((row) => ({
       ...row,
       waitedSeconds: Math.round((now - row.runAt) / 1000),
     }));
-    const failures = troubledJobs(db, since);
-    const used = budgetUse(db, since);
+    const failures = await troubledJobs(db, since);
+    const used = await budgetUse(db, since);
     const budgets = {
       textsLastHour: used.texts,
       textsPerHour: config.limits.globalPerHour,
       linksLastHour: used.links,
       linksPerHour: config.limits.linksPerHour,
     };
-    const deliveries = readDeliveryCounts(db);
-    const processes = liveHeartbeats(db, now - HEARTBEAT_HELD_MS);
+    const deliveries = await readDeliveryCounts(db);
+    const processes = await liveHeartbeats(db, now - HEARTBEAT_HELD_MS);
     return done({
       data: { queues, oldestDue: due, failures, budgets, deliveries, processes },
       tables: [

@@ -10,8 +10,8 @@ const LAST = 10;
 
 /** `admin texter <phone>`: the number's state and what became of its last texts; masked, never bodies. */
 export function texter(config: AdminConfig, phone: string): Promise<Outcome> {
-  return withDatabase(config.databasePath, (db) => {
-    const row = getTexter(db, phone);
+  return withDatabase(config.databasePath, async (db) => {
+    const row = await getTexter(db, phone);
     const masked = maskPhone(phone);
     if (!row) return refused(`${masked} has never texted (or was erased)`);
     const state = {
@@ -25,12 +25,12 @@ export function texter(config: AdminConfig, phone: string): Promise<Outcome> {
       undeliverableAt: at(row.undeliverableAt),
       undeliverableCode: row.undeliverableCode,
       threadOpenedAt: at(row.threadOpenedAt),
-      threadParts: row.threadOpenedAt === null ? 0 : openPartCount(db, phone),
+      threadParts: row.threadOpenedAt === null ? 0 : await openPartCount(db, phone),
       deleteRequestedAt: at(row.deleteRequestedAt),
       firstTextAt: at(row.createdAt),
     };
-    const texts = lastTexts(db, phone, LAST);
-    const sent = lastSent(db, phone, LAST);
+    const texts = await lastTexts(db, phone, LAST);
+    const sent = await lastSent(db, phone, LAST);
     const reason = (jobs: (typeof texts)[number]["jobs"]): string | null =>
       jobs.map((j) => `${j.kind} #${j.id} ${j.state}${j.lastError ? `: ${j.lastError}` : ""}`).join("; ") ||
       null;

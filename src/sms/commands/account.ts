@@ -1,11 +1,9 @@
-import { eq } from "drizzle-orm";
 import { eraseNumber } from "../../db/erase";
 import { eraseInbound } from "../../db/inbound";
 import { addJob, cancelJobs, type QueuedJob, queuedInLane } from "../../db/jobs";
 import { countQueuedSince, enqueueText } from "../../db/outbound";
 import { latestLivePost, markPostDeleted } from "../../db/posts";
-import { texters } from "../../db/schema";
-import { forgetTokens, setDeleteRequestedAt, setOptedOut } from "../../db/texters";
+import { forgetTokens, getTexter, setDeleteRequestedAt, setOptedOut } from "../../db/texters";
 import { dropPartsOfJob, openPartCount } from "../../db/thread-parts";
 import type { Writer } from "../../db/transaction";
 import { maskPhone } from "../../log";
@@ -41,10 +39,10 @@ export const UNDO_JOB = "undo";
  * nothing goes out: our answer is a text (two segments when connected) that anyone can ask for over and
  * over from many numbers. Twilio answers the bare word itself all the same (spec: Twilio's keywords).
  */
-export function help(step: Step): JobResult {
+export async function help(step: Step): Promise<JobResult> {
   const { db, clock, limits } = step.deps;
   // The number's texts are read one at a time, so counting before the commit cannot race another HELP.
-  const answered = countQueuedSince(db, step.message.phone, "help", clock.now() - LIMIT_WINDOW_MS);
+  const answered = await countQueuedSince(db, step.message.phone, "help", clock.now() - LIMIT_WINDOW_MS);
   if (answered >= limits.helpPerNumberPerHour) return finish(step, "help_limited");
   const connected = step.texter.refreshToken !== null;
   return finish(step, "help", {
@@ -53,10 +51,10 @@ export function help(step: Step): JobResult {
   });
 }
 
-export function status(step: Step): JobResult {
+export async function status(step: Step): Promise<JobResult> {
   const { texter } = step;
   const connected = texter.refreshToken !== null ? texter.xHandle : null;
-  const parts = texter.threadOpenedAt === null ? null : openPartCount(step.deps.db, texter.phone);
+  const parts = texter.threadOpenedAt === null ? null : await openPartCount(step.deps.db, texter.phone);
   return finish(step, "status", { reply: replies.status(connected, parts, isLocked(texter)) });
 }
 
@@ -66,12 +64,12 @@ export function optOut(step: Step): JobResult {
   // Twilio answers a bare STOP itself and blocks the number; a variant it ignored (`Stop.`) gets our answer.
   const confirm = !twilioAnswers(step.message.body);
   return finish(step, "opted_out", {
-    write: (tx) => {
+    write: async (tx) => {
       // CANCEL is one of Twilio's words: opting out also calls off a pending DELETE.
-      setOptedOut(tx, phone, true);
+      await setOptedOut(tx, phone, true);
       if (!confirm) return;
       const confirmation = { phone, body: replies.optedOut(), kind: "opt_out_confirmation" as const };
-      enqueueText(tx, confirmation, step.deps.clock.now());
+      await enqueueText(tx, confirmation, step.deps.clock.now());
     },
   });
 }
@@ -89,22 +87,22 @@ export function optIn(step: Step): JobResult {
  * otherwise an `undo` job in the X lane deletes the latest post, after any post being made right now.
  * Decided inside the commit: a post that started meanwhile is past recall and the job deletes it instead.
  */
-export function undo(step: Step): JobResult {
+export async function undo(step: Step): Promise<JobResult> {
   if (step.texter.threadOpenedAt !== null) return removeLastPart(step);
   const { phone } = step.message;
   const now = step.deps.clock.now();
   return finish(step, "undo", {
-    write: (tx) => {
-      const waiting = queuedInLane(tx, xLane(phone)).findLast(
+    write: async (tx) => {
+      const waiting = (await queuedInLane(tx, xLane(phone))).findLast(
         (job) => job.kind === POST_JOB || job.kind === THREAD_JOB,
       );
       // A post whose earlier try may have reached X cannot be taken back unseen: the undo job runs after it.
       if (waiting && !waiting.uncertain) {
-        cancelQueued(tx, xLane(phone), [waiting], "undone", now);
-        enqueueText(tx, { phone, body: replies.cancelled(1) }, now);
+        await cancelQueued(tx, xLane(phone), [waiting], "undone", now);
+        await enqueueText(tx, { phone, body: replies.cancelled(1) }, now);
         return;
       }
-      addJob(tx, { kind: UNDO_JOB, lane: xLane(phone), payload: { messageId: step.message.id } }, now);
+      await addJob(tx, { kind: UNDO_JOB, lane: xLane(phone), payload: { messageId: step.message.id } }, now);
     },
   });
 }
@@ -117,10 +115,10 @@ export function undoJob(deps: StepDeps): JobHandler<MessagePayload> {
   const { db, x, keeper, clock } = deps;
   return {
     async run(job): Promise<JobResult> {
-      const step = loadStep(deps, job);
+      const step = await loadStep(deps, job);
       if (!step) return { kind: "done", detail: "erased" };
       const { phone } = step.message;
-      const last = latestLivePost(db, phone);
+      const last = await latestLivePost(db, phone);
       if (!last) return finish(step, "nothing_to_undo", { reply: replies.nothingToUndo() });
       // The quote is read from X, where the post is public anyway: no copy of it is kept here.
       const result = await asTexter(keeper, phone, async (token): Promise<XOutcome<Undo>> => {
@@ -134,7 +132,7 @@ export function undoJob(deps: StepDeps): JobHandler<MessagePayload> {
           value: deleted.value ? { kind: "deleted", text: shown.value.text } : { kind: "kept" },
         };
       });
-      const markDeleted = (tx: Writer): void => markPostDeleted(tx, last.id, clock.now());
+      const markDeleted = (tx: Writer): Promise<void> => markPostDeleted(tx, last.id, clock.now());
       switch (result.kind) {
         case "ok": {
           const undo = result.value;
@@ -180,10 +178,10 @@ export function logout(step: Step): JobResult {
   const handle = step.texter.xHandle ?? "";
   const now = step.deps.clock.now();
   return finish(step, "logged_out", {
-    write: (tx) => {
-      const cancelled = disconnect(tx, phone, now);
-      const dropped = closeThread(tx, phone);
-      enqueueText(tx, { phone, body: replies.loggedOut(handle, cancelled, dropped) }, now);
+    write: async (tx) => {
+      const cancelled = await disconnect(tx, phone, now);
+      const dropped = await closeThread(tx, phone);
+      await enqueueText(tx, { phone, body: replies.loggedOut(handle, cancelled, dropped) }, now);
     },
   });
 }
@@ -213,10 +211,10 @@ export function confirmDelete(step: Step): JobResult {
   }
   const now = clock.now();
   return finish(step, "erased", {
-    write: (tx) => {
-      disconnect(tx, phone, now);
-      eraseNumber(tx, phone, step.message.id);
-      enqueueText(tx, { phone, body: replies.deleted(), eraseWhenDone: true }, now);
+    write: async (tx) => {
+      await disconnect(tx, phone, now);
+      await eraseNumber(tx, phone, step.message.id);
+      await enqueueText(tx, { phone, body: replies.deleted(), eraseWhenDone: true }, now);
       logger.info("texter.erased", { phone: maskPhone(phone) });
     },
   });
@@ -226,16 +224,16 @@ export function confirmDelete(step: Step): JobResult {
  * Cancels everything still waiting for X, queues the revocation of the tokens (sealed as stored, in the
  * job's payload, erased once it is done) and forgets them. Returns how many waiting posts were cancelled.
  */
-export function disconnect(tx: Writer, phone: string, now: number): number {
+export async function disconnect(tx: Writer, phone: string, now: number): Promise<number> {
   const lane = xLane(phone);
-  const queued = queuedInLane(tx, lane);
-  cancelQueued(tx, lane, queued, "disconnected", now);
-  const row = tx.select().from(texters).where(eq(texters.phone, phone)).get();
+  const queued = await queuedInLane(tx, lane);
+  await cancelQueued(tx, lane, queued, "disconnected", now);
+  const row = await getTexter(tx, phone);
   if (row?.accessToken && row.refreshToken) {
     const payload = { phone, accessToken: row.accessToken, refreshToken: row.refreshToken };
-    addJob(tx, { kind: REVOKE_JOB, lane: null, payload }, now);
+    await addJob(tx, { kind: REVOKE_JOB, lane: null, payload }, now);
   }
-  forgetTokens(tx, phone);
+  await forgetTokens(tx, phone);
   return queued.filter((job) => job.kind === POST_JOB || job.kind === THREAD_JOB).length;
 }
 
@@ -243,14 +241,14 @@ export function disconnect(tx: Writer, phone: string, now: number): number {
  * Cancels jobs of the X lane that have not started, and erases what they still held: a post's pictures
  * (its text was in the payload, which cancelling erases), a thread's parts.
  */
-function cancelQueued(
+async function cancelQueued(
   tx: Writer,
   lane: string,
   queued: readonly QueuedJob[],
   detail: string,
   now: number,
-): void {
-  cancelJobs(
+): Promise<void> {
+  await cancelJobs(
     tx,
     lane,
     queued.map((job) => job.id),
@@ -260,8 +258,8 @@ function cancelQueued(
   for (const job of queued) {
     if (job.kind === POST_JOB) {
       const { messageId } = JSON.parse(job.payload) as MessagePayload;
-      eraseInbound(tx, messageId, `post_cancelled:${detail}`);
+      await eraseInbound(tx, messageId, `post_cancelled:${detail}`);
     }
-    if (job.kind === THREAD_JOB) dropPartsOfJob(tx, job.id);
+    if (job.kind === THREAD_JOB) await dropPartsOfJob(tx, job.id);
   }
 }

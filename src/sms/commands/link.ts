@@ -32,7 +32,7 @@ export async function sendLink(step: Step, reconnect: boolean, wording?: LinkWor
   const { db, clock, cipher, logger, limits } = step.deps;
   const { phone } = step.message;
   const now = clock.now();
-  const cooling = linkCoolingDown(db, phone, now);
+  const cooling = await linkCoolingDown(db, phone, now);
   if (cooling) {
     // Never silent: the texter hears when the link went out and until when it works.
     const sent = timeFor(phone, cooling.createdAt);
@@ -44,7 +44,9 @@ export async function sendLink(step: Step, reconnect: boolean, wording?: LinkWor
         (reconnect || step.texter.xHandle !== null
           ? replies.reconnectLinkSent(sent, until)
           : replies.linkAlreadySent(sent, until)),
-      write: (tx) => reconnect && forgetTokens(tx, phone),
+      write: async (tx) => {
+        if (reconnect) await forgetTokens(tx, phone);
+      },
     });
   }
   const link = await prepareLink(cipher, phone);
@@ -57,15 +59,15 @@ export async function sendLink(step: Step, reconnect: boolean, wording?: LinkWor
   return finish(step, outcome, {
     // The caps are checked in the transaction that issues the link, so lanes working side by side
     // cannot all take the last one.
-    write: (tx) => {
-      if (reconnect) forgetTokens(tx, phone);
-      const room = linkRoom(tx, phone, now, caps, step.texter.connectedAt !== null);
+    write: async (tx) => {
+      if (reconnect) await forgetTokens(tx, phone);
+      const room = await linkRoom(tx, phone, now, caps, step.texter.connectedAt !== null);
       if (room.kind !== "room") {
-        limited(step, tx, room, wording);
+        await limited(step, tx, room, wording);
         return;
       }
-      insertLink(tx, phone, link, now);
-      enqueueText(
+      await insertLink(tx, phone, link, now);
+      await enqueueText(
         tx,
         {
           phone,
@@ -85,22 +87,23 @@ export async function sendLink(step: Step, reconnect: boolean, wording?: LinkWor
  * it can have the next link, then hears nothing until another link has gone out: a number that keeps
  * texting costs at most one such text per link, and an honest texter still learns why nothing comes.
  */
-function limited(
+async function limited(
   step: Step,
   tx: Writer,
   room: Exclude<LinkRoom, { kind: "room" }>,
   wording?: LinkWording,
-): void {
+): Promise<void> {
   const { clock, logger, limits } = step.deps;
   const { phone, id } = step.message;
   const now = clock.now();
-  recordInboundOutcome(tx, id, room.kind === "global_cap" ? "link_limited" : "link_limited:number");
+  await recordInboundOutcome(tx, id, room.kind === "global_cap" ? "link_limited" : "link_limited:number");
   logger.warn("inbound.link_limited", { phone: maskPhone(phone), id, cap: room.kind });
-  if (room.kind === "global_cap" || countQueuedSince(tx, phone, "link_limit_notice", room.lastAt) > 0) return;
+  if (room.kind === "global_cap" || (await countQueuedSince(tx, phone, "link_limit_notice", room.lastAt)) > 0)
+    return;
   const next = timeFor(phone, room.nextAt);
-  const live = liveLink(tx, phone, now);
+  const live = await liveLink(tx, phone, now);
   const until = live === null ? null : timeFor(phone, live.expiresAt);
   const max = limits.linksPerNumberPerDay;
   const body = wording?.capped(max, next, until) ?? replies.linkLimitReached(max, next, until);
-  enqueueText(tx, { phone, body, kind: "link_limit_notice" }, now);
+  await enqueueText(tx, { phone, body, kind: "link_limit_notice" }, now);
 }

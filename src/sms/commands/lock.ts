@@ -28,14 +28,14 @@ export function isLocked(texter: Texter): boolean {
 type LockChange = { set: PinMac } | { clear: true } | { failures: number[] };
 
 /** Every write of the lock's columns: a new PIN, a cleared one (UNLOCK, a connection, a freeze), or the wrong PINs' times. */
-export function writeLock(tx: Writer, phone: string, change: LockChange): void {
+export function writeLock(tx: Writer, phone: string, change: LockChange): Promise<void> {
   const values =
     "set" in change
       ? { pinMac: change.set.mac, pinKeyId: change.set.keyId, pinFailures: "[]" }
       : "clear" in change
         ? { pinMac: null, pinKeyId: null, pinFailures: "[]" }
         : { pinFailures: JSON.stringify(change.failures) };
-  setLock(tx, phone, values);
+  return setLock(tx, phone, values);
 }
 
 /** LOCK, UNLOCK and FORGOT, with or without the PIN prefix. */
@@ -105,9 +105,9 @@ export function withRemac(step: Step, result: JobResult, remac: PinMac | null): 
   const first = result.write;
   return {
     ...result,
-    write: (tx) => {
-      first?.(tx);
-      writeLock(tx, step.message.phone, { set: remac });
+    write: async (tx) => {
+      await first?.(tx);
+      await writeLock(tx, step.message.phone, { set: remac });
     },
   };
 }
@@ -133,12 +133,12 @@ function wrongPin(step: Step): JobResult {
     });
   }
   return finish(step, "frozen", {
-    write: (tx) => {
-      const cancelled = disconnect(tx, phone, now);
-      closeThread(tx, phone);
-      writeLock(tx, phone, { clear: true });
+    write: async (tx) => {
+      const cancelled = await disconnect(tx, phone, now);
+      await closeThread(tx, phone);
+      await writeLock(tx, phone, { clear: true });
       // The count of cancelled posts is known only in the commit, so the reply is queued here.
-      enqueueText(tx, { phone, body: replies.frozen(cancelled) }, now);
+      await enqueueText(tx, { phone, body: replies.frozen(cancelled) }, now);
       logger.warn("texter.frozen", { phone: maskPhone(phone) });
     },
   });

@@ -18,8 +18,14 @@ export type PostRoom =
  * Whether `needed` more posts fit in the number's rolling day (X bills each post; a thread part is one).
  * Read in the number's X lane, where its posts are made one at a time, so nothing posts meanwhile.
  */
-export function postRoom(db: Writer, phone: string, now: number, max: number, needed: number): PostRoom {
-  const times = recentPostTimes(db, phone, max);
+export async function postRoom(
+  db: Writer,
+  phone: string,
+  now: number,
+  max: number,
+  needed: number,
+): Promise<PostRoom> {
+  const times = await recentPostTimes(db, phone, max);
   const used = times.filter((at) => at > now - DAY_WINDOW_MS).length;
   const left = max - used;
   if (needed <= left) return { kind: "room" };
@@ -37,11 +43,15 @@ export function postRoom(db: Writer, phone: string, now: number, max: number, ne
  * (one notice per time the cap closes: an honest texter is never left wondering, a flood costs one text).
  * `also`: what else the end writes (a thread's parts are dropped).
  */
-export function overPostCap(step: Step, needed: number, also?: (tx: Writer) => void): JobResult | null {
+export async function overPostCap(
+  step: Step,
+  needed: number,
+  also?: (tx: Writer) => Promise<void>,
+): Promise<JobResult | null> {
   const { db, clock, limits } = step.deps;
   const { phone } = step.message;
   const max = limits.postsPerNumberPerDay;
-  const room = postRoom(db, phone, clock.now(), max, needed);
+  const room = await postRoom(db, phone, clock.now(), max, needed);
   switch (room.kind) {
     case "room":
       return null;
@@ -57,7 +67,7 @@ export function overPostCap(step: Step, needed: number, also?: (tx: Writer) => v
         write: also,
       });
     case "full": {
-      const told = countQueuedSince(db, phone, "post_limit_notice", room.newestAt) > 0;
+      const told = (await countQueuedSince(db, phone, "post_limit_notice", room.newestAt)) > 0;
       return finish(step, "post_limited", {
         reply: told ? null : replies.postLimitReached(max, timeFor(phone, room.resumeAt)),
         replyKind: "post_limit_notice",

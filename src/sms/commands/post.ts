@@ -25,10 +25,10 @@ export type PostPayload = MessagePayload & { text: string };
 export function postJob(deps: StepDeps): JobHandler<PostPayload> {
   return {
     async run(job): Promise<JobResult> {
-      const step = loadStep(deps, job);
+      const step = await loadStep(deps, job);
       if (!step) return { kind: "done", detail: "erased" };
       // Checked before the pictures are fetched: a post past the day's cap costs nothing at all.
-      const capped = overPostCap(step, 1);
+      const capped = await overPostCap(step, 1);
       if (capped) return capped;
       const fetched = await picturesOf(step, step.message.media);
       if ("kind" in fetched) return fetched;

@@ -33,7 +33,7 @@ export async function publish(deps: StepDeps, phone: string, draft: Draft, job: 
     if (mayBeRepeat) {
       const found = await x.recentPosts(accessToken, account.userId, job.startedAt - CLOCK_SKEW_MS);
       if (found.kind !== "ok") return found;
-      const known = postIdsSince(deps.db, phone, job.startedAt - CLOCK_SKEW_MS);
+      const known = await postIdsSince(deps.db, phone, job.startedAt - CLOCK_SKEW_MS);
       const mine = found.value.find(
         (post) =>
           !known.has(post.id) && post.mediaCount === draft.pictures.length && sameText(post.text, draft.text),

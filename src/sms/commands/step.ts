@@ -1,11 +1,11 @@
-import { eq } from "drizzle-orm";
 import type { Clock } from "../../clock";
 import type { Cipher } from "../../crypto/cipher";
 import type { PinKeys } from "../../crypto/pin";
 import type { Database } from "../../db/client";
 import { getInbound, type InboundMessage, recordInboundOutcome } from "../../db/inbound";
 import { enqueueText } from "../../db/outbound";
-import { type OutboundKind, texters } from "../../db/schema";
+import type { OutboundKind } from "../../db/schema";
+import { getTexter, type Texter } from "../../db/texters";
 import type { Writer } from "../../db/transaction";
 import { type Logger, maskPhone } from "../../log";
 import type { GiveUp, Job, JobResult } from "../../queue/types";
@@ -30,7 +30,7 @@ export type StepDeps = {
   limits: Limits;
 };
 
-export type Texter = typeof texters.$inferSelect;
+export type { Texter } from "../../db/texters";
 
 /** One job about one text, with its sender's row as it was when the job began. */
 export type Step = { deps: StepDeps; job: Job; message: InboundMessage; texter: Texter };
@@ -51,7 +51,7 @@ export type Finish = {
   /** Why, in X's or Twilio's words (status and message), for the log. */
   why?: string;
   /** Further writes that must commit together with the completion and the reply. */
-  write?: (tx: Writer) => void;
+  write?: (tx: Writer) => Promise<void>;
   /** A post was queued: its job still needs the text's pictures (the text itself is in its payload). */
   keepMedia?: boolean;
 };
@@ -68,14 +68,14 @@ export function finish(step: Step, outcome: string, options: Finish = {}): JobRe
     kind: "done",
     detail: outcome,
     refused: options.refused ?? false,
-    write: (tx) => {
-      recordInboundOutcome(tx, message.id, outcome, options.postId ?? null, {
+    write: async (tx) => {
+      await recordInboundOutcome(tx, message.id, outcome, options.postId ?? null, {
         keepMedia: options.keepMedia ?? false,
       });
-      options.write?.(tx);
+      await options.write?.(tx);
       if (reply !== null) {
         const text = { phone: message.phone, body: reply, kind: options.replyKind ?? "reply" };
-        enqueueText(tx, text, clock.now());
+        await enqueueText(tx, text, clock.now());
       }
       const fields = { phone: maskPhone(message.phone), id: message.id, outcome };
       if (options.refused) logger.warn("inbound.done", { ...fields, why: options.why ?? null });
@@ -90,10 +90,10 @@ export function retryLater(retryAt: number | null, detail: string): JobResult {
 }
 
 /** Loads what a job about a text needs; null when the text (or its number) has been erased since. */
-export function loadStep(deps: StepDeps, job: Job<MessagePayload>): Step | null {
-  const message = getInbound(deps.db, job.payload.messageId);
+export async function loadStep(deps: StepDeps, job: Job<MessagePayload>): Promise<Step | null> {
+  const message = await getInbound(deps.db, job.payload.messageId);
   if (!message) return null;
-  const texter = deps.db.select().from(texters).where(eq(texters.phone, message.phone)).get();
+  const texter = await getTexter(deps.db, message.phone);
   if (!texter) return null;
   return { deps, job, message, texter };
 }
@@ -102,14 +102,14 @@ export function loadStep(deps: StepDeps, job: Job<MessagePayload>): Step | null 
  * A text's work gave up (X down for an hour, its daily cap, or our own repeated failure): say so, once.
  * `reply` words it for work that is not a post (UNDO).
  */
-export function tellGaveUp(
+export async function tellGaveUp(
   deps: StepDeps,
   job: Job<MessagePayload>,
   giveUp: GiveUp,
   tx: Writer,
   wording?: string,
-): void {
-  const message = getInbound(tx, job.payload.messageId);
+): Promise<void> {
+  const message = await getInbound(tx, job.payload.messageId);
   if (!message) return;
   const reply =
     wording ??
@@ -118,8 +118,8 @@ export function tellGaveUp(
       faults: () => replies.failed(),
       age: () => replies.gaveUp(),
     }[giveUp.cause]();
-  enqueueText(tx, { phone: message.phone, body: reply }, deps.clock.now());
-  recordInboundOutcome(tx, message.id, "gave_up");
+  await enqueueText(tx, { phone: message.phone, body: reply }, deps.clock.now());
+  await recordInboundOutcome(tx, message.id, "gave_up");
   deps.logger.error("inbound.gave_up", {
     phone: maskPhone(message.phone),
     id: message.id,

@@ -26,11 +26,11 @@ export const THREAD_TTL_MS = 24 * 60 * 60_000;
 
 export const THREAD_JOB = "thread";
 
-export function startThread(step: Step): JobResult {
+export async function startThread(step: Step): Promise<JobResult> {
   const { phone } = step.message;
   if (step.texter.threadOpenedAt !== null) {
     return finish(step, "thread_already_open", {
-      reply: replies.threadAlreadyOpen(openPartCount(step.deps.db, phone)),
+      reply: replies.threadAlreadyOpen(await openPartCount(step.deps.db, phone)),
     });
   }
   return finish(step, "thread_started", {
@@ -40,36 +40,38 @@ export function startThread(step: Step): JobResult {
 }
 
 /** Stores a part as it arrives (already length-checked); nothing reaches X before DONE. */
-export function addPart(step: Step, text: string): JobResult {
+export async function addPart(step: Step, text: string): Promise<JobResult> {
   const { phone, media } = step.message;
   if (!picturesAllowed(media)) {
     return finish(step, "unsupported_media", { reply: replies.unsupportedMedia() });
   }
   // Counted before the commit: the lane reads one text at a time, so no other part races it.
   return finish(step, "thread_part", {
-    reply: replies.partSaved(openPartCount(step.deps.db, phone) + 1),
+    reply: replies.partSaved((await openPartCount(step.deps.db, phone)) + 1),
     write: (tx) => appendPart(tx, { phone, body: text, media }, step.deps.clock.now()),
   });
 }
 
 /** UNDO inside an open thread: the last part goes, the published posts stay (spec: UNDO means the last thing you did). */
-export function removeLastPart(step: Step): JobResult {
+export async function removeLastPart(step: Step): Promise<JobResult> {
   const { phone } = step.message;
-  const last = lastOpenPart(step.deps.db, phone);
+  const last = await lastOpenPart(step.deps.db, phone);
   if (!last) return finish(step, "no_part_to_undo", { reply: replies.noPartToUndo() });
-  const position = openPartCount(step.deps.db, phone);
+  const position = await openPartCount(step.deps.db, phone);
   return finish(step, "part_removed", {
     reply: replies.partRemoved(position),
     write: (tx) => removePart(tx, last.id),
   });
 }
 
-export function discardThread(step: Step): JobResult {
+export async function discardThread(step: Step): Promise<JobResult> {
   if (step.texter.threadOpenedAt === null) return finish(step, "no_thread", { reply: replies.noThread() });
-  const parts = openPartCount(step.deps.db, step.message.phone);
+  const parts = await openPartCount(step.deps.db, step.message.phone);
   return finish(step, "thread_discarded", {
     reply: replies.threadDiscarded(parts),
-    write: (tx) => closeThread(tx, step.message.phone),
+    write: async (tx) => {
+      await closeThread(tx, step.message.phone);
+    },
   });
 }
 
@@ -77,21 +79,21 @@ export function discardThread(step: Step): JobResult {
  * DONE: the thread is closed now (later texts are posts again) and its parts go to a `thread` job in the
  * number's X lane, behind any post still waiting there; the reply comes when X has them.
  */
-export function finishThread(step: Step): JobResult {
+export async function finishThread(step: Step): Promise<JobResult> {
   const { phone } = step.message;
   if (step.texter.threadOpenedAt === null) return finish(step, "no_thread", { reply: replies.noThread() });
-  if (openPartCount(step.deps.db, phone) === 0)
+  if ((await openPartCount(step.deps.db, phone)) === 0)
     return finish(step, "thread_empty", { reply: replies.threadEmpty() });
   const now = step.deps.clock.now();
   return finish(step, "thread_queued", {
-    write: (tx) => {
-      const jobId = addJob(
+    write: async (tx) => {
+      const jobId = await addJob(
         tx,
         { kind: THREAD_JOB, lane: xLane(phone), payload: { messageId: step.message.id } },
         now,
       );
-      handOpenParts(tx, phone, jobId);
-      setThreadOpenedAt(tx, phone, null);
+      await handOpenParts(tx, phone, jobId);
+      await setThreadOpenedAt(tx, phone, null);
     },
   });
 }
@@ -104,14 +106,17 @@ export function threadJob(deps: StepDeps): JobHandler<MessagePayload> {
   const { db, clock } = deps;
   return {
     async run(job): Promise<JobResult> {
-      const step = loadStep(deps, job);
+      const step = await loadStep(deps, job);
       if (!step) return { kind: "done", detail: "erased" };
       const { phone } = step.message;
-      const parts = partsOfJob(db, job.id);
-      const done = (tx: Writer): void => dropPartsOfJob(tx, job.id);
+      const parts = await partsOfJob(db, job.id);
+      const done = async (tx: Writer): Promise<void> => {
+        await dropPartsOfJob(tx, job.id);
+      };
       // Each part is a post X bills: the thread goes up whole or not at all, never cut off at the cap.
       // One under way (an earlier attempt posted parts) had room for all then, and is finished.
-      const capped = parts.every((part) => part.postId === null) && overPostCap(step, parts.length, done);
+      const capped =
+        parts.every((part) => part.postId === null) && (await overPostCap(step, parts.length, done));
       if (capped) return capped;
       let previous = parts.findLast((part) => part.postId !== null)?.postId ?? undefined;
       let handle = step.texter.xHandle ?? "";
@@ -141,9 +146,9 @@ export function threadJob(deps: StepDeps): JobHandler<MessagePayload> {
         // Lost answer and not found again: chain the rest to the last part we know.
         if (result.kind === "posted_unknown") continue;
         const id = result.id;
-        transact(db, (tx) => {
-          setPartPostId(tx, part.id, id);
-          recordPost(tx, phone, id, clock.now());
+        await transact(db, async (tx) => {
+          await setPartPostId(tx, part.id, id);
+          await recordPost(tx, phone, id, clock.now());
         });
         part.postId = id;
         previous = id;
@@ -157,29 +162,29 @@ export function threadJob(deps: StepDeps): JobHandler<MessagePayload> {
         write: done,
       });
     },
-    onGiveUp(job, giveUp, tx) {
-      dropPartsOfJob(tx, job.id);
-      tellGaveUp(deps, job, giveUp, tx);
+    async onGiveUp(job, giveUp, tx) {
+      await dropPartsOfJob(tx, job.id);
+      await tellGaveUp(deps, job, giveUp, tx);
     },
   };
 }
 
 /** A thread that ends without being posted (pictures refused, the texter disconnected) drops its parts too. */
-function alsoOnDone(result: JobResult, effects: (tx: Writer) => void): JobResult {
+function alsoOnDone(result: JobResult, effects: (tx: Writer) => Promise<void>): JobResult {
   if (result.kind !== "done") return result;
   const write = result.write;
   return {
     ...result,
-    write: (tx) => {
-      write?.(tx);
-      effects(tx);
+    write: async (tx) => {
+      await write?.(tx);
+      await effects(tx);
     },
   };
 }
 
 /** Drops the parts being collected and closes the thread; returns how many parts were dropped. */
-export function closeThread(tx: Writer, phone: string): number {
-  const dropped = dropOpenParts(tx, phone);
-  setThreadOpenedAt(tx, phone, null);
+export async function closeThread(tx: Writer, phone: string): Promise<number> {
+  const dropped = await dropOpenParts(tx, phone);
+  await setThreadOpenedAt(tx, phone, null);
   return dropped;
 }
