@@ -98,10 +98,7 @@ export const inboundMessages = pgTable(
     outcome: text("outcome"),
     postId: text("post_id"),
   },
-  (t) => [
-    uniqueIndex("inbound_messages_sid").on(t.sid),
-    index("inbound_messages_received").on(t.receivedAt),
-  ],
+  (t) => [uniqueIndex("inbound_messages_sid").on(t.sid), index("inbound_messages_received").on(t.receivedAt)],
 );
 
 export const outboundMessages = pgTable(
