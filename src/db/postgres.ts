@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { SQL } from "bun";
+import type { SQL } from "bun";
 import { type BunSQLDatabase, drizzle } from "drizzle-orm/bun-sql";
 import { migrate } from "drizzle-orm/bun-sql/migrator";
 import { redactUrl } from "../config-database";
@@ -32,7 +32,7 @@ export class PostgresError extends Error {
 /** Migrates (once across replicas started together), then opens a pool of `poolSize` connections. */
 export async function openPostgres(settings: PostgresSettings): Promise<PostgresDatabase> {
   await migratePostgres(settings.url);
-  const client = new SQL(settings.url, {
+  const client = new Bun.SQL(settings.url, {
     max: settings.poolSize,
     connectionTimeout: CONNECT_TIMEOUT_SECONDS,
   });
@@ -51,7 +51,7 @@ export async function openPostgres(settings: PostgresSettings): Promise<Postgres
  * replica killed mid-migration releases it with its connection (and its transaction rolls back).
  */
 export async function migratePostgres(url: string): Promise<void> {
-  const client = new SQL(url, { max: 1, connectionTimeout: CONNECT_TIMEOUT_SECONDS });
+  const client = new Bun.SQL(url, { max: 1, connectionTimeout: CONNECT_TIMEOUT_SECONDS });
   try {
     const reserved = await client.reserve();
     try {

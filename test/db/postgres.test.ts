@@ -3,7 +3,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SQL } from "bun";
 import { eq } from "drizzle-orm";
-import { closePostgres, openPostgres, PG_MIGRATIONS, PostgresError } from "../../src/db/postgres";
+import {
+  closePostgres,
+  MIGRATION_LOCK,
+  openPostgres,
+  PG_MIGRATIONS,
+  PostgresError,
+} from "../../src/db/postgres";
 import { jobs } from "../../src/db/schema.pg";
 import {
   databaseUrl,
@@ -12,6 +18,7 @@ import {
   hasPostgres,
   postgresServer,
 } from "../support/postgres";
+import { waitFor } from "../support/wait";
 
 const JOURNAL = JSON.parse(readFileSync(join(PG_MIGRATIONS, "meta/_journal.json"), "utf8")) as {
   entries: { tag: string }[];
@@ -55,6 +62,35 @@ describe.skipIf(!hasPostgres)("opening the database, on PostgreSQL", () => {
       await sql.close();
     }
   }, 30_000);
+
+  it("should wait for a replica that is migrating, and go on once that replica dies holding the lock", async () => {
+    const { url } = await fresh(false);
+    // Another replica, mid-migration: it holds the lock on its own connection.
+    const other = new SQL(url, { max: 1 });
+    const [{ pid }] = await other`SELECT pg_backend_pid() AS pid, pg_advisory_lock(${MIGRATION_LOCK})`;
+    const watcher = new SQL(url, { max: 1 });
+    try {
+      let opened = false;
+      const opening = openPostgres({ url, poolSize: 1 }).then((db) => {
+        opened = true;
+        return db;
+      });
+      await waitFor(async () => {
+        const [{ n }] =
+          await watcher`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`;
+        return n === 1;
+      }, "the second replica to wait on the migration lock");
+      expect(opened).toBe(false);
+      // kill -9 of the other replica: its connection ends, and the lock with it.
+      await watcher`SELECT pg_terminate_backend(${pid})`;
+      await closePostgres(await opening);
+      const applied = await watcher`SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations`;
+      expect(applied).toEqual([{ n: JOURNAL.entries.length }]);
+    } finally {
+      await other.close().catch(() => {});
+      await watcher.close();
+    }
+  });
 
   it("should open a pool no larger than its setting, and read millisecond times past 2^31 as numbers", async () => {
     const { url } = await fresh(true);
