@@ -7,7 +7,8 @@ import * as schema from "./schema.pg";
 
 /**
  * The PostgreSQL connection: Bun's built-in SQL client under Drizzle (chosen over postgres.js by
- * bench/pg-drivers.ts: about 1.5× the webhook's group-commit rate, LISTEN/NOTIFY and reserve() built in).
+ * bench/pg-drivers.ts: ahead on the webhook's group commit and per-request commits in every run, and nothing
+ * to install), LISTEN/NOTIFY and reserve() built in.
  * `sslmode` is read from the URL by the client itself, as libpq means it.
  */
 export type PostgresDatabase = BunSQLDatabase<typeof schema> & { $client: SQL };

@@ -18,7 +18,8 @@ export type ClusterOptions = {
 
 /** The newest Debian PostgreSQL (15 or later) installed, or undefined. */
 export function findPostgresBin(): string | undefined {
-  const base = "/usr/lib/postgresql";
+  // Tests point this elsewhere to see what a machine without PostgreSQL does.
+  const base = process.env.SMSTWEET_TEST_PG_ROOT ?? "/usr/lib/postgresql";
   if (!existsSync(base)) return undefined;
   const versions = readdirSync(base)
     .map(Number)
