@@ -14,6 +14,7 @@ import postgres from "postgres";
 import { migratePostgres } from "../src/db/postgres";
 import * as schema from "../src/db/schema.pg";
 import { startCluster } from "../test/support/postgres-server";
+import { checkDrivers } from "./pg-driver-checks";
 
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 64);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -137,6 +138,7 @@ try {
   const admin = postgres(cluster.url, { max: 1, onnotice: () => {} });
   await admin`ALTER SYSTEM SET synchronous_commit = on`;
   console.log(`PostgreSQL: ${(await admin`SELECT version()`)[0]?.version}`);
+  await checkDrivers(cluster.url);
   console.log(
     `${IN_FLIGHT} requests in flight, pool ${POOL}, ${SECONDS} s per row, fsync and synchronous_commit on\n`,
   );
