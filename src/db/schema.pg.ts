@@ -1,9 +1,9 @@
 import {
   bigint,
   boolean,
+  customType,
   index,
   integer,
-  jsonb,
   pgTable,
   primaryKey,
   text,
@@ -27,6 +27,14 @@ import type {
  * default" so that copy-to-postgres can keep SQLite's ids.
  */
 const millis = (name: string) => bigint(name, { mode: "number" });
+/**
+ * jsonb handed to the driver as it is: Drizzle's own jsonb() stringifies first, and Bun's client then stores
+ * a JSON *string* ("[{…}]" in quotes), which reads back through Drizzle but not through SQL or pg_dump.
+ */
+const media = (name: string) =>
+  customType<{ data: MediaItem[]; driverData: MediaItem[] }>({ dataType: () => "jsonb" })(name)
+    .notNull()
+    .default([]);
 const id = () => bigint("id", { mode: "number" }).primaryKey().generatedByDefaultAsIdentity();
 
 export const texters = pgTable("texters", {
@@ -90,7 +98,7 @@ export const inboundMessages = pgTable(
     sid: text("sid").notNull(),
     phone: text("phone").notNull(),
     body: text("body").notNull(),
-    media: jsonb("media").$type<MediaItem[]>().notNull().default([]),
+    media: media("media"),
     receivedAt: millis("received_at").notNull(),
     status: text("status").$type<MessageStatus>().notNull().default("pending"),
     attempts: integer("attempts").notNull().default(0),
@@ -145,7 +153,7 @@ export const threadParts = pgTable(
     phone: text("phone").notNull(),
     position: integer("position").notNull(),
     body: text("body").notNull(),
-    media: jsonb("media").$type<MediaItem[]>().notNull().default([]),
+    media: media("media"),
     createdAt: millis("created_at").notNull(),
     postId: text("post_id"),
     jobId: bigint("job_id", { mode: "number" }),

@@ -10,7 +10,7 @@ import {
   PG_MIGRATIONS,
   PostgresError,
 } from "../../src/db/postgres";
-import { jobs } from "../../src/db/schema.pg";
+import { inboundMessages, jobs } from "../../src/db/schema.pg";
 import {
   databaseUrl,
   type FreshDatabase,
@@ -111,6 +111,32 @@ describe.skipIf(!hasPostgres)("opening the database, on PostgreSQL", () => {
       const [{ n }] =
         await db.$client`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = ${name}`;
       expect(n).toBeLessThanOrEqual(3);
+    } finally {
+      await closePostgres(db);
+    }
+  });
+
+  it("should keep a text's pictures as a JSON array that SQL and pg_dump read, not a quoted string", async () => {
+    const { url } = await fresh(true);
+    const db = await openPostgres({ url, poolSize: 1 });
+    try {
+      const media = [{ url: "https://api.twilio.com/media/ME1", contentType: "image/jpeg" }];
+      const row = { phone: "+14155550101", body: "hi", receivedAt: 1, nextAttemptAt: 1 };
+      await db.insert(inboundMessages).values([
+        { ...row, sid: "1:a", media },
+        { ...row, sid: "1:b" },
+      ]);
+      const raw = await db.$client`
+        SELECT sid, jsonb_typeof(media) AS kind, media->0->>'contentType' AS type FROM inbound_messages ORDER BY sid`;
+      expect(raw.map((r: Record<string, unknown>) => ({ ...r }))).toEqual([
+        { sid: "1:a", kind: "array", type: "image/jpeg" },
+        { sid: "1:b", kind: "array", type: null },
+      ]);
+      const read = await db
+        .select({ media: inboundMessages.media })
+        .from(inboundMessages)
+        .orderBy(inboundMessages.sid);
+      expect(read).toEqual([{ media }, { media: [] }]);
     } finally {
       await closePostgres(db);
     }

@@ -45,15 +45,6 @@ describe("the two schemas", () => {
   });
 });
 
-/** information_schema's words for each Drizzle PostgreSQL column type. */
-const PG_TYPES: Record<string, string> = {
-  PgText: "text",
-  PgInteger: "integer",
-  PgBigInt53: "bigint",
-  PgBoolean: "boolean",
-  PgJsonb: "jsonb",
-};
-
 describe.skipIf(!hasPostgres)("the PostgreSQL migrations, on PostgreSQL", () => {
   const databases: FreshDatabase[] = [];
   afterAll(async () => {
@@ -90,7 +81,7 @@ describe.skipIf(!hasPostgres)("the PostgreSQL migrations, on PostgreSQL", () => 
         for (const c of config.columns) {
           expected.set(
             `${config.name}.${c.name}`,
-            `${PG_TYPES[c.columnType]} ${c.notNull ? "not null" : "null"} ${c.generatedIdentity ? "identity" : ""}`,
+            `${c.getSQLType()} ${c.notNull ? "not null" : "null"} ${c.generatedIdentity ? "identity" : ""}`,
           );
         }
         for (const i of config.indexes) {

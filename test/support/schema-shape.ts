@@ -34,6 +34,8 @@ const TYPES: Record<string, string> = {
   PgBigInt53: "integer",
   PgBoolean: "boolean",
   PgJsonb: "json",
+  // schema.pg.ts's own jsonb (see there why it is not Drizzle's).
+  "PgCustomColumn jsonb": "json",
 };
 
 type AnyColumn = {
@@ -45,6 +47,7 @@ type AnyColumn = {
   isUnique: boolean;
   autoIncrement?: boolean;
   generatedIdentity?: unknown;
+  getSQLType(): string;
 };
 type AnyConfig = {
   name: string;
@@ -57,6 +60,11 @@ type AnyConfig = {
     onDelete?: string;
   }[];
 };
+
+/** A custom column's type is its SQL type: one name covers every customType() otherwise. */
+function typeKey(c: AnyColumn): string {
+  return c.columnType.endsWith("CustomColumn") ? `${c.columnType} ${c.getSQLType()}` : c.columnType;
+}
 
 /** Renders a WHERE (a partial index) or a SQL default the same way whatever the dialect. */
 function render(value: unknown): string {
@@ -79,7 +87,7 @@ function shape(config: AnyConfig, tableName: (table: unknown) => string): TableS
   const columns: Record<string, ColumnShape> = {};
   for (const c of config.columns) {
     columns[c.name] = {
-      type: TYPES[c.columnType] ?? `unmapped ${c.columnType}`,
+      type: TYPES[typeKey(c)] ?? `unmapped ${typeKey(c)}`,
       notNull: c.notNull,
       default: render(c.default),
       primary: c.primary,
