@@ -97,6 +97,9 @@ function describe(error: unknown, url: string): string {
   if (e.code === "ERR_POSTGRES_TLS_NOT_AVAILABLE") {
     return `the server does not accept TLS, which sslmode=${new URL(url).searchParams.get("sslmode")} requires`;
   }
+  if (/CERT|SIGN|ALTNAME/.test(e.code ?? "")) {
+    return `the server's TLS certificate failed verification, which sslmode=verify-full requires (${message})`;
+  }
   if (e.code === "ERR_POSTGRES_CONNECTION_REFUSED")
     return "connection refused (is the server running, on that port?)";
   if (e.code === "ERR_POSTGRES_CONNECTION_TIMEOUT") return `no answer within ${CONNECT_TIMEOUT_SECONDS} s`;

@@ -18,6 +18,7 @@ import {
   hasPostgres,
   postgresServer,
 } from "../support/postgres";
+import { startCluster } from "../support/postgres-server";
 import { waitFor } from "../support/wait";
 
 const JOURNAL = JSON.parse(readFileSync(join(PG_MIGRATIONS, "meta/_journal.json"), "utf8")) as {
@@ -182,6 +183,39 @@ describe.skipIf(!hasPostgres)("opening the database, on PostgreSQL", () => {
     const db = await openPostgres({ url: `${url}?sslmode=disable`, poolSize: 1 });
     await closePostgres(db);
   });
+
+  it("should encrypt with sslmode=require, and with verify-full only trust a certificate it can verify", async () => {
+    const certs = join(import.meta.dir, "../support/certs");
+    const cluster = startCluster({ tls: { cert: join(certs, "cert.pem"), key: join(certs, "key.pem") } });
+    try {
+      const db = await openPostgres({ url: `${cluster.url}?sslmode=require`, poolSize: 1 });
+      try {
+        const [row] = await db.$client`SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()`;
+        expect(row?.ssl).toBe(true);
+      } finally {
+        await closePostgres(db);
+      }
+      const error = await failures(`${cluster.url}?sslmode=verify-full`);
+      expect(error.message).toContain("certificate failed verification");
+      expect(error.message).not.toContain(new URL(cluster.url).password);
+      // The same URL from a process that trusts the certificate (NODE_EXTRA_CA_CERTS), as an operator with a
+      // managed database's CA bundle would run it.
+      const trusted = Bun.spawn(["bun", join(import.meta.dir, "../support/postgres-open.ts")], {
+        env: {
+          ...process.env,
+          PG_URL: `${cluster.url}?sslmode=verify-full`,
+          NODE_EXTRA_CA_CERTS: join(certs, "cert.pem"),
+        },
+        stderr: "pipe",
+      });
+      expect({ code: await trusted.exited, stderr: await new Response(trusted.stderr).text() }).toEqual({
+        code: 0,
+        stderr: "",
+      });
+    } finally {
+      cluster.stop();
+    }
+  }, 30_000);
 
   it("should say which database is missing", async () => {
     const { url } = await postgresServer();

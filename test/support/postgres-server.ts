@@ -1,4 +1,14 @@
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "bun";
@@ -14,6 +24,8 @@ export type ClusterOptions = {
   fsync?: boolean;
   /** Stop the cluster when the process that started it dies, even by kill -9. */
   watchParent?: boolean;
+  /** Accept TLS too, with this PEM pair (test/support/certs: self-signed for 127.0.0.1). */
+  tls?: { cert: string; key: string };
 };
 
 /** The newest Debian PostgreSQL (15 or later) installed, or undefined. */
@@ -66,10 +78,19 @@ export function startCluster(options: ClusterOptions = {}): Cluster {
   mkdirSync(sockets);
   const password = crypto.randomUUID();
   writeFileSync(join(root, "pw"), password);
+  const owned = [root, sockets, join(root, "pw")];
+  const settings: string[] = [];
+  if (options.tls) {
+    copyFileSync(options.tls.cert, join(root, "server.crt"));
+    copyFileSync(options.tls.key, join(root, "server.key"));
+    chmodSync(join(root, "server.key"), 0o600); // PostgreSQL refuses a key others can read
+    owned.push(join(root, "server.crt"), join(root, "server.key"));
+    settings.push("-c ssl=on", `-c ssl_cert_file=${root}/server.crt`, `-c ssl_key_file=${root}/server.key`);
+  }
   if (isRoot) {
     const uid = Number(spawnSync(["id", "-u", "postgres"]).stdout.toString());
     const gid = Number(spawnSync(["id", "-g", "postgres"]).stdout.toString());
-    for (const path of [root, sockets, join(root, "pw")]) chownSync(path, uid, gid);
+    for (const path of owned) chownSync(path, uid, gid);
   }
   const stop = (): void => {
     spawnSync(asPostgres([join(bin, "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop"]), {
@@ -96,7 +117,7 @@ export function startCluster(options: ClusterOptions = {}): Cluster {
       ],
       "initdb",
     );
-    const port = startOn(bin, data, sockets, join(root, "log"), options.fsync ?? false);
+    const port = startOn(bin, data, sockets, join(root, "log"), options.fsync ?? false, settings);
     if (options.watchParent) watch(bin, data, root);
     return { url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`, root, stop };
   } catch (error) {
@@ -106,7 +127,14 @@ export function startCluster(options: ClusterOptions = {}): Cluster {
 }
 
 /** A free port can be taken between our probe and the server's bind: a few tries. */
-function startOn(bin: string, data: string, sockets: string, log: string, fsync: boolean): number {
+function startOn(
+  bin: string,
+  data: string,
+  sockets: string,
+  log: string,
+  fsync: boolean,
+  extra: string[],
+): number {
   for (let attempt = 1; ; attempt++) {
     const port = freePort();
     const settings = [
@@ -114,6 +142,7 @@ function startOn(bin: string, data: string, sockets: string, log: string, fsync:
       `-k ${sockets}`,
       "-c listen_addresses=127.0.0.1",
       "-c max_connections=300",
+      ...extra,
     ];
     if (!fsync) settings.push("-c fsync=off", "-c full_page_writes=off");
     try {
