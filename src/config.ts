@@ -1,3 +1,4 @@
+import { type DatabaseConfig, parseDatabase } from "./config-database";
 import {
   isLoopback,
   parseCount,
@@ -23,6 +24,10 @@ export type Config = Readonly<{
   /** Origin without trailing slash, e.g. `https://smstweet.org`. */
   publicUrl: string;
   databasePath: string;
+  /** DATABASE_URL (PostgreSQL, with DATABASE_POOL_SIZE) when set, else the SQLite file at `databasePath`. */
+  database: DatabaseConfig;
+  /** Startup notices for the log: settings that are valid but do not do what they might seem to. */
+  notices: readonly string[];
   /** 32 raw bytes; AES-256-GCM key for X tokens at rest. */
   tokenEncryptionKey: Uint8Array;
   /** 32 raw bytes; the key before the last rotation, which still decrypts. Never set in sandbox mode. */
@@ -45,7 +50,7 @@ export type Config = Readonly<{
 /** What each mode's own parser builds; the settings common to both are added after. */
 export type ModeConfig = Omit<
   Config,
-  "workerConcurrency" | "limits" | "retentionDays" | "drainSeconds" | "metricsToken"
+  "workerConcurrency" | "limits" | "retentionDays" | "drainSeconds" | "metricsToken" | "database" | "notices"
 >;
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -96,12 +101,21 @@ export function parseConfig(env: Env, parseMode: ModeParser = productionConfig):
   const metricsToken = parseMetricsToken(read("METRICS_TOKEN"), problems);
   if (sandboxIntent(read("SMSTWEET_SANDBOX")) === "invalid") problems.push(INTENT_PROBLEM);
   const config = parseMode(read, { port, logLevel, problems });
+  const { database, notices } = parseDatabase(
+    read("DATABASE_URL"),
+    read("DATABASE_POOL_SIZE"),
+    config.databasePath,
+    read("DATABASE_PATH") !== undefined,
+    problems,
+  );
   return problems.length > 0
     ? { ok: false, problems }
     : {
         ok: true,
         config: Object.freeze({
           ...config,
+          database,
+          notices: Object.freeze(notices),
           workerConcurrency,
           limits,
           retentionDays,

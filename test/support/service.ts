@@ -61,6 +61,8 @@ export function testConfig(overrides: {
     host: "127.0.0.1",
     publicUrl: PUBLIC_URL,
     databasePath: overrides.databasePath,
+    database: { dialect: "sqlite" as const, path: overrides.databasePath },
+    notices: [],
     tokenEncryptionKey: overrides.key ?? TEST_KEY,
     ...(overrides.previousKey ? { previousTokenEncryptionKey: overrides.previousKey } : {}),
     twilio: Object.freeze({
