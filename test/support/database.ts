@@ -1,3 +1,4 @@
+import { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +9,8 @@ export type SharedDatabase = {
   env: Record<string, string>;
   /** What the tests call it in their names and messages. */
   name: string;
+  /** The process ids holding a lease on a job now (the engine's owner is host/pid/start/nonce). */
+  leaseHolders(): number[];
   drop(): void;
 };
 
@@ -18,9 +21,21 @@ export type SharedDatabase = {
  */
 export function sharedDatabase(): SharedDatabase {
   const dir = mkdtempSync(join(tmpdir(), "smstweet-replicas-"));
+  const path = join(dir, "app.db");
   return {
-    env: { DATABASE_PATH: join(dir, "app.db") },
+    env: { DATABASE_PATH: path },
     name: "SQLite",
+    leaseHolders() {
+      const db = new Database(path, { readonly: true });
+      try {
+        const rows = db
+          .query("SELECT DISTINCT locked_by AS owner FROM jobs WHERE state = 'running'")
+          .all() as { owner: string | null }[];
+        return rows.map((row) => Number(row.owner?.split("/")[1]));
+      } finally {
+        db.close();
+      }
+    },
     drop: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
