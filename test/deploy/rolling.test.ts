@@ -52,8 +52,27 @@ describe(`a rolling restart of two replicas behind the project's Caddyfile (${db
     for (const [i, phone] of PHONES.entries()) await connectPhone(front, text, x, twilio, phone, `roll${i}`);
     const postsBefore = x.standIn.posts().length;
 
-    // Twilio's side: a signed webhook every 20 ms, round the numbers, until the restarts are over.
+    // Twilio's side: a signed webhook every 20 ms, round the numbers, until the restarts are over. One
+    // number's next text leaves once its last was answered: "in order" is the order they arrived in.
     const sent: Sent[] = [];
+    const previous = new Map<string, Promise<void>>();
+    const send = async (entry: Sent): Promise<void> => {
+      try {
+        const res = await textApp(caddyUrl, {
+          publicUrl: caddyUrl,
+          authToken: twilio.authToken,
+          accountSid: twilio.accountSid,
+          from: entry.phone,
+          to: TWILIO_NUMBER,
+          body: entry.body,
+          messageSid: entry.sid,
+        });
+        await res.arrayBuffer();
+        entry.status = res.status;
+      } catch (error) {
+        entry.status = String(error);
+      }
+    };
     let sending = true;
     const sender = (async () => {
       for (let n = 0; sending; n++) {
@@ -65,22 +84,9 @@ describe(`a rolling restart of two replicas behind the project's Caddyfile (${db
           status: 0,
         };
         sent.push(entry);
-        void textApp(caddyUrl, {
-          publicUrl: caddyUrl,
-          authToken: twilio.authToken,
-          accountSid: twilio.accountSid,
-          from: phone,
-          to: TWILIO_NUMBER,
-          body: entry.body,
-          messageSid: entry.sid,
-        }).then(
-          async (res) => {
-            await res.arrayBuffer();
-            entry.status = res.status;
-          },
-          (error) => {
-            entry.status = String(error);
-          },
+        previous.set(
+          phone,
+          (previous.get(phone) ?? Promise.resolve()).then(() => send(entry)),
         );
         await Bun.sleep(20);
       }
