@@ -39,6 +39,9 @@ export type AppDeps = {
   draining?: () => boolean;
 };
 
+/** All a worker answers on PORT (spec: Decisions → Roles): the webhooks and pages belong to web replicas. */
+const WORKER_PATHS: ReadonlySet<string> = new Set(["/healthz", "/metrics"]);
+
 /**
  * Builds the HTTP app from its dependencies; both entries and the tests come through here. It knows no
  * sandbox: the sandbox's entry adds its own routes to what this returns.
@@ -55,14 +58,21 @@ export function createApp(deps: AppDeps) {
     db: deps.db,
     clock: deps.clock,
     thresholds: deps.healthThresholds,
+    // A web replica has no delivery in it: whether the queue moves is the workers' health, not its own.
+    watchQueue: config.role !== "web",
     ...(deps.draining ? { draining: deps.draining } : {}),
   });
   return new Elysia({
     serve: { maxRequestBodySize: MAX_BODY_BYTES, idleTimeout: deadlines.idleSeconds },
   })
     .use(html({ autoDetect: true }))
-    .onRequest(({ set }) => {
+    .onRequest(({ request, set }) => {
       Object.assign(set.headers, headers);
+      if (config.role === "worker" && !WORKER_PATHS.has(new URL(request.url).pathname)) {
+        set.status = 404;
+        set.headers["content-type"] = "text/html; charset=utf-8";
+        return notFound;
+      }
     })
     .onError(({ code, error, set }) => {
       Object.assign(set.headers, headers);

@@ -15,6 +15,9 @@ import { DEFAULT_LIMITS, type Limits } from "./sms/limits";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
+/** ROLE: what this process does (spec: Decisions → Roles). */
+export type Role = "all" | "web" | "worker";
+
 export type TwilioSender = { phoneNumber: string } | { messagingServiceSid: string };
 
 export type Config = Readonly<{
@@ -43,6 +46,8 @@ export type Config = Readonly<{
   retentionDays: number;
   /** DRAIN_SECONDS: after SIGTERM, how long `/healthz?ready` says 503 while the process still serves. */
   drainSeconds: number;
+  /** ROLE: `web` serves the webhooks and pages without delivery; `worker` delivers and serves only health. */
+  role: Role;
   /** METRICS_TOKEN: admits `Authorization: Bearer <token>` to /metrics from outside the private networks. */
   metricsToken?: string;
 }>;
@@ -50,7 +55,14 @@ export type Config = Readonly<{
 /** What each mode's own parser builds; the settings common to both are added after. */
 export type ModeConfig = Omit<
   Config,
-  "workerConcurrency" | "limits" | "retentionDays" | "drainSeconds" | "metricsToken" | "database" | "notices"
+  | "workerConcurrency"
+  | "limits"
+  | "retentionDays"
+  | "drainSeconds"
+  | "role"
+  | "metricsToken"
+  | "database"
+  | "notices"
 >;
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -99,6 +111,7 @@ export function parseConfig(env: Env, parseMode: ModeParser = productionConfig):
   const retentionDays = parseRetentionDays(read, problems);
   const drainSeconds = parseDrainSeconds(read("DRAIN_SECONDS"), problems);
   const metricsToken = parseMetricsToken(read("METRICS_TOKEN"), problems);
+  const role = parseRole(read("ROLE"), problems);
   if (sandboxIntent(read("SMSTWEET_SANDBOX")) === "invalid") problems.push(INTENT_PROBLEM);
   const config = parseMode(read, { port, logLevel, problems });
   const { database, notices } = parseDatabase(
@@ -120,6 +133,7 @@ export function parseConfig(env: Env, parseMode: ModeParser = productionConfig):
           limits,
           retentionDays,
           drainSeconds,
+          role,
           ...(metricsToken ? { metricsToken } : {}),
         }),
       };
@@ -138,6 +152,15 @@ function parseDrainSeconds(value: string | undefined, problems: string[]): numbe
     return DEFAULT_DRAIN_SECONDS;
   }
   return seconds;
+}
+
+const ROLES: readonly Role[] = ["all", "web", "worker"];
+
+function parseRole(value: string | undefined, problems: string[]): Role {
+  const role = (value ?? "all").toLowerCase() as Role;
+  if (ROLES.includes(role)) return role;
+  problems.push(`ROLE must be one of ${ROLES.join(", ")}, not "${value}"`);
+  return "all";
 }
 
 /** A bearer token guessable in a scrape interval's worth of tries would open /metrics to anyone. */

@@ -4,11 +4,17 @@ import { systemClock } from "./clock";
 import { type Config, ConfigError, type ConfigResult } from "./config";
 import { createCipher } from "./crypto/cipher";
 import { closeDatabase, openDatabase } from "./db/client";
-import { startDeliveryThread } from "./delivery-host";
+import { type DeliveryThread, startDeliveryThread } from "./delivery-host";
 import type { Logger } from "./log";
 import { startHeartbeat } from "./ops/heartbeat";
 import { Metrics } from "./ops/metrics";
 import { createXGateway } from "./x/client";
+
+/**
+ * A web replica stores texts and leaves them to the workers, which find them on their next poll: a wake
+ * here would reach no one.
+ */
+const NO_DELIVERY: Promise<DeliveryThread> = Promise.resolve({ wake() {}, stop: async () => {} });
 
 export type ServeOptions = {
   logger: Logger;
@@ -52,6 +58,7 @@ export async function serve(config: Config, { logger, routes, banner }: ServeOpt
   app.listen({ port: config.port, hostname: config.host });
   logger.info("app.listening", {
     mode: config.mode,
+    role: config.role,
     url: `http://${config.host}:${app.server?.port}`,
     publicUrl: config.publicUrl,
   });
@@ -60,7 +67,7 @@ export async function serve(config: Config, { logger, routes, banner }: ServeOpt
   // What `admin restore` checks: a process that holds the database.
   const heartbeat = startHeartbeat(db, systemClock, logger);
   // Resolves once the delivery thread works the queue; a stop that comes first waits for it, then stops it.
-  const delivery = startDeliveryThread(config, logger, metrics.measure);
+  const delivery = config.role === "web" ? NO_DELIVERY : startDeliveryThread(config, logger, metrics.measure);
 
   let stopping = false;
   async function shutdown(signal: string): Promise<void> {

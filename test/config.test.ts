@@ -164,6 +164,28 @@ describe("parseConfig", () => {
     }
   });
 
+  it("should read ROLE, all by default, web or worker in any case, and report any other with every other problem", () => {
+    const defaults = parseConfig(valid);
+    if (!defaults.ok) throw new Error(defaults.problems.join("; "));
+    expect(defaults.config.role).toBe("all");
+    for (const [value, role] of [
+      ["web", "web"],
+      ["Worker", "worker"],
+      ["ALL", "all"],
+    ] as const) {
+      const result = parseConfig({ ...valid, ROLE: value });
+      if (!result.ok) throw new Error(result.problems.join("; "));
+      expect(result.config.role).toBe(role);
+    }
+    for (const bad of ["both", "webworker", "auth"]) {
+      const result = parseConfig({ ...valid, ROLE: bad, PORT: "x" });
+      expect(result.ok).toBe(false);
+      if (result.ok) continue;
+      expect(result.problems).toHaveLength(2);
+      expect(result.problems.join("\n")).toContain(`ROLE must be one of all, web, worker, not "${bad}"`);
+    }
+  });
+
   it("should read METRICS_TOKEN, unset by default, and report a short one with every other problem", () => {
     const defaults = parseConfig(valid);
     if (!defaults.ok) throw new Error(defaults.problems.join("; "));

@@ -41,6 +41,8 @@ export type HealthDeps = {
   db: Database;
   clock: Clock;
   thresholds?: Partial<HealthThresholds>;
+  /** False in a web replica: no delivery runs there, so a stalled or failing queue is not its fault. */
+  watchQueue?: boolean;
   /** True while the process drains before a stop: load balancers should send the next webhook elsewhere. */
   draining?: () => boolean;
 };
@@ -98,7 +100,7 @@ export function createHealth(deps: HealthDeps): Health {
   return {
     async check() {
       const write = await writable();
-      if (!write.ok) return write;
+      if (!write.ok || deps.watchQueue === false) return write;
       try {
         const now = clock.now();
         const stall = await stalled(now);

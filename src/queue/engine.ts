@@ -9,6 +9,9 @@ import { diedOnThisHost, newOwner } from "./owner";
 import type { RetryPolicy } from "./policy";
 import type { Job, JobHandler, JobObserver, JobResult } from "./types";
 
+/** How often to look for leases held by a process on this host that died (another host's run out instead). */
+const DEAD_OWNER_CHECK_MS = 2_000;
+
 export type EngineOptions = {
   db: Database;
   clock: Clock;
@@ -61,10 +64,13 @@ export class Engine {
   start(): void {
     if (!this.#stopped) return;
     this.#stopped = false;
-    void this.#releaseDeadPredecessors();
+    void this.#releaseDeadOwners();
     const { pollMs, leaseMs } = this.options;
     this.#timers = [
       setInterval(() => this.wake(), pollMs),
+      // Not only at start: a neighbour on this host killed (-9) while this process runs would otherwise hold
+      // its texts until its leases run out.
+      setInterval(() => void this.#releaseDeadOwners(), Math.max(pollMs, DEAD_OWNER_CHECK_MS)),
       setInterval(() => void this.#renew(), Math.max(50, Math.floor(leaseMs / 3))),
       ...this.#schedules.map(({ kind, everyMs }) =>
         setInterval(() => void this.#offer(kind, everyMs), everyMs),
@@ -198,7 +204,7 @@ export class Engine {
   }
 
   /** A process killed on this host left its leases behind: waiting for them to run out would hold its texts. */
-  async #releaseDeadPredecessors(): Promise<void> {
+  async #releaseDeadOwners(): Promise<void> {
     const { db, logger } = this.options;
     try {
       await transact(db, async (tx) => {

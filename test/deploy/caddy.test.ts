@@ -4,11 +4,18 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Server, Subprocess } from "bun";
+import type { Server } from "bun";
 import twilio from "twilio";
 import { DEFAULT_DEADLINES } from "../../src/http/deadlines";
 import { inboundParams, signedWebhook, textApp } from "../../src/sandbox/phone";
 import { callbackParams } from "../../src/sandbox/twilio";
+import {
+  CADDYFILE,
+  type Caddy,
+  caddyEnv,
+  requireCaddy,
+  startCaddy as startRealCaddy,
+} from "../support/caddy";
 import { type AppProcess, freePort, startAppProcess } from "../support/process";
 import { statusOfRaw, trickle } from "../support/raw-http";
 import { rowCounts } from "../support/rows";
@@ -16,11 +23,6 @@ import { waitFor } from "../support/wait";
 
 // The real Caddy binary, run with the project's Caddyfile, in front of loopback upstreams.
 const ROOT = join(import.meta.dir, "../..");
-const CADDYFILE = join(ROOT, "Caddyfile");
-const CADDY = Bun.which("caddy");
-const NO_CADDY =
-  "caddy is not installed: these tests run the real Caddy binary. Install it (Debian: apt-get install caddy; " +
-  ".ci/run does this in CI) and run the tests again.";
 
 // The Dockerfile with line continuations joined, and its HEALTHCHECK command (exec form).
 const DOCKERFILE = readFileSync(join(ROOT, "Dockerfile"), "utf8").replace(/\\\n\s*/g, "");
@@ -30,34 +32,18 @@ const SECRET_CODE = "SECRETCODEc0ffee";
 const SECRET_STATE = "SECRETSTATEfeed42";
 const LINK_TOKEN = "LINKTOKEN".padEnd(43, "x"); // the shape of a one-time link token (43 base64url chars)
 
-type Caddy = { url: string; process: Subprocess; accessLog(): string; stderr(): string; home: string };
 const started: Caddy[] = [];
 
-function requireCaddy(): string {
-  if (!CADDY) throw new Error(NO_CADDY);
-  return CADDY;
-}
-
-/** Caddy's environment: everything it writes (certificates, autosave) goes to a fresh temp dir. */
-function caddyEnv(home: string, extra: Record<string, string>): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? "",
-    HOME: home,
-    XDG_DATA_HOME: join(home, "data"),
-    XDG_CONFIG_HOME: join(home, "config"),
-    CADDY_ADMIN: "off",
-    ...extra,
-  };
-}
-
 /** The Caddyfile as Caddy's JSON for a real domain, with every default left as shipped. */
-function adaptedForDomain(): { apps: { http: { servers: Record<string, unknown> } } } {
+function adaptedForDomain(env: Record<string, string> = {}): {
+  apps: { http: { servers: Record<string, unknown> } };
+} {
   const caddy = requireCaddy();
   const home = mkdtempSync(join(tmpdir(), "smstweet-caddy-adapt-"));
   try {
     const run = Bun.spawnSync([caddy, "adapt", "--config", CADDYFILE, "--adapter", "caddyfile"], {
       cwd: home,
-      env: caddyEnv(home, { DOMAIN: "smstweet.example.org" }),
+      env: caddyEnv(home, { DOMAIN: "smstweet.example.org", ...env }),
     });
     expect(run.exitCode).toBe(0);
     return JSON.parse(run.stdout.toString());
@@ -67,41 +53,8 @@ function adaptedForDomain(): { apps: { http: { servers: Record<string, unknown> 
 }
 
 async function startCaddy(opts: { domain: string; upstream: string; env?: Record<string, string> }) {
-  const caddy = requireCaddy();
-  const home = mkdtempSync(join(tmpdir(), "smstweet-caddy-"));
-  let stdout = "";
-  let stderr = "";
-  const child = Bun.spawn([caddy, "run", "--config", CADDYFILE, "--adapter", "caddyfile"], {
-    cwd: home,
-    env: caddyEnv(home, { DOMAIN: opts.domain, APP_UPSTREAM: opts.upstream, ...opts.env }),
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const handle: Caddy = {
-    url: opts.domain,
-    process: child,
-    accessLog: () => stdout,
-    stderr: () => stderr,
-    home,
-  };
+  const handle = await startRealCaddy(opts);
   started.push(handle);
-  void (async () => {
-    for await (const chunk of child.stdout) stdout += new TextDecoder().decode(chunk);
-  })();
-  void (async () => {
-    for await (const chunk of child.stderr) stderr += new TextDecoder().decode(chunk);
-  })();
-  await waitFor(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`caddy exited ${child.exitCode}: ${stderr}`);
-      const res = await fetch(`${opts.domain}/.well-known/ready-probe`, {
-        tls: { rejectUnauthorized: false },
-      }).catch(() => null);
-      return res?.status === 404;
-    },
-    "Caddy to serve",
-    10_000,
-  );
   return handle;
 }
 
@@ -115,6 +68,8 @@ function startRecorder() {
     hostname: "127.0.0.1",
     async fetch(req) {
       const url = new URL(req.url);
+      // Caddy's active health checks: not traffic from a client, so not in what the tests compare.
+      if (url.pathname + url.search === "/healthz?ready") return new Response("ok");
       const entry: Seen = {
         method: req.method,
         uri: url.pathname + url.search,
@@ -209,7 +164,36 @@ afterAll(async () => {
   for (const caddy of started) rmSync(caddy.home, { recursive: true, force: true });
 });
 
+/** Every reverse_proxy handler in Caddy's JSON (one per forwarded route). */
+function proxies(config: unknown): Record<string, unknown>[] {
+  if (Array.isArray(config)) return config.flatMap(proxies);
+  if (config === null || typeof config !== "object") return [];
+  const node = config as Record<string, unknown>;
+  if (node.handler === "reverse_proxy") return [node];
+  return Object.values(node).flatMap(proxies);
+}
+
 describe("the Caddyfile", () => {
+  it("should balance every forwarded route over each APP_UPSTREAM listed, checking /healthz?ready", () => {
+    const handlers = proxies(adaptedForDomain({ APP_UPSTREAM: "app1:3000 app2:3000  app3:3000" }));
+    expect(handlers).toHaveLength(3);
+    for (const handler of handlers) {
+      expect(handler.upstreams).toEqual([
+        { dial: "app1:3000" },
+        { dial: "app2:3000" },
+        { dial: "app3:3000" },
+      ]);
+      expect(handler).toMatchObject({
+        load_balancing: { selection_policy: { policy: "least_conn" } },
+        health_checks: { active: { uri: "/healthz?ready", interval: 2e9, timeout: 2e9 } },
+      });
+    }
+    // One upstream, as in the single-machine compose file, is still a plain proxy to it.
+    expect(proxies(adaptedForDomain()).map((h) => h.upstreams)).toEqual(
+      Array(3).fill([{ dial: "app:3000" }]),
+    );
+  });
+
   it("should be valid for a real domain and for a local http:// address, and formatted", async () => {
     const caddy = requireCaddy();
     const home = mkdtempSync(join(tmpdir(), "smstweet-caddy-validate-"));

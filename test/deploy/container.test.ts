@@ -11,25 +11,58 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseConfig } from "../../src/config";
+import { CADDYFILE, caddyEnv, requireCaddy } from "../support/caddy";
 
 const ROOT = join(import.meta.dir, "../..");
+const CREDENTIALS = {
+  PUBLIC_URL: "https://smstweet.example.org",
+  TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString("base64"),
+  TWILIO_ACCOUNT_SID: `AC${"0".repeat(32)}`,
+  TWILIO_AUTH_TOKEN: "token",
+  TWILIO_PHONE_NUMBER: "+14155550100",
+  X_CLIENT_ID: "client",
+  X_CLIENT_SECRET: "secret",
+};
+
+/** The Caddyfile as Caddy's JSON with the given environment. */
+function adaptCaddyfile(env: Record<string, string>): unknown {
+  const home = mkdtempSync(join(tmpdir(), "smstweet-compose-caddy-"));
+  try {
+    const run = Bun.spawnSync([requireCaddy(), "adapt", "--config", CADDYFILE, "--adapter", "caddyfile"], {
+      cwd: home,
+      env: caddyEnv(home, env),
+    });
+    if (!run.success) throw new Error(`caddy adapt failed: ${run.stderr.toString()}`);
+    return JSON.parse(run.stdout.toString());
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
 // Line continuations joined, as Docker reads them.
 const DOCKERFILE = readFileSync(join(ROOT, "Dockerfile"), "utf8").replace(/\\\n\s*/g, "");
 
 type ComposeService = {
+  image?: string;
+  environment?: Record<string, string>;
+  depends_on?: Record<string, { condition?: string }>;
+  volumes?: string[];
   stop_grace_period?: string;
   logging?: { driver?: string; options?: Record<string, string> };
   healthcheck?: { test?: string[] };
 };
 
-/** docker-compose.yml as Compose itself reads it (anchors, variables, defaults), in a scratch copy. */
-function composeConfig(): { services: Record<string, ComposeService> } {
+/** A compose file as Compose itself reads it (anchors, variables, defaults), in a scratch copy. */
+function composeConfig(
+  file = "docker-compose.yml",
+  dotEnv = "DOMAIN=smstweet.example.org\n",
+): { services: Record<string, ComposeService> } {
   const dir = mkdtempSync(join(tmpdir(), "smstweet-compose-"));
   try {
-    copyFileSync(join(ROOT, "docker-compose.yml"), join(dir, "docker-compose.yml"));
+    copyFileSync(join(ROOT, file), join(dir, file));
     copyFileSync(join(ROOT, "Caddyfile"), join(dir, "Caddyfile"));
-    writeFileSync(join(dir, ".env"), "DOMAIN=smstweet.example.org\n");
-    const run = Bun.spawnSync(["docker-compose", "-f", join(dir, "docker-compose.yml"), "config"], {
+    writeFileSync(join(dir, ".env"), dotEnv);
+    const run = Bun.spawnSync(["docker-compose", "-f", join(dir, file), "config"], {
       cwd: dir,
       env: { PATH: process.env.PATH ?? "" },
     });
@@ -77,6 +110,48 @@ describe("docker-compose.yml, as Compose reads it", () => {
     const command = services.app?.healthcheck?.test?.join(" ") ?? "";
     expect(command).toContain("/healthz'");
     expect(command).toContain("console.log(r.status,await r.text())");
+  });
+});
+
+describe("docker-compose.replicas.yml, as Compose reads it", () => {
+  const { services } = composeConfig(
+    "docker-compose.replicas.yml",
+    "DOMAIN=smstweet.example.org\nPOSTGRES_PASSWORD=pw-from-dotenv\n",
+  );
+  const apps = ["app1", "app2"].map((name) => services[name] ?? {});
+
+  it("should run a pinned PostgreSQL on a volume, checked with pg_isready, its password from .env", () => {
+    const postgres = services.postgres ?? {};
+    expect(postgres.image).toMatch(/^postgres:1[5-9]\.\d+-bookworm$/);
+    expect(postgres.volumes?.join(" ")).toContain(":/var/lib/postgresql/data");
+    expect(postgres.healthcheck?.test).toContain("pg_isready");
+    expect(postgres.environment?.POSTGRES_PASSWORD).toBe("pw-from-dotenv");
+  });
+
+  it("should start two replicas on that database once it is healthy, each a valid configuration", () => {
+    for (const app of apps) {
+      expect(app.environment?.DATABASE_URL).toBe("postgres://smstweet:pw-from-dotenv@postgres:5432/smstweet");
+      expect(app.depends_on?.postgres?.condition).toBe("service_healthy");
+      expect(app.stop_grace_period).toBe("30s");
+      // What the app makes of it, with the credentials .env would add.
+      const parsed = parseConfig({ ...CREDENTIALS, ...app.environment });
+      if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+      expect(parsed.config).toMatchObject({ role: "all", drainSeconds: 5, port: 3000 });
+    }
+  });
+
+  it("should put Caddy in front of both replicas, balanced and health-checked, drained for longer than a check", () => {
+    const caddy = services.caddy ?? {};
+    expect(caddy.depends_on).toEqual({
+      app1: { condition: "service_healthy" },
+      app2: { condition: "service_healthy" },
+    });
+    const adapted = adaptCaddyfile({ DOMAIN: "smstweet.example.org", ...caddy.environment });
+    const proxy = JSON.stringify(adapted).match(/"handler":"reverse_proxy".*?"upstreams":(\[[^\]]*\])/)?.[1];
+    expect(JSON.parse(proxy ?? "null")).toEqual([{ dial: "app1:3000" }, { dial: "app2:3000" }]);
+    const check = JSON.stringify(adapted).match(/"active":\{"interval":(\d+),"timeout":(\d+)/);
+    const [interval, timeout] = [Number(check?.[1]) / 1e9, Number(check?.[2]) / 1e9];
+    expect(Number(apps[0]?.environment?.DRAIN_SECONDS)).toBeGreaterThan(interval + timeout);
   });
 });
 

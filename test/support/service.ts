@@ -82,6 +82,7 @@ export function testConfig(overrides: {
     limits: DEFAULT_LIMITS,
     retentionDays: overrides.retentionDays ?? 30,
     drainSeconds: 0,
+    role: "all",
     ...(overrides.metricsToken ? { metricsToken: overrides.metricsToken } : {}),
   });
 }

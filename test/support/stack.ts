@@ -37,6 +37,13 @@ export function appEnvironment(
   return { env, publicUrl };
 }
 
+/** For tests where each number texts dozens of times: caps lifted so that every text is confirmed. */
+export const BUSY_NUMBERS: Readonly<Record<string, string>> = {
+  MAX_TEXTS_PER_NUMBER_PER_HOUR: "10000",
+  MAX_TEXTS_PER_HOUR: "100000",
+  MAX_POSTS_PER_NUMBER_PER_DAY: "10000",
+};
+
 export type Texter = (
   app: AppProcess,
   from: string,
