@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import type { PartDatabase } from "./databases";
+import { Blocked } from "./outcome";
 import type { SenderResult } from "./sender";
 import {
   BENCH_ACCOUNT_SID,
@@ -236,7 +237,7 @@ const kib = (status: string, field: string): number =>
 
 /**
  * Runs the app as its own process on `db` (the part's; several replicas may share it), `env` on top of the
- * operator's environment; resolves once /healthz answers 200.
+ * operator's environment; resolves once /healthz answers 200, throws Blocked if the app's data is not in `db`.
  */
 export async function startApp(
   standIns: StandIns,
@@ -275,6 +276,11 @@ export async function startApp(
     20_000,
     20,
   );
+  const misplaced = await db.misplaced();
+  if (misplaced) {
+    await stopProcess(child);
+    throw new Blocked(misplaced);
+  }
   // Twilio calls back on every text the app sends; BENCH_CALLBACKS=0 measures without them.
   await standIns.callbacksTo(process.env.BENCH_CALLBACKS === "0" ? null : url);
   return {
