@@ -37,6 +37,22 @@ export type DatabaseTarget = {
 export type Unavailable = { kind: DatabaseKind; status: "SKIPPED" | "BLOCKED"; reason: string };
 
 const POOL_SIZE = process.env.DATABASE_POOL_SIZE ?? "10";
+
+/** Every part's temp dir not yet dropped, so that an interrupted bench leaves none behind. */
+const dirs = new Set<string>();
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "smstweet-bench-"));
+  dirs.add(dir);
+  return dir;
+}
+function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  dirs.delete(dir);
+}
+/** Removes what the parts of an interrupted run left (their apps are killed first). */
+export function removeTempDirs(): void {
+  for (const dir of dirs) removeDir(dir);
+}
 export const poolSize = (): number => Number(POOL_SIZE);
 
 function sqlite(): DatabaseTarget {
@@ -44,13 +60,13 @@ function sqlite(): DatabaseTarget {
     kind: "sqlite",
     describe: "SQLite (WAL, synchronous=FULL for acknowledged texts), a fresh file per part",
     fresh: async () => {
-      const dir = mkdtempSync(join(tmpdir(), "smstweet-bench-"));
+      const dir = tempDir();
       return {
         kind: "sqlite",
         env: { DATABASE_PATH: join(dir, "app.db") },
         sessions: async () => [],
         misplaced: async () => (existsSync(join(dir, "app.db")) ? null : "no SQLite file was written"),
-        drop: async () => rmSync(dir, { recursive: true, force: true }),
+        drop: async () => removeDir(dir),
       };
     },
     stop: async () => {},
@@ -98,7 +114,7 @@ async function postgres(): Promise<DatabaseTarget | Unavailable> {
       url.pathname = `/${name}`;
       const own = new SQL(url.toString(), { max: 1 });
       // An app that ignores DATABASE_URL falls back to DATABASE_PATH: it gets a temp file, not ./data/.
-      const dir = mkdtempSync(join(tmpdir(), "smstweet-bench-"));
+      const dir = tempDir();
       const fallback = join(dir, "app.db");
       return {
         kind: "postgres",
@@ -120,7 +136,7 @@ async function postgres(): Promise<DatabaseTarget | Unavailable> {
         },
         drop: async () => {
           await own.close();
-          rmSync(dir, { recursive: true, force: true });
+          removeDir(dir);
           await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
         },
       };

@@ -17,6 +17,7 @@ import {
   type DatabaseTarget,
   DISPLAY,
   databaseTargets,
+  removeTempDirs,
   type Unavailable,
 } from "./databases";
 import {
@@ -390,6 +391,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     killChildren();
     for (const target of databases) if (available(target)) target.stopNow();
+    removeTempDirs();
     rmSync(work, { recursive: true, force: true });
     process.exit(130);
   });
