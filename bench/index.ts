@@ -1,9 +1,10 @@
 /**
- * `bun run bench`: issue 7's speed targets, measured in one run against the app as an operator runs it
+ * `bun run bench`: issue 7's and issue 12's speed targets, measured in one run against the app as an operator runs it
  * (`bun src/index.ts`, its own process, configured by environment variables), with X and Twilio played by
  * the stand-ins in another process (bench/standins.ts) over loopback TLS. The bench talks to the app only
  * through signed POST /sms webhooks, the OAuth pages and GET /healthz; progress is read off the stand-ins
- * (posts at X, texts at Twilio). Prints figures, ratios and a targets table; it never fails on a figure.
+ * (posts at X, texts at Twilio). Each part runs on every database of BENCH_DB (bench/databases.ts).
+ * Prints figures, ratios and a targets table; it never fails on a figure.
  * See README "Benchmarks".
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -11,52 +12,53 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { connectAll } from "./connect";
 import {
-  type BurstResult,
+  available,
+  type DatabaseKind,
+  type DatabaseTarget,
+  DISPLAY,
+  databaseTargets,
+  removeTempDirs,
+  type Unavailable,
+} from "./databases";
+import {
+  BACKLOG,
+  BURST_LINES,
+  type BurstFiles,
+  CONNECTIONS,
+  ingest,
+  NUMBERS,
+  peers,
+  printIngest,
+} from "./ingest";
+import { Blocked, cpu, loud, meets, notes, type Status, say, settle, targets } from "./outcome";
+import {
+  type AppProcess,
   cpuMeter,
   ensureTools,
   killChildren,
-  type Peer,
   runSender,
   type StandIns,
   startApp,
-  startBare,
-  startFastApi,
   startStandIns,
-  wrkBurst,
 } from "./processes";
-import { count, mb, ms, perSecond, printTable, ratio, seconds } from "./report";
+import { replicaDrain } from "./replicas";
+import { count, mb, ms, perSecond, printTable, seconds } from "./report";
 import { phones, writeRequests } from "./requests";
 import type { StandInStats } from "./standins";
 
-const CONNECTIONS = 32;
-const BURST_SECONDS = Number(process.env.BENCH_BURST_SECONDS ?? 8);
-/** Distinct webhooks per burst file: 15,000 req/s for 8 s (above 3× FastAPI here) before any repeats. */
-const BURST_LINES = 120_000;
-const BACKLOG = 100_000;
-/** The backlog is filled through the webhook; an app whose ingest slows down as it grows gets this long. */
-const FILL_SECONDS = Number(process.env.BENCH_FILL_SECONDS ?? 60);
-const NUMBERS = 50;
 const DRAIN_TEXTS_PER_NUMBER = 16;
 const RATE = 1_000;
 const RATE_SECONDS = 8;
 const MEMORY_TEXTS = 10_000;
 const PREFILL = MEMORY_TEXTS - RATE * RATE_SECONDS;
 
-type Status = "met" | "MISSED" | "BLOCKED" | "SKIPPED" | "ERROR";
-type TargetRow = { target: string; figure: string; goal: string; status: Status };
-
-/** BENCH_ONLY=ingest,drain,rate runs only those parts (all by default), for a quicker look at one target. */
-const only = process.env.BENCH_ONLY?.split(",").map((part) => part.trim());
-const wanted = (part: "ingest" | "drain" | "rate"): boolean => !only || only.includes(part);
-
-const targets: TargetRow[] = [];
-const notes: string[] = [];
-const say = (line: string): void => console.log(line);
-const loud = (line: string): void => {
-  console.log(`\n!!! ${line}\n`);
-  notes.push(line);
-};
-const meets = (ok: boolean): Status => (ok ? "met" : "MISSED");
+type Part = "ingest" | "drain" | "rate" | "replicas";
+/**
+ * BENCH_ONLY=ingest,drain,rate,replicas runs only those parts, `all` every one. By default all but replicas:
+ * part 6 on both databases would take the default run past about five minutes on a 2-core machine.
+ */
+const only = (process.env.BENCH_ONLY ?? "ingest,drain,rate").split(",").map((part) => part.trim());
+const wanted = (part: Part): boolean => only.includes("all") || only.includes(part);
 
 const started = performance.now();
 const runMeter = cpuMeter();
@@ -85,202 +87,6 @@ if (!tools.fastapi) {
   );
 }
 
-/** One burst of `file`'s webhooks at `url`, with wrk if it is there (the peers README's way), else sender.ts. */
-async function burst(url: string, path: string): Promise<BurstResult> {
-  const meter = cpuMeter();
-  if (tools.wrk)
-    return { ...(await wrkBurst(url, path, CONNECTIONS, BURST_SECONDS)), othersCpu: meter().others };
-  const result = await runSender("burst", url, path, CONNECTIONS, BURST_LINES, BURST_SECONDS);
-  return {
-    tool: "bun sender",
-    rps: result.rps,
-    p50: result.p50,
-    p99: result.p99,
-    requests: result.sent,
-    failed: result.non2xx + result.errors,
-    othersCpu: meter().others,
-  };
-}
-
-/** "12 %": CPU used outside the bench, in % of one core. */
-const cpu = (percent: number | undefined): string => (percent === undefined ? "" : `${percent.toFixed(0)} %`);
-
-/** Waits until X has `posts` more posts and Twilio `texts` more texts than `from`, or nothing moves for `stallMs`. */
-async function settle(
-  standIns: StandIns,
-  from: StandInStats,
-  goal: { posts: number; texts: number },
-  stallMs = 10_000,
-  limitMs = 300_000,
-): Promise<{ reached: boolean; stats: StandInStats }> {
-  const deadline = Date.now() + limitMs;
-  let last = from;
-  let movedAt = Date.now();
-  for (;;) {
-    const stats = await standIns.stats();
-    if (stats.posts - from.posts >= goal.posts && stats.texts - from.texts >= goal.texts) {
-      return { reached: true, stats };
-    }
-    if (stats.posts !== last.posts || stats.texts !== last.texts) movedAt = Date.now();
-    last = stats;
-    if (Date.now() - movedAt > stallMs || Date.now() > deadline) return { reached: false, stats };
-    await Bun.sleep(20);
-  }
-}
-
-// ─── 1 and 2: ingest bursts while X answers 503 ───────────────────────────────────────────────────────
-
-type Ingest = { name: string; result?: BurstResult; skipped?: string };
-
-async function ingest(standIns: StandIns): Promise<void> {
-  const numbers = phones(NUMBERS, 0);
-  const fileA = await writeRequests(file("burst-a"), numbers, BURST_LINES, "burst-a");
-  const fileB = await writeRequests(file("burst-b"), numbers, BURST_LINES, "burst-b");
-  const fill = await writeRequests(file("fill"), numbers, BACKLOG, "fill");
-  const rows: Ingest[] = [];
-
-  const peer = async (name: string, start: () => Promise<Peer>): Promise<void> => {
-    const running = await start();
-    try {
-      rows.push({ name, result: await burst(running.url, fileA) });
-    } finally {
-      await running.stop();
-    }
-  };
-  try {
-    await peer("bare Bun (peers/bare)", startBare);
-  } catch (error) {
-    loud(`bare Bun peer failed: ${error}`);
-    rows.push({ name: "bare Bun (peers/bare)", skipped: "failed" });
-  }
-  if (tools.fastapi) {
-    try {
-      await peer("FastAPI (peers/fastapi)", startFastApi);
-    } catch (error) {
-      loud(`FastAPI peer failed: ${error}`);
-      rows.push({ name: "FastAPI (peers/fastapi)", skipped: "failed" });
-    }
-  } else rows.push({ name: "FastAPI (peers/fastapi)", skipped: "skipped: not installed" });
-
-  const app = await startApp(standIns);
-  let empty: BurstResult | undefined;
-  let full: BurstResult | undefined;
-  let stored = 0;
-  let healthz = "?";
-  try {
-    await standIns.setX({ mode: "503", delayMs: 0 });
-    const connectMs = await connectAll(app, standIns, numbers);
-    say(`ingest: ${NUMBERS} numbers connected in ${ms(connectMs)}; every POST /2/tweets now answers 503`);
-    empty = await burst(app.url, fileA);
-    rows.push({ name: "smstweet, nothing pending", result: empty });
-    stored = Math.min(BURST_LINES, empty.requests - empty.failed);
-
-    const fillCount = BACKLOG - stored;
-    say(
-      `ingest: filling the backlog with ${count(fillCount)} more webhooks (Bun sender, ${CONNECTIONS} connections, ` +
-        `at most ${FILL_SECONDS} s) …`,
-    );
-    const fillMeter = cpuMeter();
-    const filled = await runSender("burst", app.url, fill, CONNECTIONS, fillCount, FILL_SECONDS);
-    const fillOthers = fillMeter().others;
-    if (filled.sent < fillCount) {
-      loud(
-        `backlog fill stopped after ${FILL_SECONDS} s with ${count(stored + filled.ok)} of ${count(BACKLOG)} texts pending ` +
-          `(${perSecond(filled.rps)} on average): target 2 is measured at that backlog`,
-      );
-    }
-    if (filled.ok !== filled.sent) {
-      loud(
-        `backlog fill: ${filled.sent - filled.ok} of ${filled.sent} webhooks failed (${filled.firstError ?? ""})`,
-      );
-    }
-    stored += filled.ok;
-    rows.push({
-      name: "smstweet, filling the backlog",
-      result: {
-        tool: "bun sender",
-        rps: filled.rps,
-        p50: filled.p50,
-        p99: filled.p99,
-        requests: filled.sent,
-        failed: filled.non2xx + filled.errors,
-        othersCpu: fillOthers,
-      },
-    });
-    say(
-      `ingest: backlog filled at ${perSecond(filled.rps)} (p99 ${ms(filled.p99)}); ${count(stored)} texts pending`,
-    );
-    full = await burst(app.url, fileB);
-    rows.push({ name: `smstweet, ${count(stored)} pending`, result: full });
-    const health = await fetch(`${app.url}/healthz`).catch(() => null);
-    healthz = health ? `${health.status} ${(await health.text()).slice(0, 40)}` : "no answer";
-    const stats = await standIns.stats();
-    say(
-      `ingest: X was called ${count(stats.tweetCalls)} times (${count(stats.tweet503)} answered 503), ` +
-        `GET /healthz after: ${healthz}`,
-    );
-  } finally {
-    await app.stop();
-    say(`app log (ingest, LOG_LEVEL=warn): ${app.logSummary()}`);
-  }
-
-  printTable(
-    `Ingest — POST /sms burst, ${CONNECTIONS} connections, ${BURST_SECONDS} s, distinct pre-signed webhooks from ${NUMBERS} connected numbers, X answering 503`,
-    ["server", "tool", "req/s", "p50", "p99", "requests", "failed", "other CPU"],
-    rows.map(({ name, result, skipped }) =>
-      result
-        ? [
-            name,
-            result.tool,
-            perSecond(result.rps),
-            ms(result.p50),
-            ms(result.p99),
-            count(result.requests),
-            count(result.failed),
-            cpu(result.othersCpu),
-          ]
-        : [name, skipped ?? "", "", "", "", "", "", ""],
-    ),
-  );
-  say(
-    `The numbers were connected first (so no link texts); their texts wait on X's 503s. Burst files hold ${count(BURST_LINES)} ` +
-      "lines; wrk cycles past the end, so a server faster than that per burst sees repeats (duplicates).",
-  );
-
-  const fastapi = rows.find((r) => r.name.startsWith("FastAPI"))?.result;
-  const bare = rows.find((r) => r.name.startsWith("bare"))?.result;
-  const vs = (peerResult: BurstResult | undefined, goal: number, name: string): void => {
-    if (!empty || !peerResult) {
-      targets.push({
-        target: `1. ingest burst, X 503: smstweet / ${name}`,
-        figure: "—",
-        goal: `≥ ${goal}×`,
-        status: "SKIPPED",
-      });
-      return;
-    }
-    const value = empty.rps / peerResult.rps;
-    targets.push({
-      target: `1. ingest burst, X 503: smstweet / ${name}`,
-      figure: `${ratio(value)} (${perSecond(empty.rps)} vs ${perSecond(peerResult.rps)}; p99 ${ms(empty.p99)} vs ${ms(peerResult.p99)})`,
-      goal: `≥ ${goal}×`,
-      status: meets(value >= goal),
-    });
-  };
-  vs(fastapi, 3, "FastAPI");
-  vs(bare, 0.2, "bare Bun");
-  if (empty && full) {
-    const value = full.rps / empty.rps;
-    targets.push({
-      target: `2. ingest with ${count(stored)} pending / with none`,
-      figure: `${ratio(value)} (${perSecond(full.rps)} vs ${perSecond(empty.rps)}; p99 ${ms(full.p99)} vs ${ms(empty.p99)})`,
-      goal: `≥ 0.80× at ${count(BACKLOG)} pending`,
-      // Short of the backlog, only a miss is conclusive.
-      status: value < 0.8 ? "MISSED" : stored >= BACKLOG ? "met" : "BLOCKED",
-    });
-  }
-}
-
 // ─── 4: drain with confirmations ──────────────────────────────────────────────────────────────────────
 
 type Drain = {
@@ -294,12 +100,20 @@ type Drain = {
   othersCpu: number;
 };
 
-async function drain(standIns: StandIns, delayMs: number, offset: number): Promise<Drain> {
+async function drain(
+  standIns: StandIns,
+  target: DatabaseTarget,
+  delayMs: number,
+  offset: number,
+): Promise<Drain> {
   const numbers = phones(NUMBERS, offset);
   const posts = NUMBERS * DRAIN_TEXTS_PER_NUMBER;
-  const texts = await writeRequests(file(`drain-${delayMs}`), numbers, posts, `drain-${delayMs}`);
-  const app = await startApp(standIns);
+  const tag = `drain-${delayMs}-${target.kind}`;
+  const texts = await writeRequests(file(tag), numbers, posts, tag);
+  const db = await target.fresh(`drain${delayMs}`);
+  let app: AppProcess | undefined;
   try {
+    app = await startApp(standIns, db);
     await standIns.setX({ mode: "ok", delayMs: 0 });
     await connectAll(app, standIns, numbers);
     // X holds every POST /2/tweets (unanswered) while the texts arrive, so posting starts all at once.
@@ -308,6 +122,7 @@ async function drain(standIns: StandIns, delayMs: number, offset: number): Promi
     if (sent.ok !== posts) throw new Error(`${sent.ok} of ${posts} webhooks accepted: ${sent.firstError}`);
     await Bun.sleep(1_000);
     const before = await standIns.stats();
+    const orderBefore = await standIns.order();
     const t0 = Date.now();
     await standIns.setX({ mode: "ok", delayMs });
     const meter = cpuMeter();
@@ -321,25 +136,29 @@ async function drain(standIns: StandIns, delayMs: number, offset: number): Promi
       allMs: Math.max(stats.lastPostAt, stats.lastTextAt) - t0,
       reached,
       stats: { ...stats, posts: stats.posts - before.posts, texts: stats.texts - before.texts },
-      outOfOrder: order.outOfOrder,
+      outOfOrder: order.outOfOrder - orderBefore.outOfOrder,
       othersCpu,
     };
   } finally {
     await standIns.setX({ mode: "ok", delayMs: 0 });
-    await app.stop();
-    say(`app log (drain, X ${delayMs} ms, LOG_LEVEL=warn): ${app.logSummary()}`);
+    if (app) {
+      await app.stop();
+      say(`app log (drain on ${DISPLAY[target.kind]}, X ${delayMs} ms, LOG_LEVEL=warn): ${app.logSummary()}`);
+    }
+    await db.drop();
   }
 }
 
-async function drains(standIns: StandIns): Promise<void> {
+async function drains(standIns: StandIns, target: DatabaseTarget, index: number): Promise<void> {
+  const name = DISPLAY[target.kind];
   const rows: Drain[] = [];
   for (const [i, { delayMs, goal }] of [
     { delayMs: 0, goal: 500 },
     { delayMs: 300, goal: 150 },
   ].entries()) {
-    const label = `4. drain, ${NUMBERS} numbers, confirmations included, X ${delayMs === 0 ? "at once" : `${delayMs} ms`}`;
+    const label = `4. drain on ${name}, ${NUMBERS} numbers, confirmations included, X ${delayMs === 0 ? "at once" : `${delayMs} ms`}`;
     try {
-      const row = await drain(standIns, delayMs, 100 * (i + 1));
+      const row = await drain(standIns, target, delayMs, 1000 * index + 100 * (i + 1));
       rows.push(row);
       const rate = (row.posts / row.allMs) * 1000;
       targets.push({
@@ -351,7 +170,8 @@ async function drains(standIns: StandIns): Promise<void> {
         status: row.reached ? meets(rate >= goal) : "BLOCKED",
       });
     } catch (error) {
-      loud(`drain with X ${delayMs} ms failed: ${error}`);
+      if (error instanceof Blocked) throw error;
+      loud(`drain on ${name} with X ${delayMs} ms failed: ${error}`);
       targets.push({
         target: label,
         figure: String(error).slice(0, 60),
@@ -361,7 +181,7 @@ async function drains(standIns: StandIns): Promise<void> {
     }
   }
   printTable(
-    `Drain — ${NUMBERS} connected numbers × ${DRAIN_TEXTS_PER_NUMBER} texts, held at X until all were in, then released`,
+    `Drain on ${name} — ${NUMBERS} connected numbers × ${DRAIN_TEXTS_PER_NUMBER} texts, held at X until all were in, then released`,
     [
       "X latency",
       "posts",
@@ -395,12 +215,16 @@ async function drains(standIns: StandIns): Promise<void> {
 
 // ─── 3 and 5: webhook latency at a fixed rate while draining, then memory ──────────────────────────────
 
-async function rateAndMemory(standIns: StandIns): Promise<void> {
-  const numbers = phones(NUMBERS, 300);
-  const prefill = await writeRequests(file("prefill"), numbers, PREFILL, "drain-rate");
-  const paced = await writeRequests(file("paced"), numbers, RATE * RATE_SECONDS, "drain-rate");
-  const app = await startApp(standIns);
+async function rateAndMemory(standIns: StandIns, target: DatabaseTarget, index: number): Promise<void> {
+  const name = DISPLAY[target.kind];
+  const numbers = phones(NUMBERS, 1000 * index + 300);
+  const tag = `drain-rate-${target.kind}`;
+  const prefill = await writeRequests(file(`prefill-${target.kind}`), numbers, PREFILL, tag);
+  const paced = await writeRequests(file(`paced-${target.kind}`), numbers, RATE * RATE_SECONDS, tag);
+  const db = await target.fresh("rate");
+  let app: AppProcess | undefined;
   try {
+    app = await startApp(standIns, db);
     await standIns.setX({ mode: "ok", delayMs: 0 });
     await connectAll(app, standIns, numbers);
     const connected = await standIns.stats();
@@ -421,7 +245,7 @@ async function rateAndMemory(standIns: StandIns): Promise<void> {
     const drained = atEnd.posts - atStart.posts;
     const pending = MEMORY_TEXTS - (atEnd.posts - connected.posts);
     printTable(
-      `Webhook latency — open loop at ${perSecond(RATE)} for ${RATE_SECONDS} s (Bun sender, own process, latency from each scheduled send), ` +
+      `Webhook latency on ${name} — open loop at ${perSecond(RATE)} for ${RATE_SECONDS} s (Bun sender, own process, latency from each scheduled send), ` +
         `while ${count(PREFILL)} queued posts drain with X answering at once`,
       [
         "sent",
@@ -458,13 +282,13 @@ async function rateAndMemory(standIns: StandIns): Promise<void> {
     if (pending <= 0)
       loud("the backlog ran out during the fixed-rate window: the worker was not busy throughout");
     targets.push({
-      target: `3. webhook p99 at ${perSecond(RATE)} while draining`,
+      target: `3. webhook p99 at ${perSecond(RATE)} while draining, ${name}`,
       figure: `${ms(load.p99)} (p50 ${ms(load.p50)}, ${perSecond(load.rps)} answered, ${perSecond((drained / windowMs) * 1000)} posts meanwhile)`,
       goal: "< 20 ms",
       status: load.ok === load.sent ? meets(load.p99 < 20) : "MISSED",
     });
 
-    say(`memory: waiting for all ${count(MEMORY_TEXTS)} posts and confirmations …`);
+    say(`memory on ${name}: waiting for all ${count(MEMORY_TEXTS)} posts and confirmations …`);
     const { reached, stats } = await settle(standIns, connected, {
       posts: MEMORY_TEXTS,
       texts: MEMORY_TEXTS,
@@ -475,35 +299,99 @@ async function rateAndMemory(standIns: StandIns): Promise<void> {
     await Bun.sleep(1_000);
     const memory = app.memory();
     say(
-      `memory: ${count(posted)} posted and ${count(confirmed)} confirmed, the last ${seconds(totalMs)} after the release ` +
+      `memory on ${name}: ${count(posted)} posted and ${count(confirmed)} confirmed, the last ${seconds(totalMs)} after the release ` +
         `(${perSecond((posted / totalMs) * 1000)} overall); app VmRSS ${mb(memory.rss)}, VmHWM ${mb(memory.peak)}`,
     );
     targets.push({
-      target: `5. app RSS after ${count(MEMORY_TEXTS)} texts posted and confirmed`,
+      target: `5. RSS of one replica on ${name} after ${count(MEMORY_TEXTS)} texts posted and confirmed`,
       figure: `${mb(memory.rss)} (VmHWM ${mb(memory.peak)})${reached ? "" : `; only ${count(posted)} posts / ${count(confirmed)} confirmations`}`,
       goal: "< 120 MB",
       status: reached ? meets(memory.rss < 120 * 1e6) : "BLOCKED",
     });
   } finally {
-    await app.stop();
-    say(`app log (fixed rate and memory, LOG_LEVEL=warn): ${app.logSummary()}`);
+    if (app) {
+      await app.stop();
+      say(`app log (fixed rate and memory on ${name}, LOG_LEVEL=warn): ${app.logSummary()}`);
+    }
+    await db.drop();
   }
 }
 
 // ─── run ──────────────────────────────────────────────────────────────────────────────────────────────
 
-async function attempt(name: string, run: () => Promise<void>): Promise<void> {
-  try {
-    await run();
-  } catch (error) {
-    loud(`${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    targets.push({ target: name, figure: "—", goal: "", status: "ERROR" });
+/** The rows a part gives on `kind`, for when it cannot run there: they carry the reason, never a figure. */
+function unmeasured(part: Part, kind: DatabaseKind): { target: string; goal: string }[] {
+  const name = DISPLAY[kind];
+  switch (part) {
+    case "ingest":
+      return [
+        { target: `1. ingest burst, X 503: smstweet on ${name} / FastAPI`, goal: "≥ 3×" },
+        { target: `2. ingest on ${name} with ${count(BACKLOG)} pending / with none`, goal: "≥ 0.80×" },
+        ...(kind === "postgres"
+          ? [{ target: "7. PostgreSQL connections per replica", goal: "≤ DATABASE_POOL_SIZE" }]
+          : []),
+      ];
+    case "drain":
+      return [{ target: `4. drain on ${name}, ${NUMBERS} numbers, confirmations included`, goal: "" }];
+    case "rate":
+      return [
+        { target: `3. webhook p99 at ${perSecond(RATE)} while draining, ${name}`, goal: "< 20 ms" },
+        { target: `5. RSS of one replica on ${name} after ${count(MEMORY_TEXTS)} texts`, goal: "< 120 MB" },
+      ];
+    case "replicas":
+      return [{ target: `6. drain, X 300 ms, ${name}: two replicas / one`, goal: "≥ 1.8×" }];
+  }
+}
+
+const databases = await databaseTargets();
+/** A database the app turned out not to use (it ignores DATABASE_URL): later parts skip it, saying why. */
+const blocked = new Map<DatabaseKind, string>();
+for (const target of databases) {
+  if (available(target)) say(`database ${DISPLAY[target.kind]}: ${target.describe}`);
+  else loud(`${DISPLAY[target.kind]} rows ${target.status}: ${target.reason}`);
+}
+
+function record(part: Part, kind: DatabaseKind, status: Status, reason: string): void {
+  for (const row of unmeasured(part, kind)) targets.push({ ...row, figure: reason, status });
+}
+
+/** Runs `part` on every database, in BENCH_DB's order; one database failing does not stop the others. */
+async function onEach(
+  part: Part,
+  run: (target: DatabaseTarget, index: number) => Promise<void>,
+): Promise<void> {
+  for (const [index, target] of databases.entries()) {
+    const unavailable: Unavailable | null = !available(target)
+      ? target
+      : blocked.has(target.kind)
+        ? { kind: target.kind, status: "BLOCKED", reason: blocked.get(target.kind) ?? "" }
+        : null;
+    if (unavailable || !available(target)) {
+      record(part, target.kind, unavailable?.status ?? "SKIPPED", unavailable?.reason ?? "");
+      continue;
+    }
+    try {
+      await run(target, index);
+    } catch (error) {
+      if (error instanceof Blocked) {
+        blocked.set(target.kind, error.message);
+        loud(`${DISPLAY[target.kind]} rows BLOCKED: ${error.message}`);
+        record(part, target.kind, "BLOCKED", error.message);
+        continue;
+      }
+      loud(
+        `${part} on ${DISPLAY[target.kind]} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
+      record(part, target.kind, "ERROR", String(error).slice(0, 80));
+    }
   }
 }
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     killChildren();
+    for (const target of databases) if (available(target)) target.stopNow();
+    removeTempDirs();
     rmSync(work, { recursive: true, force: true });
     process.exit(130);
   });
@@ -511,16 +399,35 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 
 const standIns = await startStandIns();
 try {
-  if (wanted("ingest")) await attempt("1–2. ingest", () => ingest(standIns));
-  if (wanted("drain")) await attempt("4. drain", () => drains(standIns));
-  if (wanted("rate")) await attempt("3 and 5. fixed-rate webhooks and memory", () => rateAndMemory(standIns));
+  if (wanted("ingest")) {
+    const numbers = phones(NUMBERS, 0);
+    const files: BurstFiles = {
+      numbers,
+      a: await writeRequests(file("burst-a"), numbers, BURST_LINES, "burst-a"),
+      b: await writeRequests(file("burst-b"), numbers, BURST_LINES, "burst-b"),
+      fill: await writeRequests(file("fill"), numbers, BACKLOG, "fill"),
+    };
+    const peerResults = await peers(tools, files);
+    await onEach("ingest", (target) => ingest(tools, standIns, target, files, peerResults));
+    printIngest();
+  }
+  if (wanted("drain")) await onEach("drain", (target, index) => drains(standIns, target, index));
+  if (wanted("rate")) await onEach("rate", (target, index) => rateAndMemory(standIns, target, index));
+  if (wanted("replicas")) {
+    await onEach("replicas", (target, index) => replicaDrain(standIns, target, index, file));
+  } else if (process.env.BENCH_ONLY === undefined) {
+    for (const target of databases) {
+      record("replicas", target.kind, "SKIPPED", "not in the default run: BENCH_ONLY=replicas (or all)");
+    }
+  }
 } finally {
   await standIns.stop();
+  for (const target of databases) if (available(target)) await target.stop();
   rmSync(work, { recursive: true, force: true });
 }
 
 printTable(
-  `Targets (issue 7) — one run, ${cpus().length} CPUs, ${seconds(performance.now() - started)} in all`,
+  `Targets (issues 7 and 12) — one run, ${cpus().length} CPUs, ${seconds(performance.now() - started)} in all`,
   ["target", "figure", "goal", "status"],
   // Parts run in the order that reuses one app the most; the table reads in the issue's order.
   targets

@@ -7,6 +7,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import type { PartDatabase } from "./databases";
+import { Blocked } from "./outcome";
 import type { SenderResult } from "./sender";
 import {
   BENCH_ACCOUNT_SID,
@@ -107,7 +109,7 @@ export type StandIns = StandInUrls & {
   /** The bodies of the texts to `phone`, once there are at least `count`. */
   textsTo(phone: string, count: number): Promise<string[]>;
   approve(authorizeUrl: string, username: string): Promise<string>;
-  order(): Promise<{ checked: number; outOfOrder: number }>;
+  order(): Promise<{ checked: number; outOfOrder: number; duplicates: number }>;
   /** Status callbacks for every text go to `origin` (null: none are made). */
   callbacksTo(origin: string | null): Promise<void>;
   stop(): Promise<void>;
@@ -193,7 +195,7 @@ const LIMITS_OFF = {
 export function appEnvironment(
   standIns: StandIns,
   port: number,
-  databasePath: string,
+  database: Record<string, string>,
 ): Record<string, string> {
   return {
     PATH: process.env.PATH ?? "",
@@ -201,7 +203,6 @@ export function appEnvironment(
     PORT: String(port),
     HOST: "127.0.0.1",
     PUBLIC_URL: "https://smstweet.test",
-    DATABASE_PATH: databasePath,
     TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64"),
     TWILIO_ACCOUNT_SID: BENCH_ACCOUNT_SID,
     TWILIO_AUTH_TOKEN: BENCH_AUTH_TOKEN,
@@ -219,6 +220,7 @@ export function appEnvironment(
     DRAIN_SECONDS: "0",
     WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? "64",
     ...LIMITS_OFF,
+    ...database,
   };
 }
 
@@ -233,14 +235,20 @@ function procStatus(pid: number): string {
 const kib = (status: string, field: string): number =>
   Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? "0") * 1024;
 
-/** Runs the app as its own process on a fresh database; resolves once /healthz answers 200. */
-export async function startApp(standIns: StandIns): Promise<AppProcess> {
+/**
+ * Runs the app as its own process on `db` (the part's; several replicas may share it), `env` on top of the
+ * operator's environment; resolves once /healthz answers 200, throws Blocked if the app's data is not in `db`.
+ */
+export async function startApp(
+  standIns: StandIns,
+  db: PartDatabase,
+  env: Record<string, string> = {},
+): Promise<AppProcess> {
   const port = freePort();
-  const dir = mkdtempSync(join(tmpdir(), "smstweet-bench-"));
   const child = track(
     Bun.spawn([BUN, "--no-env-file", ...PROFILE, APP_ENTRY], {
       cwd: ROOT,
-      env: appEnvironment(standIns, port, join(dir, "app.db")),
+      env: { ...appEnvironment(standIns, port, db.env), ...env },
       stdout: "pipe",
       stderr: "pipe",
     }),
@@ -268,6 +276,11 @@ export async function startApp(standIns: StandIns): Promise<AppProcess> {
     20_000,
     20,
   );
+  const misplaced = await db.misplaced();
+  if (misplaced) {
+    await stopProcess(child);
+    throw new Blocked(misplaced);
+  }
   // Twilio calls back on every text the app sends; BENCH_CALLBACKS=0 measures without them.
   await standIns.callbacksTo(process.env.BENCH_CALLBACKS === "0" ? null : url);
   return {
@@ -291,10 +304,7 @@ export async function startApp(standIns: StandIns): Promise<AppProcess> {
         .sort((a, b) => b[1] - a[1])
         .map(([event, n]) => `${n.toLocaleString("en-US")} × ${event}`)
         .join(", ") || "nothing",
-    stop: async () => {
-      await stopProcess(child);
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => stopProcess(child),
   };
 }
 
@@ -433,10 +443,13 @@ export async function wrkBurst(
   };
 }
 
-/** sender.ts in its own process; `mode` burst (param = connections) or rate (param = per second). */
+/**
+ * sender.ts in its own process; `mode` burst (param = connections) or rate (param = per second); with
+ * several app URLs, line i goes to the (i mod n)th.
+ */
 export async function runSender(
   mode: "burst" | "rate",
-  url: string,
+  url: string | readonly string[],
   file: string,
   param: number,
   count?: number,
@@ -444,7 +457,7 @@ export async function runSender(
 ): Promise<SenderResult> {
   const args = [
     mode,
-    `${url}/sms`,
+    (typeof url === "string" ? [url] : url).map((one) => `${one}/sms`).join(","),
     file,
     String(param),
     String(count ?? Number.MAX_SAFE_INTEGER),

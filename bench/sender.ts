@@ -2,6 +2,8 @@
  * A load generator in a process of its own (so its CPU is not the app's): replays pre-signed webhooks
  * from a `signature<TAB>form-body` file (the format of peers/replay.lua), each line once.
  *
+ * `<url>` may list several, comma-separated: line i goes to the (i mod n)th, as a round-robin balancer would.
+ *
  *   bun bench/sender.ts burst <url> <file> <connections> [count] [seconds]
  *     closed loop: `connections` loops, each sending its next line as soon as the last was answered
  *     (until every line is sent, or `seconds` have passed).
@@ -54,6 +56,7 @@ async function main(): Promise<void> {
     console.error("usage: sender.ts burst|rate <url> <file> <connections|perSecond> [count] [seconds]");
     process.exit(2);
   }
+  const urls = url.split(",");
   const lines = await readLines(file, countArg ? Number(countArg) : Number.POSITIVE_INFINITY);
   let sent = lines.length;
   const latencies = new Float64Array(lines.length);
@@ -67,7 +70,7 @@ async function main(): Promise<void> {
     const line = lines[i];
     if (!line) return;
     try {
-      const response = await fetch(url, {
+      const response = await fetch(urls[i % urls.length] ?? url, {
         method: "POST",
         headers: {
           "content-type": "application/x-www-form-urlencoded",

@@ -10,7 +10,8 @@
  *                            every held POST /2/tweets, which X then handles as usual
  * - `GET  /texts?to=+1…&count=n`  waits (up to 20 s) until `to` has n texts; answers their bodies
  * - `POST /approve`          `{ url, username }`: consents at X's authorize URL; answers `{ callback }`
- * - `GET  /order`            whether every author's posts carry increasing `#n` suffixes (per-number order)
+ * - `GET  /order`            whether every author's posts carry increasing `#n` suffixes (per-number order),
+ *                            and how many posts repeat an author's `#n` (posted twice)
  * - `POST /callbacks`        `{ origin }`: where Twilio's status callbacks go (the app's own URL); null: none
  *
  * The stand-ins skip their schema checks (the suite runs them) so the bench times the app, not the checks;
@@ -171,8 +172,10 @@ function main(): void {
         }
         case "GET /order": {
           const last = new Map<string, number>();
+          const seen = new Set<string>();
           let outOfOrder = 0;
           let checked = 0;
+          let duplicates = 0;
           for (const post of x.posts()) {
             const n = /#(\d+)$/.exec(post.text)?.[1];
             if (n === undefined) continue;
@@ -180,8 +183,11 @@ function main(): void {
             const seq = Number(n);
             if ((last.get(post.username) ?? -1) >= seq) outOfOrder++;
             last.set(post.username, seq);
+            const key = `${post.username} ${post.text}`;
+            if (seen.has(key)) duplicates++;
+            seen.add(key);
           }
-          return json({ checked, outOfOrder });
+          return json({ checked, outOfOrder, duplicates });
         }
       }
       return json({ error: "no such route" }, 404);
