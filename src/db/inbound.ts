@@ -3,7 +3,7 @@ import { sha256 } from "../crypto/random";
 import type { Database } from "./client";
 import { addJob } from "./jobs";
 import type { inboundMessages, MediaItem } from "./schema";
-import { get, query } from "./sql";
+import { get, jsonParam, query } from "./sql";
 import { transact, type Writer } from "./transaction";
 
 export type InboundMessage = typeof inboundMessages.$inferSelect;
@@ -49,7 +49,7 @@ export async function storeInbound(tx: Writer, message: NewInbound, now: number)
     inboundSid(sidHash, now),
     message.phone,
     message.body,
-    JSON.stringify(message.media),
+    jsonParam(tx, message.media),
     now,
   );
   if (row === null) return false;

@@ -215,6 +215,14 @@ export function numbersOf(row: Record<string, unknown>): Record<string, unknown>
   return row;
 }
 
+/**
+ * A JSON column's value as a parameter: SQLite stores the text; PostgreSQL's jsonb takes the value itself
+ * (Bun's client encodes it; given text it would store a JSON string).
+ */
+export function jsonParam(w: Writer, value: unknown): Param {
+  return (w.dialect === "postgres" ? value : JSON.stringify(value)) as Param;
+}
+
 function pgParam(value: Param): unknown {
   return value === undefined ? null : value;
 }
