@@ -84,6 +84,5 @@ const POSTGRES: JobStatements = {
 };
 
 export function jobStatements(w: Writer): JobStatements {
-  // The cast goes once the handle's PostgreSQL variant lands: until then `dialect` has one value.
-  return (w.dialect as string) === "postgres" ? POSTGRES : SQLITE;
+  return w.dialect === "postgres" ? POSTGRES : SQLITE;
 }

@@ -1,4 +1,3 @@
-import type { SQL } from "bun";
 import type { Database } from "./handle";
 import { JOBS_CHANNEL } from "./job-statements";
 
@@ -13,15 +12,9 @@ export type JobsSubscription = { close(): Promise<void> };
  * Null where the database cannot tell other processes (SQLite): they keep polling.
  */
 export async function subscribeToJobs(db: Database, wake: () => void): Promise<JobsSubscription | null> {
-  const client = postgresClientOf(db);
-  if (client === null) return null;
+  if (db.dialect !== "postgres") return null;
+  const { client } = db.conn;
   // The first `onlisten` is the subscription itself: nothing was missed then, but looking once is harmless.
   const listening = await client.listen(JOBS_CHANNEL, () => wake(), wake);
   return { close: () => listening.unlisten() };
-}
-
-/** The PostgreSQL handle's client (LISTEN takes a connection of its own, outside the pool). */
-function postgresClientOf(db: Database): SQL | null {
-  const handle = db as unknown as { dialect: string; conn: { client: SQL } };
-  return handle.dialect === "postgres" ? handle.conn.client : null;
 }

@@ -12,8 +12,8 @@ import type { Job, JobHandler, JobObserver, JobResult } from "./types";
 
 /** How often to look for leases held by a process on this host that died (another host's run out instead). */
 const DEAD_OWNER_CHECK_MS = 2_000;
-/** The poll while LISTEN tells of new work: only what a lost notification (a reconnect) left behind. */
-const IDLE_POLL_MS = 5_000;
+/** The poll while LISTEN tells of new work (500 ms → 5 s): only what a lost notification left behind. */
+const IDLE_POLL_FACTOR = 10;
 /** setTimeout fires at once past 2^31 - 1 ms; the poll finds anything due that far out. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -33,7 +33,7 @@ export type EngineOptions = {
    * say (then `pollMs` finds them). While subscribed, the poll is only a safety net: `idlePollMs`.
    */
   subscribe?: (wake: () => void) => Promise<JobsSubscription | null>;
-  /** The poll while subscribed; 5 s if left out. */
+  /** The poll while subscribed; ten times `pollMs` if left out. */
   idlePollMs?: number;
   /** Told of every job's end in its commit (metrics); the engine still knows nothing of the kinds. */
   observer?: JobObserver;
@@ -156,7 +156,7 @@ export class Engine {
       return null;
     }
     clearInterval(this.#poll);
-    this.#poll = setInterval(() => this.wake(), idlePollMs ?? IDLE_POLL_MS);
+    this.#poll = setInterval(() => this.wake(), idlePollMs ?? this.options.pollMs * IDLE_POLL_FACTOR);
     return subscription;
   }
 
