@@ -1,4 +1,5 @@
 import { and, count, desc, eq, gt, isNull } from "drizzle-orm";
+import { lockCap } from "./locks";
 import type { authLinks } from "./schema";
 import { query } from "./sql";
 import type { Writer } from "./transaction";
@@ -52,8 +53,12 @@ export async function linkTimesSince(db: Writer, phone: string, since: number): 
   return rows.map((row) => row.createdAt);
 }
 
-/** How many links went out, to anyone, since `since`. */
+/**
+ * How many links went out, to anyone, since `since`. In a transaction that then issues one, other
+ * replicas' counts wait for it to end (`lockCap`).
+ */
 export async function linksIssuedSince(db: Writer, since: number): Promise<number> {
+  await lockCap(db, "links");
   const [row] = await query(db, (orm, t) =>
     orm.select({ n: count() }).from(t.authLinks).where(gt(t.authLinks.createdAt, since)),
   );

@@ -1,5 +1,6 @@
 import { and, count, eq, gt, gte, type SQL, sql } from "drizzle-orm";
 import { addJob } from "./jobs";
+import { lockCap } from "./locks";
 import type { DeliveryStatus, OutboundKind, outboundMessages } from "./schema";
 import { type Dialect, query, type Tables } from "./sql";
 import { type Tx, transact, type Writer } from "./transaction";
@@ -141,6 +142,8 @@ export function claimSend(
     db,
     async (tx): Promise<SendClaim> => {
       const since = now - limits.windowMs;
+      // Every lane's claims count the same rows: one at a time across replicas (a no-op on SQLite).
+      await lockCap(tx, "sends");
       // The notice that the cap is reached is the one text sent past it, once a window.
       const perNumber = await countSends(tx, text.id, since, text.phone);
       if (text.kind !== "limit_notice" && perNumber >= limits.perNumberPerHour) {

@@ -15,7 +15,10 @@ const open = (t: Tables, phone: string) => and(eq(t.threadParts.phone, phone), i
 /** Parts of the thread being collected. */
 export async function openPartCount(db: Writer, phone: string): Promise<number> {
   const [row] = await query(db, (orm, t) =>
-    orm.select({ n: sql<number>`count(*)` }).from(t.threadParts).where(open(t, phone)),
+    orm
+      .select({ n: sql<number>`count(*)`.mapWith(Number) })
+      .from(t.threadParts)
+      .where(open(t, phone)),
   );
   return row?.n ?? 0;
 }
@@ -28,7 +31,7 @@ export async function appendPart(
 ): Promise<void> {
   const [last] = await query(tx, (orm, t) =>
     orm
-      .select({ n: sql<number>`coalesce(max(position), 0)` })
+      .select({ n: sql<number>`coalesce(max(position), 0)`.mapWith(Number) })
       .from(t.threadParts)
       .where(eq(t.threadParts.phone, part.phone)),
   );

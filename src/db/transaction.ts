@@ -103,6 +103,27 @@ async function transactPg<T>(
 ): Promise<T> {
   const open = openTxOf(w);
   if (open !== null) return savepointPg(open, work);
+  // A deadlock between two replicas' transactions (each locks lanes or rows in its own order) or a
+  // serialization failure rolls the whole transaction back; `work` only touches the database, so running it
+  // again is safe, and answering a webhook 5xx for it is not (Twilio does not retry).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await beginPg(w, work, durability);
+    } catch (error) {
+      if (attempt >= PG_TRIES || !isRetryable(error)) throw error;
+      await Bun.sleep(Math.random() * 10 * attempt);
+    }
+  }
+}
+
+const PG_TRIES = 5;
+
+function isRetryable(error: unknown): boolean {
+  const errno = (error as { errno?: unknown } | null)?.errno;
+  return errno === "40P01" || errno === "40001";
+}
+
+function beginPg<T>(w: PgDatabase | PgTx, work: (tx: Tx) => Promise<T>, durability: Durability): Promise<T> {
   return w.conn.client.begin(async (session) => {
     if (durability === "relaxed") await session.unsafe("SET LOCAL synchronous_commit = off");
     const tx: PgTx = {
