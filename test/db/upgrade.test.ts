@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { drizzle } from "drizzle-orm/bun-sqlite";
 import { migrate } from "drizzle-orm/bun-sqlite/migrator";
-import { jobsOfKind } from "../support/jobs";
+import { jobsOf } from "../support/jobs";
 import { startTestService, type TestService } from "../support/service";
 import { sqliteOf } from "../support/sqlite";
 
@@ -56,7 +56,7 @@ describe("upgrading a database from release 0.1", () => {
     expect(status).toStartWith("No X account is connected");
     expect(await svc.nthTextTo("+14155550193", 1)).toBe("A reply queued before the upgrade.");
     await svc.service.delivery.idle();
-    expect(jobsOfKind(svc.db, "inbound")).toHaveLength(2);
+    expect(await jobsOf(svc.db, "inbound")).toHaveLength(2);
     expect(svc.textsTo("+14155550192")).toHaveLength(0);
   });
 

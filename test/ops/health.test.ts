@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import { POST_JOB } from "../../src/sms/commands/post";
-import { jobsOfKind } from "../support/jobs";
+import { jobsOf } from "../support/jobs";
 import { startConnected, startTestService, type TestService } from "../support/service";
 import { sqliteOf } from "../support/sqlite";
 import { startTwilio } from "../support/twilio";
@@ -93,7 +93,7 @@ describe("GET /healthz while jobs keep faulting", () => {
 
     expect(await svc.nthTextTo(PHONE, 3)).toStartWith("Posted");
     await answersWith(svc, 200);
-    expect(jobsOfKind(svc.db, POST_JOB).at(-1)).toMatchObject({ state: "done", faults: 6 });
+    expect((await jobsOf(svc.db, POST_JOB)).at(-1)).toMatchObject({ state: "done", faults: 6 });
   });
 });
 
@@ -106,7 +106,7 @@ describe("GET /healthz while X is down", () => {
     const since = Date.now();
     const post = await waitFor(async () => {
       expect(await healthz(s)).toEqual({ status: 200, body: "ok" });
-      const job = jobsOfKind(s.db, POST_JOB).at(-1);
+      const job = (await jobsOf(s.db, POST_JOB)).at(-1);
       return (job?.attempts ?? 0) >= 6 && Date.now() - since > QUICK.stallMs * 2 && job;
     }, "a post retried for twice the stall threshold");
     expect(post.faults).toBe(0);
