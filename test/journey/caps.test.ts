@@ -136,7 +136,7 @@ describe("the HELP flood", () => {
 
     for (const phone of flood) {
       expect(ours(svc, phone)).toEqual(
-        Array(3).fill(expect.stringMatching(/^smstweet t.posts your texts to X\./)),
+        Array(3).fill(expect.stringMatching(/^smstweet posts your texts to X\./)),
       );
       expect(await outcomes(svc, phone)).toEqual([
         ...Array(3).fill("help"),
