@@ -161,7 +161,14 @@ export function query<T>(
     } catch (error) {
       return Promise.reject(error);
     }
-    return build(orm as unknown as Orm, PG_TABLES, "postgres").execute();
+    // A raw `sql<number>` field (min(), count(*)) has no column to decode it: int8 arrives as bigint.
+    return build(orm as unknown as Orm, PG_TABLES, "postgres")
+      .execute()
+      .then((result) => {
+        if (Array.isArray(result))
+          for (const row of result) if (typeof row === "object" && row) numbersOf(row);
+        return result;
+      });
   }
   return inTurn(w, (conn) => build(conn.orm, SQLITE_TABLES, "sqlite").execute());
 }
