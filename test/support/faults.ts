@@ -2,10 +2,14 @@ import type { Database } from "../../src/db/client";
 import { run } from "../../src/db/sql";
 
 /** A storage failure a test injects, as each database reports it. */
-export type Failure = "disk full" | "disk I/O error";
+export type Failure = "disk full" | "disk I/O error" | "read-only";
 
 /** The SQLSTATE PostgreSQL would give for the same trouble. */
-const SQLSTATE: Record<Failure, string> = { "disk full": "53100", "disk I/O error": "58030" };
+const SQLSTATE: Record<Failure, string> = {
+  "disk full": "53100",
+  "disk I/O error": "58030",
+  "read-only": "25006",
+};
 
 /**
  * Makes every `op` on `table` fail as if the disk did, until the returned function is called: a SQLite
