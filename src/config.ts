@@ -26,8 +26,7 @@ export type Config = Readonly<{
   host: string;
   /** Origin without trailing slash, e.g. `https://smstweet.org`. */
   publicUrl: string;
-  databasePath: string;
-  /** DATABASE_URL (PostgreSQL, with DATABASE_POOL_SIZE) when set, else the SQLite file at `databasePath`. */
+  /** DATABASE_URL (PostgreSQL, with DATABASE_POOL_SIZE) when set, else the SQLite file at DATABASE_PATH. */
   database: DatabaseConfig;
   /** Startup notices for the log: settings that are valid but do not do what they might seem to. */
   notices: readonly string[];
@@ -53,7 +52,7 @@ export type Config = Readonly<{
 }>;
 
 /** What each mode's own parser builds; the settings common to both are added after. */
-export type ModeConfig = Omit<
+export type ModeConfig = { databasePath: string } & Omit<
   Config,
   | "workerConcurrency"
   | "limits"
@@ -126,7 +125,7 @@ export function parseConfig(env: Env, parseMode: ModeParser = productionConfig):
     : {
         ok: true,
         config: Object.freeze({
-          ...config,
+          ...withoutPath(config),
           database,
           notices: Object.freeze(notices),
           workerConcurrency,
@@ -254,4 +253,9 @@ function productionConfig(read: Reader, { port, logLevel, problems }: Common): M
     }),
     logLevel,
   });
+}
+
+/** DATABASE_PATH as the mode resolved it lives on only in `database`. */
+function withoutPath({ databasePath: _, ...rest }: ModeConfig): Omit<ModeConfig, "databasePath"> {
+  return rest;
 }
