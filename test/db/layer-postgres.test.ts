@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "bun:test";
 import { closeDatabase, type Database, openDatabase } from "../../src/db/client";
+import { InboxWriter } from "../../src/db/inbound";
 import { claimSend, enqueueText, getText, type SendLimits } from "../../src/db/outbound";
 import { all, get, query, run } from "../../src/db/sql";
 import { isStorageFailure, transact } from "../../src/db/transaction";
@@ -168,5 +169,42 @@ describe.skipIf(!hasPostgres)("the data layer, on PostgreSQL", () => {
       }),
     );
     expect(claims.filter((claim) => claim.kind === "claimed")).toHaveLength(1);
+  });
+
+  it("should store a MessageSid delivered to two replicas at once one time, with one job, and answer the other as a repeat, on PostgreSQL", async () => {
+    const { db: one, fresh } = await open();
+    const { db: two } = await open(4, fresh);
+    const stores = [one, two].map(
+      (db) =>
+        new InboxWriter(
+          db,
+          () => Date.now(),
+          () => {},
+        ),
+    );
+    const message = (sid: string, phone: string) => ({ sid, phone, body: `text ${sid}`, media: [] });
+    // Each replica's batch also carries a text of its own, for another number, in the other order.
+    const [a, b] = await Promise.all([
+      Promise.all([
+        stores[0]?.store(message("SMdup", "+14155550111")),
+        stores[0]?.store(message("SMa", "+14155550199")),
+      ]),
+      Promise.all([
+        stores[1]?.store(message("SMb", "+14155550100")),
+        stores[1]?.store(message("SMdup", "+14155550111")),
+      ]),
+    ]);
+    expect([a[0], b[1]].sort()).toEqual([false, true]);
+    expect([a[1], b[0]]).toEqual([true, true]);
+    const rows = await all<{ phone: string; n: number }>(
+      one,
+      "SELECT phone, COUNT(*) AS n FROM inbound_messages GROUP BY phone ORDER BY phone",
+    );
+    expect(rows).toEqual([
+      { phone: "+14155550100", n: 1 },
+      { phone: "+14155550111", n: 1 },
+      { phone: "+14155550199", n: 1 },
+    ]);
+    expect(await get(one, "SELECT COUNT(*) AS n FROM jobs WHERE kind = 'inbound'")).toEqual({ n: 3 });
   });
 });
