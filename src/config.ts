@@ -39,6 +39,11 @@ export type Config = Readonly<{
   logLevel: LogLevel;
   /** WORKER_CONCURRENCY: jobs worked at once; sized for X's latency by default. */
   workerConcurrency: number;
+  /**
+   * QUEUE_POLL_MS: how often delivery looks for due work nobody announced (another process's text on
+   * SQLite). On PostgreSQL replicas announce work (LISTEN/NOTIFY) and the poll, ten times slower, is a safety net.
+   */
+  queuePollMs?: number;
   /** The cost and abuse caps (MAX_TEXTS_PER_HOUR and the rest; see sms/limits). */
   limits: Readonly<Limits>;
   /** RETENTION_DAYS: finished rows (jobs, texts without their bodies, post ids) are pruned after this. */
@@ -55,6 +60,7 @@ export type Config = Readonly<{
 export type ModeConfig = { databasePath: string } & Omit<
   Config,
   | "workerConcurrency"
+  | "queuePollMs"
   | "limits"
   | "retentionDays"
   | "drainSeconds"
@@ -72,6 +78,9 @@ const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 
 /** X answers in a few hundred milliseconds: this many jobs at once keep ~150 posts/s going at 300 ms. */
 const DEFAULT_CONCURRENCY = 64;
+
+/** Half a second: a text stored by another process on SQLite waits at most this long to be read. */
+const DEFAULT_QUEUE_POLL_MS = 500;
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -106,6 +115,13 @@ export function parseConfig(env: Env, parseMode: ModeParser = productionConfig):
     problems,
     10_000,
   );
+  const queuePollMs = parseCount(
+    "QUEUE_POLL_MS",
+    read("QUEUE_POLL_MS"),
+    DEFAULT_QUEUE_POLL_MS,
+    problems,
+    3_600_000,
+  );
   const limits = parseLimits(read, problems);
   const retentionDays = parseRetentionDays(read, problems);
   const drainSeconds = parseDrainSeconds(read("DRAIN_SECONDS"), problems);
@@ -129,6 +145,7 @@ export function parseConfig(env: Env, parseMode: ModeParser = productionConfig):
           database,
           notices: Object.freeze(notices),
           workerConcurrency,
+          queuePollMs,
           limits,
           retentionDays,
           drainSeconds,

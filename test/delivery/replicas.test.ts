@@ -84,6 +84,9 @@ const tweetCalls = (): number =>
 
 for (const dialect of REPLICA_DIALECTS) {
   const NAME = DIALECT_NAMES[dialect];
+  // Numbers of their own per database: the Twilio stand-in is shared, and a link texted before is stale.
+  const numbersFrom = (count: number, from: number): string[] =>
+    phones(count, from + 1000 * REPLICA_DIALECTS.indexOf(dialect));
 
   describe.skipIf(!canRun(dialect))(`replicas with roles, on one database (${NAME})`, () => {
     it("should post a text a web replica stored through a worker replica, which alone works the queue", async () => {
@@ -92,7 +95,7 @@ for (const dialect of REPLICA_DIALECTS) {
         text,
       } = await replicas(dialect, ["web", "worker"]);
       if (!web || !worker) throw new Error("two replicas");
-      const [phone = ""] = phones(1, 100);
+      const [phone = ""] = numbersFrom(1, 100);
       await connectAll(web, text, [phone], "roles");
       expect((await text(web, phone, "stored by web, posted by worker")).status).toBe(200);
       await waitFor(() => repliesAfterConnecting(twilio, phone)[0], "the confirmation");
@@ -103,13 +106,32 @@ for (const dialect of REPLICA_DIALECTS) {
       expect((await fetch(`${web.url}/healthz`)).status).toBe(200);
     }, 60_000);
 
+    it.skipIf(dialect !== "postgres")(
+      "should post a text a web replica stored through a worker that polls every ten minutes: NOTIFY wakes it, on PostgreSQL",
+      async () => {
+        const {
+          apps: [web, worker],
+          text,
+        } = await replicas(dialect, ["web", "worker"], { QUEUE_POLL_MS: "600000" });
+        if (!web || !worker) throw new Error("two replicas");
+        const [phone = ""] = numbersFrom(1, 130);
+        // Connecting takes jobs too (the link's text, the welcome): each started only by a notification.
+        await connectAll(web, text, [phone], "notify");
+        expect((await text(web, phone, "heard of, not polled for")).status).toBe(200);
+        await waitFor(() => repliesAfterConnecting(twilio, phone)[0], "the confirmation");
+        expect(x.standIn.posts().filter((p) => p.text === "heard of, not polled for")).toHaveLength(1);
+        expect(worker.output()).toContain('"inbound.done"');
+      },
+      60_000,
+    );
+
     it("should answer only /healthz and /metrics on a worker, and 404 for the webhook and the pages", async () => {
       const {
         apps: [worker],
         text,
       } = await replicas(dialect, ["worker"]);
       if (!worker) throw new Error("a worker");
-      const [phone = ""] = phones(1, 110);
+      const [phone = ""] = numbersFrom(1, 110);
       expect((await text(worker, phone, "hello")).status).toBe(404);
       for (const path of ["/", "/auth/abc", "/robots.txt"])
         expect((await fetch(`${worker.url}${path}`)).status).toBe(404);
@@ -131,7 +153,7 @@ for (const dialect of REPLICA_DIALECTS) {
       if (!one || !two) throw new Error("two replicas");
       for (const app of [one, two]) expect((await fetch(`${app.url}/healthz?ready`)).status).toBe(200);
       // Both work on the schema the two of them made: a text through each is posted.
-      const [phone = ""] = phones(1, 120);
+      const [phone = ""] = numbersFrom(1, 120);
       await connectAll(two, text, [phone], "together");
       for (const [i, app] of [one, two].entries())
         expect((await text(app, phone, `together ${i}`)).status).toBe(200);
@@ -146,7 +168,7 @@ for (const dialect of REPLICA_DIALECTS) {
 
     it("should post texts sent alternately to each from 30 numbers once each, in order per number, confirmed once", async () => {
       const { apps, text } = await replicas(dialect, ["all", "all"]);
-      const numbers = phones(30, 200);
+      const numbers = numbersFrom(30, 200);
       const half = numbers.length / 2;
       await Promise.all([
         connectAll(apps[0] as AppProcess, text, numbers.slice(0, half), "alt"),
@@ -191,7 +213,7 @@ for (const dialect of REPLICA_DIALECTS) {
         text,
       } = await replicas(dialect, ["all", "all"]);
       if (!one || !two) throw new Error("two replicas");
-      const [phone = ""] = phones(1, 300);
+      const [phone = ""] = numbersFrom(1, 300);
       await connectAll(one, text, [phone], "twice");
       const bodies = Array.from({ length: 8 }, (_, i) => `delivered twice ${i}`);
       for (const [i, body] of bodies.entries()) {
@@ -219,7 +241,7 @@ for (const dialect of REPLICA_DIALECTS) {
 
     it("should finish everything once when one replica is killed (-9) mid-drain: nothing doubled or stuck", async () => {
       const { apps, text, db } = await replicas(dialect, ["all", "all"]);
-      const numbers = phones(10, 400);
+      const numbers = numbersFrom(10, 400);
       await connectAll(apps[0] as AppProcess, text, numbers, "kill");
       x.standIn.delayMs = 300;
       const postsBefore = x.standIn.posts().length;
