@@ -214,7 +214,7 @@ async function pgRows(
   return rows;
 }
 
-export function numbersOf(row: Record<string, unknown>): Record<string, unknown> {
+function numbersOf(row: Record<string, unknown>): Record<string, unknown> {
   for (const key in row) {
     const value = row[key];
     if (typeof value === "bigint") row[key] = Number(value);
@@ -234,7 +234,10 @@ function pgParam(value: Param): unknown {
   return value === undefined ? null : value;
 }
 
-/** `?N` → `$N`, bare `?` → the next `$N`; quoted text is left alone. */
+/**
+ * `?N` → `$N`, bare `?` → the next `$N`; quoted text is left alone. (So no statement here may use jsonb's
+ * `?` operators: write `jsonb_exists()` instead.)
+ */
 export function pgText(conn: PgConnection, text: string): string {
   let translated = conn.texts.get(text);
   if (translated === undefined) {
