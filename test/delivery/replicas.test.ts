@@ -75,8 +75,9 @@ function phones(count: number, from: number): string[] {
 }
 
 async function connectAll(app: AppProcess, text: Texter, numbers: string[], prefix: string): Promise<void> {
+  // X users named after the number: each database's run has numbers, so users, of its own.
   for (const [i, phone] of numbers.entries())
-    await connectPhone(app, text, x, twilio, phone, `${prefix}${i}`);
+    await connectPhone(app, text, x, twilio, phone, `${prefix}${i}${phone.slice(-4)}`);
 }
 
 const tweetCalls = (): number =>
@@ -97,9 +98,11 @@ for (const dialect of REPLICA_DIALECTS) {
       if (!web || !worker) throw new Error("two replicas");
       const [phone = ""] = numbersFrom(1, 100);
       await connectAll(web, text, [phone], "roles");
-      expect((await text(web, phone, "stored by web, posted by worker")).status).toBe(200);
+      expect((await text(web, phone, `stored by web, posted by worker (${NAME})`)).status).toBe(200);
       await waitFor(() => repliesAfterConnecting(twilio, phone)[0], "the confirmation");
-      expect(x.standIn.posts().filter((p) => p.text === "stored by web, posted by worker")).toHaveLength(1);
+      expect(
+        x.standIn.posts().filter((p) => p.text === `stored by web, posted by worker (${NAME})`),
+      ).toHaveLength(1);
       expect(worker.output()).toContain('"inbound.done"');
       expect(web.output()).not.toContain('"inbound.done"');
       // A web replica's health is its own: it has no queue to watch.
@@ -156,14 +159,14 @@ for (const dialect of REPLICA_DIALECTS) {
       const [phone = ""] = numbersFrom(1, 120);
       await connectAll(two, text, [phone], "together");
       for (const [i, app] of [one, two].entries())
-        expect((await text(app, phone, `together ${i}`)).status).toBe(200);
+        expect((await text(app, phone, `together ${NAME} ${i}`)).status).toBe(200);
       await waitFor(() => repliesAfterConnecting(twilio, phone).length >= 2, "both confirmations");
       expect(
         x.standIn
           .posts()
-          .filter((p) => p.text.startsWith("together "))
+          .filter((p) => p.text.startsWith(`together ${NAME} `))
           .map((p) => p.text),
-      ).toEqual(["together 0", "together 1"]);
+      ).toEqual([`together ${NAME} 0`, `together ${NAME} 1`]);
     }, 60_000);
 
     it("should post texts sent alternately to each from 30 numbers once each, in order per number, confirmed once", async () => {
@@ -215,7 +218,7 @@ for (const dialect of REPLICA_DIALECTS) {
       if (!one || !two) throw new Error("two replicas");
       const [phone = ""] = numbersFrom(1, 300);
       await connectAll(one, text, [phone], "twice");
-      const bodies = Array.from({ length: 8 }, (_, i) => `delivered twice ${i}`);
+      const bodies = Array.from({ length: 8 }, (_, i) => `delivered twice ${NAME} ${i}`);
       for (const [i, body] of bodies.entries()) {
         const sid = `SM${String(i).padStart(32, "a")}`;
         const answers = await Promise.all([
@@ -225,7 +228,7 @@ for (const dialect of REPLICA_DIALECTS) {
         expect(answers.map((a) => a.status)).toEqual([200, 200]);
       }
       // A last text, once: the number's texts are worked in order, so a doubled one would come before its reply.
-      expect((await text(one, phone, "the last one")).status).toBe(200);
+      expect((await text(one, phone, `the last one (${NAME})`)).status).toBe(200);
       await waitFor(
         () => repliesAfterConnecting(twilio, phone).length > bodies.length,
         "the last confirmation",
@@ -233,7 +236,7 @@ for (const dialect of REPLICA_DIALECTS) {
       expect(
         x.standIn
           .posts()
-          .filter((p) => p.text.startsWith("delivered twice"))
+          .filter((p) => p.text.startsWith(`delivered twice ${NAME}`))
           .map((p) => p.text),
       ).toEqual(bodies);
       expect(repliesAfterConnecting(twilio, phone)).toHaveLength(bodies.length + 1);
