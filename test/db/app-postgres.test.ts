@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +11,8 @@ import { waitFor } from "../support/wait";
 import { startX, type XHarness } from "../support/x";
 
 const PHONE = "+14155550191";
+// A whole process (and its delivery thread) starting, connecting a number and posting five texts.
+setDefaultTimeout(60_000);
 
 /** `bun run start` as an operator runs it with DATABASE_URL: the whole app, both threads, on PostgreSQL. */
 describe.skipIf(!hasPostgres)("the app process with DATABASE_URL, on PostgreSQL", () => {
