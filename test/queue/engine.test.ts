@@ -10,6 +10,8 @@ import { Engine, type EngineOptions } from "../../src/queue/engine";
 import type { RetryPolicy } from "../../src/queue/policy";
 import type { JobHandler } from "../../src/queue/types";
 import { onSqlite, TEST_DB } from "../support/database";
+import { breakWrites } from "../support/faults";
+import { hasPostgres } from "../support/postgres";
 import { jobRows, type QueueDatabase, queueDatabase } from "../support/queue-db";
 import { sqliteOf } from "../support/sqlite";
 import { waitFor } from "../support/wait";
@@ -227,6 +229,46 @@ describe("the job engine", () => {
       await waitFor(
         async () => (await jobRows(db, "big"))[0]?.state === "done",
         "the commit once there is room",
+      );
+      expect(runsOfJob).toBe(1);
+    },
+  );
+
+  it.skipIf(!hasPostgres)(
+    "should keep results while PostgreSQL refuses writes (disk full) and commit them once it takes them, running nothing twice, on PostgreSQL",
+    async () => {
+      const shared = await queueDatabase("postgres");
+      databases.push(shared);
+      const db = await shared.open();
+      await run(db, "CREATE TABLE ballast (b TEXT)");
+      const repair = await breakWrites(db, "ballast", "INSERT", "disk full");
+      const failedCommits: string[] = [];
+      const logger = createLogger("error", (line) => {
+        if (line.includes("queue.commit_failed")) failedCommits.push(line);
+      });
+      let runsOfJob = 0;
+      engineOn(db, { logger })
+        .register("big", {
+          async run() {
+            runsOfJob++;
+            return {
+              kind: "done",
+              detail: "ok",
+              write: async (tx) => {
+                await run(tx, "INSERT INTO ballast VALUES ('x')");
+              },
+            };
+          },
+        })
+        .start();
+      await queue(db, "big", "lane");
+      await waitFor(() => failedCommits.length >= 2, "two failed commits");
+      expect(failedCommits[0]).toContain("disk full");
+      expect((await jobRows(db, "big"))[0]?.state).toBe("running");
+      await repair();
+      await waitFor(
+        async () => (await jobRows(db, "big"))[0]?.state === "done",
+        "the commit once writes work",
       );
       expect(runsOfJob).toBe(1);
     },
