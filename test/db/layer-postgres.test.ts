@@ -4,6 +4,7 @@ import { InboxWriter } from "../../src/db/inbound";
 import { claimSend, enqueueText, getText, type SendLimits } from "../../src/db/outbound";
 import { all, get, query, run } from "../../src/db/sql";
 import { isStorageFailure, transact } from "../../src/db/transaction";
+import { breakWrites } from "../support/faults";
 import { type FreshDatabase, freshDatabase, hasPostgres } from "../support/postgres";
 
 /**
@@ -206,5 +207,21 @@ describe.skipIf(!hasPostgres)("the data layer, on PostgreSQL", () => {
       { phone: "+14155550199", n: 1 },
     ]);
     expect(await get(one, "SELECT COUNT(*) AS n FROM jobs WHERE kind = 'inbound'")).toEqual({ n: 3 });
+  });
+
+  it("should see the storage failure behind Drizzle's own error around a builder's query, on PostgreSQL", async () => {
+    const { db } = await open();
+    const repair = await breakWrites(db, "heartbeats", "INSERT", "disk full");
+    const full = await query(db, (orm, t) =>
+      orm.insert(t.heartbeats).values({ id: "x", pid: 1, host: "h", startedAt: 1, refreshedAt: 1 }),
+    ).catch((error: unknown) => error);
+    await repair();
+    expect(full).toBeInstanceOf(Error);
+    expect(isStorageFailure(db, full)).toBe(true);
+    const duplicate = await query(db, (orm, t) =>
+      orm.insert(t.healthProbe).values({ id: 1, checkedAt: 1 }),
+    ).catch((error: unknown) => error);
+    expect(duplicate).toBeInstanceOf(Error);
+    expect(isStorageFailure(db, duplicate)).toBe(false);
   });
 });
