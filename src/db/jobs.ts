@@ -75,6 +75,11 @@ export function endsPerCommit(db: Writer): number {
   return jobStatements(db).endsPerCommit;
 }
 
+/** How many of those commits may be under way at once: SQLite's writers queue for one lock anyway. */
+export function commitsAtOnce(db: Writer): number {
+  return jobStatements(db).commitsAtOnce;
+}
+
 /** Tells every LISTENing engine to look for due work now (on SQLite they poll). */
 export async function notifyJobsDue(tx: Writer): Promise<void> {
   const { notify } = jobStatements(tx);
