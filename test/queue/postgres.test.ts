@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { systemClock } from "../../src/clock";
 import type { Database } from "../../src/db/client";
 import { addJob, claimJobs, finishJob, type JobRow } from "../../src/db/jobs";
-import { get } from "../../src/db/sql";
+import { get, run } from "../../src/db/sql";
 import { transact } from "../../src/db/transaction";
 import { subscribeToJobs } from "../../src/db/wake";
 import { silentLogger } from "../../src/log";
@@ -113,6 +113,36 @@ describe.skipIf(!hasPostgres)("the job engine beside other replicas", () => {
     expect(byA.length).toBeGreaterThan(0);
     expect(byB.length).toBeGreaterThan(0);
     expect((await jobRows(a)).every((job) => job.state === "running" && job.lockedBy !== null)).toBe(true);
+  });
+
+  it("should hand each expired lease to exactly one of two replicas taking them over at once, on PostgreSQL", async () => {
+    const { a, b } = await replicas();
+    const now = Date.now();
+    await transact(a, async (tx) => {
+      for (let n = 0; n < 60; n++) await addJob(tx, { kind: "work", lane: `+1555100${n}` }, now);
+    });
+    // Another host's replica held them all and went silent: its leases ran out.
+    await run(
+      a,
+      "UPDATE jobs SET state = 'running', locked_by = 'gone-host/1/x', locked_until = ?1",
+      now - 1,
+    );
+    const takeOver = async (db: Database, owner: string): Promise<JobRow[]> => {
+      const rows: JobRow[] = [];
+      for (;;) {
+        const at = Date.now();
+        const room = new Map([["work", 5]]);
+        const got = await transact(db, (tx) => claimJobs(tx, owner, at, at + 60_000, room));
+        if (got.length === 0) return rows;
+        rows.push(...got);
+      }
+    };
+    const [byA, byB] = await Promise.all([takeOver(a, "a"), takeOver(b, "b")]);
+    const all = [...byA, ...byB];
+    expect(all).toHaveLength(60);
+    expect(new Set(all.map((row) => row.id)).size).toBe(60);
+    // Whoever takes one over knows the last holder may have acted.
+    expect(all.every((row) => row.uncertain)).toBe(true);
   });
 
   it("should start an idle replica on a job another replica queued without waiting for its poll, on PostgreSQL", async () => {
