@@ -254,8 +254,11 @@ describe.skipIf(!hasPostgres)("the data layer, on PostgreSQL", () => {
       besideLinksPerHour: 100_000,
       windowMs: 3_600_000,
     };
-    expect(await claimSend(two, text, now, limits)).toEqual({ kind: "claimed" });
-    release();
-    await holder;
+    try {
+      expect(await claimSend(two, text, now, limits)).toEqual({ kind: "claimed" });
+    } finally {
+      release();
+      await holder;
+    }
   });
 });
