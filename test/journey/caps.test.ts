@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { eq } from "drizzle-orm";
 import { LINK_COOLDOWN_MS } from "../../src/auth/links";
-import { authLinks, inboundMessages, posts } from "../../src/db/schema";
 import { query } from "../../src/db/sql";
 import { timeFor } from "../../src/sms/local-time";
 import { livePosts, startConnected, startTestService, type TestService } from "../support/service";
@@ -41,17 +40,19 @@ const twilioSends = (s: TestService): number =>
 
 const outcomes = async (s: TestService, phone: string): Promise<(string | null)[]> =>
   (
-    await query(s.db, (orm) =>
+    await query(s.db, (orm, t) =>
       orm
-        .select({ outcome: inboundMessages.outcome })
-        .from(inboundMessages)
-        .where(eq(inboundMessages.phone, phone))
-        .orderBy(inboundMessages.id),
+        .select({ outcome: t.inboundMessages.outcome })
+        .from(t.inboundMessages)
+        .where(eq(t.inboundMessages.phone, phone))
+        .orderBy(t.inboundMessages.id),
     )
   ).map((row) => row.outcome);
 
 const linksOf = (s: TestService, phone: string) =>
-  query(s.db, (orm) => orm.select().from(authLinks).where(eq(authLinks.phone, phone)).orderBy(authLinks.id));
+  query(s.db, (orm, t) =>
+    orm.select().from(t.authLinks).where(eq(t.authLinks.phone, phone)).orderBy(t.authLinks.id),
+  );
 
 /** Texts `body` from every number, then lets the service work everything that is due. */
 async function round(s: TestService, phones: readonly string[], body: string): Promise<void> {
@@ -197,8 +198,8 @@ describe("the daily cap on posts", () => {
     expect(livePosts(svc).map((p) => p.text)).toEqual(["post 1", "post 2", "post 3"]);
     const texts = svc.textsTo(PHONE).slice(2);
     expect(texts.slice(0, 3)).toEqual(Array(3).fill(expect.stringMatching(/^Posted "post \d"/)));
-    const [first] = await query(svc.db, (orm) =>
-      orm.select().from(posts).where(eq(posts.phone, PHONE)).orderBy(posts.id),
+    const [first] = await query(svc.db, (orm, t) =>
+      orm.select().from(t.posts).where(eq(t.posts.phone, PHONE)).orderBy(t.posts.id),
     );
     expect(texts.slice(3)).toEqual([
       `Not posted: you have reached today's limit of 3 posts. Posting resumes at ${timeFor(PHONE, (first?.createdAt ?? 0) + DAY)}; texts before then are not posted.`,
@@ -220,7 +221,9 @@ describe("the daily cap on posts", () => {
       return svc.textsTo(PHONE).at(-1);
     };
     expect(await say("solo")).toStartWith('Posted "solo"');
-    const [solo] = await query(svc.db, (orm) => orm.select().from(posts).where(eq(posts.phone, PHONE)));
+    const [solo] = await query(svc.db, (orm, t) =>
+      orm.select().from(t.posts).where(eq(t.posts.phone, PHONE)),
+    );
 
     expect(await say("THREAD", "part a", "part b", "part c", "DONE")).toBe(
       `Thread not posted: its 3 parts are more than the 2 left of today's 3 posts. There is room for all from ${timeFor(PHONE, (solo?.createdAt ?? 0) + DAY)}; send them again then.`,

@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { and, eq } from "drizzle-orm";
-import { authLinks, inboundMessages, outboundMessages } from "../../src/db/schema";
 import { query } from "../../src/db/sql";
 import { jobCarrying } from "../support/jobs";
 import { FAST_POLICY, startTestService, type TestService } from "../support/service";
@@ -35,8 +34,12 @@ const twilioSends = (s: TestService): number =>
   s.twilio.standIn.requests.filter((r) => r.method === "POST" && r.path.endsWith("/Messages.json")).length;
 
 const outbound = (s: TestService, phone: string) =>
-  query(s.db, (orm) =>
-    orm.select().from(outboundMessages).where(eq(outboundMessages.phone, phone)).orderBy(outboundMessages.id),
+  query(s.db, (orm, t) =>
+    orm
+      .select()
+      .from(t.outboundMessages)
+      .where(eq(t.outboundMessages.phone, phone))
+      .orderBy(t.outboundMessages.id),
   );
 
 async function connect(s: TestService, phone: string, username: string): Promise<void> {
@@ -128,7 +131,7 @@ describe("the global limit on texts", () => {
     const held = await waitFor(async () => {
       const texts = await outbound(svc, OTHER);
       const last = texts.at(-1);
-      const job = last && texts.length === 2 && jobCarrying(svc.db, "sms", "outboundId", last.id);
+      const job = last && texts.length === 2 && (await jobCarrying(svc.db, "sms", "outboundId", last.id));
       return job && job.state === "pending" && job.runAt > clock.now() && { last, job };
     }, "the HELP reply to be held back");
     const [firstSend] = await outbound(svc, PHONE);
@@ -163,7 +166,7 @@ describe("the global limit on texts", () => {
       secret: null,
     });
     const failed = (await outbound(svc, OTHER))[0]?.id ?? 0;
-    expect(jobCarrying(svc.db, "sms", "outboundId", failed)?.state).toBe("failed");
+    expect((await jobCarrying(svc.db, "sms", "outboundId", failed))?.state).toBe("failed");
     expect(svc.textsTo(OTHER)).toHaveLength(0);
     expect(twilioSends(svc)).toBe(1);
   });
@@ -180,11 +183,11 @@ describe("the global limit on auth links", () => {
     const limited = await waitFor(
       async () =>
         (
-          await query(svc.db, (orm) =>
+          await query(svc.db, (orm, t) =>
             orm
               .select()
-              .from(inboundMessages)
-              .where(and(eq(inboundMessages.phone, OTHER), eq(inboundMessages.status, "done")))
+              .from(t.inboundMessages)
+              .where(and(eq(t.inboundMessages.phone, OTHER), eq(t.inboundMessages.status, "done")))
               .limit(1),
           )
         )[0],
@@ -194,7 +197,7 @@ describe("the global limit on auth links", () => {
     await svc.service.delivery.idle();
     expect(await outbound(svc, OTHER)).toHaveLength(0);
     expect(
-      await query(svc.db, (orm) => orm.select().from(authLinks).where(eq(authLinks.phone, OTHER))),
+      await query(svc.db, (orm, t) => orm.select().from(t.authLinks).where(eq(t.authLinks.phone, OTHER))),
     ).toHaveLength(0);
     expect(twilioSends(svc)).toBe(1);
 
