@@ -1,0 +1,312 @@
+import { afterAll, afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SQL } from "bun";
+import { closeDatabase, openDatabase } from "../../src/db/client";
+import { COPY_PLAN } from "../../src/db/copy-plan";
+import { closePostgres, openPostgres } from "../../src/db/postgres";
+import { query } from "../../src/db/sql";
+import { closeFile, openFile } from "../../src/db/sqlite-file";
+import { admin, adminErrors } from "../support/admin";
+import { type FreshDatabase, freshDatabase, hasPostgres } from "../support/postgres";
+import { startConnected, type TestService } from "../support/service";
+import { sqliteOf } from "../support/sqlite";
+import { waitFor } from "../support/wait";
+
+setDefaultTimeout(60_000);
+
+const DANA = "+14155550141";
+const ELI = "+14155550142";
+const NEW = "+14155550143";
+
+const dirs: string[] = [];
+const databases: FreshDatabase[] = [];
+afterAll(async () => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  for (const database of databases) await database.drop();
+});
+
+function tempFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), "smstweet-copy-"));
+  dirs.push(dir);
+  return join(dir, "smstweet.db");
+}
+
+async function target(migrated = false): Promise<FreshDatabase> {
+  const database = await freshDatabase({ migrated });
+  databases.push(database);
+  return database;
+}
+
+type Row = Record<string, unknown>;
+const canonical = (rows: Row[]): string[] =>
+  rows.map((row) => JSON.stringify(Object.fromEntries(Object.entries(row).sort()))).sort();
+
+/** Every table's rows, as Drizzle reads them from each side (booleans, numbers, media arrays). */
+async function sqliteRows(path: string): Promise<Record<string, string[]>> {
+  const db = openFile(path, true);
+  try {
+    const out: Record<string, string[]> = {};
+    for (const plan of COPY_PLAN)
+      out[plan.name] = canonical((await query(db, (orm) => orm.select().from(plan.from))) as Row[]);
+    return out;
+  } finally {
+    closeFile(db);
+  }
+}
+
+async function postgresRows(url: string): Promise<Record<string, string[]>> {
+  const db = await openPostgres({ url, poolSize: 1 });
+  try {
+    const out: Record<string, string[]> = {};
+    for (const plan of COPY_PLAN) out[plan.name] = canonical((await db.select().from(plan.to)) as Row[]);
+    return out;
+  } finally {
+    await closePostgres(db);
+  }
+}
+
+async function countsOf(url: string): Promise<Record<string, number>> {
+  const sql = new SQL(url, { max: 1 });
+  try {
+    const out: Record<string, number> = {};
+    for (const plan of COPY_PLAN) {
+      const [row] = await sql.unsafe(`SELECT count(*)::int AS n FROM "${plan.name}"`);
+      out[plan.name] = (row as { n: number }).n;
+    }
+    return out;
+  } finally {
+    await sql.close();
+  }
+}
+
+/** A migrated SQLite file with `work` done on its raw connection. */
+async function sqliteFile(work: (raw: ReturnType<typeof sqliteOf>) => void = () => {}): Promise<string> {
+  const path = tempFile();
+  const db = await openDatabase(path);
+  work(sqliteOf(db));
+  await closeDatabase(db);
+  return path;
+}
+
+const copy = (file: string, url: string) =>
+  admin(["copy-to-postgres", file, "--json"], { DATABASE_URL: url });
+
+describe.skipIf(!hasPostgres)("admin copy-to-postgres, on PostgreSQL", () => {
+  let svc: TestService | undefined;
+  afterEach(async () => {
+    await svc?.stop({ cleanup: false });
+    svc = undefined;
+  });
+
+  it("should copy a populated install into an empty database with equal counts, equal rows and sequences past the ids", async () => {
+    const dbPath = tempFile();
+    svc = await startConnected(DANA, "dana", { dbPath });
+    await svc.text(DANA, "hello from a flip phone");
+    expect(await svc.nthTextTo(DANA, 3)).toStartWith("Posted");
+    await svc.text(ELI, "hi");
+    await svc.nthTextTo(ELI, 1);
+    await svc.connect(ELI, "eli");
+    await svc.nthTextTo(ELI, 2);
+    await svc.text(ELI, "THREAD");
+    await svc.text(ELI, "part one");
+    await svc.nthTextTo(ELI, 4);
+    await svc.text(NEW, "who is this");
+    await svc.nthTextTo(NEW, 1);
+    // X down: DANA's next post waits, retrying, when the app stops.
+    svc.x.standIn.failNext("tweets", { status: 503 }, 1_000);
+    await svc.text(DANA, "a post that waits");
+    await waitFor(
+      () =>
+        sqliteOf(svc!.db)
+          .query("SELECT 1 FROM jobs WHERE kind = 'post' AND attempts > 0 AND outcome IS NULL")
+          .get(),
+      "a post retrying",
+    );
+    await svc.twilio.standIn.callbacks.settled();
+    await svc.stop({ cleanup: false });
+    svc = undefined;
+
+    const before = await sqliteRows(dbPath);
+    for (const table of [
+      "texters",
+      "posts",
+      "thread_parts",
+      "jobs",
+      "delivery_counts",
+      "metric_totals",
+      "auth_links",
+    ])
+      expect(before[table]?.length ?? 0).toBeGreaterThan(0);
+
+    const { url } = await target();
+    const run = await admin(["copy-to-postgres", dbPath], { DATABASE_URL: url });
+    expect(adminErrors(run)).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("Rows copied:");
+    expect(run.stdout).toContain("same TOKEN_ENCRYPTION_KEY");
+    expect(run.stdout).not.toContain(url.split("@")[0] ?? url);
+
+    const after = await postgresRows(url);
+    for (const plan of COPY_PLAN) {
+      if (plan.skip) continue;
+      expect({ table: plan.name, rows: after[plan.name] }).toEqual({
+        table: plan.name,
+        rows: before[plan.name],
+      });
+    }
+
+    // The app's next rows get fresh ids, never a copied one.
+    const sql = new SQL(url, { max: 1 });
+    try {
+      const [{ max }] = await sql`SELECT max(id)::int AS max FROM jobs`;
+      const [{ id }] =
+        await sql`INSERT INTO jobs (kind, state, run_at, created_at) VALUES ('housekeeping', 'done', 0, 0) RETURNING id::int AS id`;
+      expect(id).toBeGreaterThan(max);
+    } finally {
+      await sql.close();
+    }
+  });
+
+  it("should print the counts table by table as --json", async () => {
+    const file = await sqliteFile((raw) => {
+      raw.run("INSERT INTO texters (phone, created_at, opted_out) VALUES ('+14155550150', 1, 1)");
+      raw.run(
+        "INSERT INTO inbound_messages (sid, phone, body, media, received_at, next_attempt_at) VALUES ('SM1', '+14155550150', 'x', '[{\"url\":\"https://a/1\",\"contentType\":\"image/png\"}]', 1, 1)",
+      );
+    });
+    const { url } = await target(true);
+    const run = await copy(file, url);
+    expect(run.code).toBe(0);
+    const report = run.json() as {
+      ok: boolean;
+      tokensEncrypted: boolean;
+      tables: { table: string; source: number; target: number }[];
+    };
+    expect(report).toMatchObject({ ok: true, tokensEncrypted: true });
+    expect(report.tables).toContainEqual(expect.objectContaining({ table: "texters", source: 1, target: 1 }));
+    expect(report.tables).toContainEqual(
+      expect.objectContaining({ table: "inbound_messages", source: 1, target: 1 }),
+    );
+    const sql = new SQL(url, { max: 1 });
+    try {
+      expect(
+        await sql`SELECT opted_out, jsonb_typeof(m.media) AS media FROM texters, inbound_messages m`,
+      ).toEqual([{ opted_out: true, media: "array" }]);
+    } finally {
+      await sql.close();
+    }
+  });
+
+  it("should refuse a target that is not empty and leave it untouched", async () => {
+    const file = await sqliteFile((raw) => {
+      raw.run("INSERT INTO texters (phone, created_at) VALUES ('+14155550151', 1)");
+    });
+    const { url } = await target(true);
+    const sql = new SQL(url, { max: 1 });
+    try {
+      await sql`INSERT INTO posts (phone, post_id, created_at) VALUES ('+14155550199', '77', 5)`;
+      const before = await countsOf(url);
+      const run = await copy(file, url);
+      expect(run.code).toBe(1);
+      expect(adminErrors(run)[0]).toContain("is not empty (posts 1)");
+      expect(run.json()).toMatchObject({ ok: false, rows: [{ table: "posts", rows: 1 }] });
+      expect(await countsOf(url)).toEqual(before);
+      expect(await sql`SELECT phone FROM posts`).toEqual([{ phone: "+14155550199" }]);
+    } finally {
+      await sql.close();
+    }
+  });
+
+  it("should leave the target empty when PostgreSQL refuses a row midway, and name the table without its data", async () => {
+    const file = await sqliteFile((raw) => {
+      raw.run("INSERT INTO texters (phone, created_at) VALUES ('+14155550152', 1)");
+      const insert = raw.prepare(
+        "INSERT INTO inbound_messages (sid, phone, body, received_at, next_attempt_at) VALUES (?1, '+14155550152', ?2, 1, 1)",
+      );
+      raw.transaction(() => {
+        for (let i = 1; i <= 2_500; i++) insert.run(`SM${i}`, i === 2_400 ? "secret\u0000body" : `text ${i}`);
+      })();
+    });
+    const { url } = await target();
+    const run = await copy(file, url);
+    expect(run.code).toBe(1);
+    const [error] = adminErrors(run);
+    expect(error).toContain("PostgreSQL refused inbound_messages rows 2001–2500");
+    expect(error).toContain("nothing was copied");
+    expect(run.stdout + run.stderr).not.toContain("secret");
+    const counts = await countsOf(url);
+    expect(counts).toEqual({ ...Object.fromEntries(COPY_PLAN.map((p) => [p.name, 0])), health_probe: 1 });
+  });
+});
+
+describe("admin copy-to-postgres refusals", () => {
+  // Nothing listens here: each refusal comes before PostgreSQL is reached.
+  const NOWHERE = "postgres://smstweet:s3cret@127.0.0.1:1/smstweet";
+
+  it("should refuse without DATABASE_URL", async () => {
+    const file = await sqliteFile();
+    const run = await admin(["copy-to-postgres", file], { DATABASE_PATH: file });
+    expect(run.code).toBe(1);
+    expect(adminErrors(run)).toEqual([
+      "admin: DATABASE_URL must name the PostgreSQL database to copy into (postgres://…)",
+    ]);
+  });
+
+  it("should exit 2 without a file argument", async () => {
+    const run = await admin(["copy-to-postgres"], { DATABASE_URL: NOWHERE });
+    expect(run.code).toBe(2);
+  });
+
+  it("should refuse a file that is not smstweet's", async () => {
+    const path = tempFile();
+    const other = new (await import("bun:sqlite")).Database(path, { create: true });
+    other.run("CREATE TABLE notes (id INTEGER PRIMARY KEY)");
+    other.close();
+    const run = await copy(path, NOWHERE);
+    expect(run.code).toBe(1);
+    expect(adminErrors(run)[0]).toContain("not a smstweet database");
+  });
+
+  it("should refuse a file migrated by an older release, saying which migrations it lacks", async () => {
+    const file = await sqliteFile((raw) => {
+      raw.run("DELETE FROM __drizzle_migrations WHERE rowid = (SELECT max(rowid) FROM __drizzle_migrations)");
+    });
+    const run = await copy(file, NOWHERE);
+    expect(run.code).toBe(1);
+    expect(adminErrors(run)[0]).toContain("migrated by an older release");
+    expect(adminErrors(run)[0]).toContain("missing: 0008_health");
+  });
+
+  it("should refuse a file migrated by a newer release", async () => {
+    const file = await sqliteFile((raw) => {
+      raw.run("INSERT INTO __drizzle_migrations (hash, created_at) VALUES ('future', 99999999999999)");
+    });
+    const run = await copy(file, NOWHERE);
+    expect(run.code).toBe(1);
+    expect(adminErrors(run)[0]).toContain("migrated by a newer release");
+  });
+
+  it("should refuse while the app holds the file's heartbeat", async () => {
+    const file = await sqliteFile((raw) => {
+      raw.run(
+        "INSERT INTO heartbeats (id, pid, host, started_at, refreshed_at) VALUES ('a', 4242, 'vps', ?1, ?1)",
+        [Date.now()],
+      );
+    });
+    const run = await copy(file, NOWHERE);
+    expect(run.code).toBe(1);
+    expect(adminErrors(run)).toEqual([
+      `admin: the app is running on ${file} (pid 4242 on vps): stop it first, then copy`,
+    ]);
+  });
+
+  it("should refuse an unreachable database without showing its password", async () => {
+    const file = await sqliteFile();
+    const run = await copy(file, NOWHERE);
+    expect(run.code).toBe(1);
+    expect(adminErrors(run)[0]).toContain("127.0.0.1:1");
+    expect(run.stdout + run.stderr).not.toContain("s3cret");
+  });
+});
