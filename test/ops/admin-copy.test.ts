@@ -117,11 +117,9 @@ describe.skipIf(!hasPostgres)("admin copy-to-postgres, on PostgreSQL", () => {
     // X down: DANA's next post waits, retrying, when the app stops.
     svc.x.standIn.failNext("tweets", { status: 503 }, 1_000);
     await svc.text(DANA, "a post that waits");
+    const raw = sqliteOf(svc.db);
     await waitFor(
-      () =>
-        sqliteOf(svc!.db)
-          .query("SELECT 1 FROM jobs WHERE kind = 'post' AND attempts > 0 AND outcome IS NULL")
-          .get(),
+      () => raw.query("SELECT 1 FROM jobs WHERE kind = 'post' AND attempts > 0 AND outcome IS NULL").get(),
       "a post retrying",
     );
     await svc.twilio.standIn.callbacks.settled();
