@@ -239,6 +239,71 @@ describe.skipIf(!hasPostgres)("admin copy-to-postgres, on PostgreSQL", () => {
   });
 });
 
+describe.skipIf(!hasPostgres)("admin copy-to-postgres on a bad day, on PostgreSQL", () => {
+  it("should leave the target empty when the copy is killed -9 midway, and copy in full when run again", async () => {
+    const file = await sqliteFile((raw) => {
+      const insert = raw.prepare(
+        "INSERT INTO inbound_messages (sid, phone, body, received_at, next_attempt_at) VALUES (?1, '+14155550153', ?2, 1, 1)",
+      );
+      raw.transaction(() => {
+        for (let i = 1; i <= 60_000; i++) insert.run(`SM${i}`, `text number ${i} `.repeat(4));
+      })();
+    });
+    const { url } = await target();
+    const watcher = new SQL(url, { max: 1 });
+    try {
+      // The CLI itself, not `bun run`'s wrapper: the signal must reach the process holding the connection.
+      const child = Bun.spawn(
+        ["bun", join(import.meta.dir, "../../src/ops/admin/main.ts"), "copy-to-postgres", file],
+        {
+          env: { PATH: process.env.PATH ?? "", DATABASE_URL: url },
+          stdout: "ignore",
+          stderr: "ignore",
+        },
+      );
+      // Midway: some batches of inbound_messages are in, uncommitted.
+      await waitFor(
+        async () => {
+          const [busy] = await watcher`SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND query LIKE 'insert into "inbound_messages"%' AND pid <> pg_backend_pid()`;
+          return (busy as { n: number }).n > 0 || undefined;
+        },
+        "the copy inserting inbound_messages",
+        30_000,
+      );
+      child.kill(9);
+      await child.exited;
+      // The server notices the dead connection and rolls its transaction back.
+      await waitFor(async () => {
+        const [open] = await watcher`SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`;
+        return (open as { n: number }).n === 0 || undefined;
+      }, "the killed copy's connection gone");
+      const counts = await countsOf(url);
+      expect(counts.inbound_messages).toBe(0);
+      expect(counts.texters).toBe(0);
+
+      const again = await copy(file, url);
+      expect(adminErrors(again)).toEqual([]);
+      expect(again.code).toBe(0);
+      expect((await countsOf(url)).inbound_messages).toBe(60_000);
+    } finally {
+      await watcher.close();
+    }
+  });
+
+  it("should copy once when two copies run at the same moment: the other finds the target full", async () => {
+    const file = await sqliteFile((raw) => {
+      raw.run("INSERT INTO texters (phone, created_at) VALUES ('+14155550154', 1)");
+    });
+    const { url } = await target(true);
+    const runs = await Promise.all([copy(file, url), copy(file, url)]);
+    expect(runs.map((r) => r.code).sort()).toEqual([0, 1]);
+    expect(runs.flatMap(adminErrors).join()).toContain("is not empty (texters 1)");
+    expect((await countsOf(url)).texters).toBe(1);
+  });
+});
+
 describe("admin copy-to-postgres refusals", () => {
   // Nothing listens here: each refusal comes before PostgreSQL is reached.
   const NOWHERE = "postgres://smstweet:s3cret@127.0.0.1:1/smstweet";
