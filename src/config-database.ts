@@ -82,3 +82,19 @@ export function redactUrl(raw: string): string {
   // Unparsable: drop anything between the scheme's "//" and the last "@", where a password would sit.
   return raw.replace(/\/\/[^/?#]*@/, "//***@");
 }
+
+export type PoolShares = { main: number; delivery: number };
+
+/**
+ * DATABASE_POOL_SIZE is per process: its main thread (webhook, pages, health) and its delivery thread (a
+ * Worker with its own pool) share it. The webhook group-commits a batch on one connection and its reads are
+ * short, so it keeps a third; the delivery thread takes the rest minus one, which is its LISTEN connection
+ * (idle workers are woken by NOTIFY). A `web` replica runs no delivery thread and keeps them all; a `worker`
+ * replica's main thread only answers health and metrics. Below 3 the split cannot hold: each part still gets
+ * one connection, so such a process may open up to 3.
+ */
+export function poolShares(total: number, role: "all" | "web" | "worker"): PoolShares {
+  if (role === "web") return { main: total, delivery: 0 };
+  const main = role === "worker" ? 1 : Math.max(1, Math.floor(total / 3));
+  return { main, delivery: Math.max(1, total - main - 1) };
+}

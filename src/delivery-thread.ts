@@ -6,6 +6,7 @@
 import { workerData } from "node:worker_threads";
 import { systemClock } from "./clock";
 import type { Config } from "./config";
+import { poolShares } from "./config-database";
 import { createCipher } from "./crypto/cipher";
 import { createPinKeys } from "./crypto/pin";
 import { closeDatabase, openDatabase } from "./db/client";
@@ -23,7 +24,13 @@ declare const self: Worker;
 const config: Config = workerData;
 const logger = createLogger(config.logLevel);
 // This thread's loop answers no request: it may wait for the webhook's commits in SQLite's busy handler.
-const db = await openDatabase(config.databasePath, { waitForLock: "sleep" });
+const db = await openDatabase(config.database, {
+  waitForLock: "sleep",
+  poolSize:
+    config.database.dialect === "postgres"
+      ? poolShares(config.database.poolSize, config.role).delivery
+      : undefined,
+});
 // The main thread serves /metrics: every request to X or Twilio made here is reported there.
 const measure: Measure = (measurement) => self.postMessage({ measurement } satisfies FromThread);
 const x = createXGateway({ ...config.x, measure });

@@ -1,5 +1,6 @@
 import { INBOUND_JOB } from "./db/inbound";
 import { SMS_JOB } from "./db/outbound";
+import { subscribeToJobs } from "./db/wake";
 import { countJobEnd } from "./ops/job-totals";
 import { Engine } from "./queue/engine";
 import { DEFAULT_POLICY, type RetryPolicy } from "./queue/policy";
@@ -52,6 +53,8 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     concurrency: deps.concurrency ?? 16,
     pollMs: deps.pollMs ?? 500,
     leaseMs: deps.leaseMs ?? 60_000,
+    // Other replicas' texts (a `web` replica's above all) wake this one through the database, where it can.
+    subscribe: (wake) => subscribeToJobs(deps.db, wake),
     observer: countJobEnd,
   })
     .register(INBOUND_JOB, inboundJob(steps))

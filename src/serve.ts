@@ -2,6 +2,7 @@ import type { AnyElysia } from "elysia";
 import { createApp } from "./app";
 import { systemClock } from "./clock";
 import { type Config, ConfigError, type ConfigResult } from "./config";
+import { poolShares } from "./config-database";
 import { createCipher } from "./crypto/cipher";
 import { closeDatabase, openDatabase } from "./db/client";
 import { type DeliveryThread, startDeliveryThread } from "./delivery-host";
@@ -35,7 +36,10 @@ export function configOrExit(parsed: ConfigResult): Config {
 export async function serve(config: Config, { logger, routes, banner }: ServeOptions): Promise<void> {
   // Opened (and migrated) here first: the delivery thread opens its own connection to an up-to-date file,
   // and checkpoints the WAL for both.
-  const db = await openDatabase(config.databasePath, { checkpoints: false });
+  for (const notice of config.notices) logger.warn("config.notice", { notice });
+  const pool =
+    config.database.dialect === "postgres" ? poolShares(config.database.poolSize, config.role) : undefined;
+  const db = await openDatabase(config.database, { checkpoints: false, poolSize: pool?.main });
   const cipher = await createCipher(config.tokenEncryptionKey, config.previousTokenEncryptionKey);
   let wake = (): void => {};
   let draining = false;

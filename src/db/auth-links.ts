@@ -1,5 +1,6 @@
 import { and, count, desc, eq, gt, isNull } from "drizzle-orm";
-import { authLinks } from "./schema";
+import { lockCap } from "./locks";
+import type { authLinks } from "./schema";
 import { query } from "./sql";
 import type { Writer } from "./transaction";
 
@@ -18,23 +19,23 @@ export async function insertLink(
   tx: Writer,
   link: { tokenHash: string; phone: string; createdAt: number; expiresAt: number },
 ): Promise<void> {
-  await query(tx, (orm) =>
+  await query(tx, (orm, t) =>
     orm
-      .update(authLinks)
+      .update(t.authLinks)
       .set({ usedAt: link.createdAt })
-      .where(and(eq(authLinks.phone, link.phone), isNull(authLinks.usedAt))),
+      .where(and(eq(t.authLinks.phone, link.phone), isNull(t.authLinks.usedAt))),
   );
-  await query(tx, (orm) => orm.insert(authLinks).values(link));
+  await query(tx, (orm, t) => orm.insert(t.authLinks).values(link));
 }
 
 /** The number's newest link, while it can still connect an account. */
 export async function liveLink(db: Writer, phone: string, now: number): Promise<LiveLink | null> {
-  const [last] = await query(db, (orm) =>
+  const [last] = await query(db, (orm, t) =>
     orm
-      .select({ createdAt: authLinks.createdAt, expiresAt: authLinks.expiresAt })
-      .from(authLinks)
-      .where(and(eq(authLinks.phone, phone), isNull(authLinks.usedAt), gt(authLinks.expiresAt, now)))
-      .orderBy(desc(authLinks.createdAt))
+      .select({ createdAt: t.authLinks.createdAt, expiresAt: t.authLinks.expiresAt })
+      .from(t.authLinks)
+      .where(and(eq(t.authLinks.phone, phone), isNull(t.authLinks.usedAt), gt(t.authLinks.expiresAt, now)))
+      .orderBy(desc(t.authLinks.createdAt))
       .limit(1),
   );
   return last ?? null;
@@ -42,28 +43,32 @@ export async function liveLink(db: Writer, phone: string, now: number): Promise<
 
 /** When the number's links since `since` were created, oldest first (through the phone index). */
 export async function linkTimesSince(db: Writer, phone: string, since: number): Promise<number[]> {
-  const rows = await query(db, (orm) =>
+  const rows = await query(db, (orm, t) =>
     orm
-      .select({ createdAt: authLinks.createdAt })
-      .from(authLinks)
-      .where(and(eq(authLinks.phone, phone), gt(authLinks.createdAt, since)))
-      .orderBy(authLinks.createdAt),
+      .select({ createdAt: t.authLinks.createdAt })
+      .from(t.authLinks)
+      .where(and(eq(t.authLinks.phone, phone), gt(t.authLinks.createdAt, since)))
+      .orderBy(t.authLinks.createdAt),
   );
   return rows.map((row) => row.createdAt);
 }
 
-/** How many links went out, to anyone, since `since`. */
+/**
+ * How many links went out, to anyone, since `since`. In a transaction that then issues one, other
+ * replicas' counts wait for it to end (`lockCap`).
+ */
 export async function linksIssuedSince(db: Writer, since: number): Promise<number> {
-  const [row] = await query(db, (orm) =>
-    orm.select({ n: count() }).from(authLinks).where(gt(authLinks.createdAt, since)),
+  await lockCap(db, "links");
+  const [row] = await query(db, (orm, t) =>
+    orm.select({ n: count() }).from(t.authLinks).where(gt(t.authLinks.createdAt, since)),
   );
   return row?.n ?? 0;
 }
 
 /** Whether the number was ever sent a link that is still on record. */
 export async function hadLink(db: Writer, phone: string): Promise<boolean> {
-  const rows = await query(db, (orm) =>
-    orm.select({ id: authLinks.id }).from(authLinks).where(eq(authLinks.phone, phone)).limit(1),
+  const rows = await query(db, (orm, t) =>
+    orm.select({ id: t.authLinks.id }).from(t.authLinks).where(eq(t.authLinks.phone, phone)).limit(1),
   );
   return rows.length > 0;
 }
@@ -74,11 +79,13 @@ export async function findUsableLink(
   tokenHash: string,
   now: number,
 ): Promise<AuthLink | undefined> {
-  const [link] = await query(db, (orm) =>
+  const [link] = await query(db, (orm, t) =>
     orm
       .select()
-      .from(authLinks)
-      .where(and(eq(authLinks.tokenHash, tokenHash), isNull(authLinks.usedAt), gt(authLinks.expiresAt, now)))
+      .from(t.authLinks)
+      .where(
+        and(eq(t.authLinks.tokenHash, tokenHash), isNull(t.authLinks.usedAt), gt(t.authLinks.expiresAt, now)),
+      )
       .limit(1),
   );
   return link;
@@ -86,11 +93,11 @@ export async function findUsableLink(
 
 /** Until when the link can still connect an account, read afresh; null once it is used, replaced or gone. */
 export async function linkUsableUntil(db: Writer, linkId: number, now: number): Promise<number | null> {
-  const [row] = await query(db, (orm) =>
+  const [row] = await query(db, (orm, t) =>
     orm
-      .select({ expiresAt: authLinks.expiresAt })
-      .from(authLinks)
-      .where(and(eq(authLinks.id, linkId), isNull(authLinks.usedAt), gt(authLinks.expiresAt, now)))
+      .select({ expiresAt: t.authLinks.expiresAt })
+      .from(t.authLinks)
+      .where(and(eq(t.authLinks.id, linkId), isNull(t.authLinks.usedAt), gt(t.authLinks.expiresAt, now)))
       .limit(1),
   );
   return row?.expiresAt ?? null;
@@ -98,19 +105,19 @@ export async function linkUsableUntil(db: Writer, linkId: number, now: number): 
 
 /** Uses up every open link of the number; false when this one was already used (a second callback). */
 export async function consumeLinks(tx: Writer, link: AuthLink, now: number): Promise<boolean> {
-  const used = await query(tx, (orm) =>
+  const used = await query(tx, (orm, t) =>
     orm
-      .update(authLinks)
+      .update(t.authLinks)
       .set({ usedAt: now })
-      .where(and(eq(authLinks.id, link.id), isNull(authLinks.usedAt)))
-      .returning({ id: authLinks.id }),
+      .where(and(eq(t.authLinks.id, link.id), isNull(t.authLinks.usedAt)))
+      .returning({ id: t.authLinks.id }),
   );
   if (used.length === 0) return false;
-  await query(tx, (orm) =>
+  await query(tx, (orm, t) =>
     orm
-      .update(authLinks)
+      .update(t.authLinks)
       .set({ usedAt: now })
-      .where(and(eq(authLinks.phone, link.phone), isNull(authLinks.usedAt))),
+      .where(and(eq(t.authLinks.phone, link.phone), isNull(t.authLinks.usedAt))),
   );
   return true;
 }

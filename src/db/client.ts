@@ -3,7 +3,9 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { drizzle } from "drizzle-orm/bun-sqlite";
 import { migrate } from "drizzle-orm/bun-sqlite/migrator";
-import type { Database } from "./handle";
+import type { DatabaseConfig } from "../config-database";
+import type { Database, PgDatabase, SqliteDatabase } from "./handle";
+import { openPostgres } from "./postgres";
 import * as schema from "./schema";
 import { BUSY_WAIT_MS } from "./sql";
 import { Turn } from "./turn";
@@ -25,10 +27,31 @@ export type OpenOptions = {
    * request, so that it leaves the lock to the webhook's connection rather than racing it for every commit.
    */
   waitForLock?: "yield" | "sleep";
+
+  /** PostgreSQL: this handle's share of the process's DATABASE_POOL_SIZE (default: all of it). */
+  poolSize?: number;
 };
 
-/** Opens (creating if needed) the SQLite file, sets pragmas and applies pending migrations. */
-export async function openDatabase(path: string, options: OpenOptions = {}): Promise<Database> {
+/**
+ * Opens the database the config names, applying pending migrations: a SQLite file (a bare path is one),
+ * created if needed, or a PostgreSQL pool.
+ */
+export async function openDatabase(
+  target: string | DatabaseConfig,
+  options: OpenOptions = {},
+): Promise<Database> {
+  if (typeof target === "string") return openSqlite(target, options);
+  if (target.dialect === "sqlite") return openSqlite(target.path, options);
+  const client = await openPostgres({ url: target.url, poolSize: options.poolSize ?? target.poolSize });
+  const db: PgDatabase = {
+    dialect: "postgres",
+    role: "root",
+    conn: { client: client.$client, orm: client, texts: new Map() },
+  };
+  return db;
+}
+
+async function openSqlite(path: string, options: OpenOptions): Promise<SqliteDatabase> {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const sqlite = new Sqlite(path, { create: true, strict: true });
   // WAL lets the webhook write while the worker reads. FULL: a stored text must survive power loss,
@@ -53,7 +76,7 @@ export async function openDatabase(path: string, options: OpenOptions = {}): Pro
   };
 }
 
-const closed = new WeakSet<Database["conn"]>();
+const closed = new WeakSet<object>();
 
 /**
  * Closes the connection after moving the whole WAL into the database file and truncating it: the WAL keeps
@@ -63,6 +86,11 @@ const closed = new WeakSet<Database["conn"]>();
  */
 export async function closeDatabase(db: Database): Promise<void> {
   if (closed.has(db.conn)) return;
+  if (db.dialect === "postgres") {
+    closed.add(db.conn);
+    await db.conn.client.close({ timeout: 5 });
+    return;
+  }
   closed.add(db.conn);
   const { turn, client, statements } = db.conn;
   await turn.take();

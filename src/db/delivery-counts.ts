@@ -1,6 +1,6 @@
 import { asc, sql } from "drizzle-orm";
 import type { Database } from "./client";
-import { type DeliveryStatus, deliveryCounts } from "./schema";
+import type { DeliveryStatus } from "./schema";
 import { query } from "./sql";
 import type { Writer } from "./transaction";
 
@@ -12,21 +12,24 @@ export async function countDelivery(
   status: DeliveryStatus,
   errorCode: number | null,
 ): Promise<void> {
-  await query(tx, (orm) =>
+  await query(tx, (orm, t) =>
     orm
-      .insert(deliveryCounts)
+      .insert(t.deliveryCounts)
       .values({ status, errorCode: errorCode ?? 0, count: 1 })
       .onConflictDoUpdate({
-        target: [deliveryCounts.status, deliveryCounts.errorCode],
-        set: { count: sql`${deliveryCounts.count} + 1` },
+        target: [t.deliveryCounts.status, t.deliveryCounts.errorCode],
+        set: { count: sql`${t.deliveryCounts.count} + 1` },
       }),
   );
 }
 
 /** Every (status, error code) seen so far with its count, for the operator's tools; no phone numbers. */
 export async function readDeliveryCounts(db: Database): Promise<DeliveryCount[]> {
-  const rows = await query(db, (orm) =>
-    orm.select().from(deliveryCounts).orderBy(asc(deliveryCounts.status), asc(deliveryCounts.errorCode)),
+  const rows = await query(db, (orm, t) =>
+    orm
+      .select()
+      .from(t.deliveryCounts)
+      .orderBy(asc(t.deliveryCounts.status), asc(t.deliveryCounts.errorCode)),
   );
   return rows.map((row) => ({
     status: row.status,

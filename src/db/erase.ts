@@ -1,5 +1,4 @@
 import { and, eq, lte } from "drizzle-orm";
-import { authLinks, inboundMessages, outboundMessages, posts, texters, threadParts } from "./schema";
 import { query } from "./sql";
 import type { Writer } from "./transaction";
 
@@ -9,12 +8,12 @@ import type { Writer } from "./transaction";
  * stay for their own jobs. What remains: jobs (no phone once finished), hashed MessageSids.
  */
 export async function eraseNumber(tx: Writer, phone: string, upToMessageId: number): Promise<void> {
-  for (const table of [threadParts, posts, authLinks, outboundMessages, texters]) {
-    await query(tx, (orm) => orm.delete(table).where(eq(table.phone, phone)));
+  for (const name of ["threadParts", "posts", "authLinks", "outboundMessages", "texters"] as const) {
+    await query(tx, (orm, t) => orm.delete(t[name]).where(eq(t[name].phone, phone)));
   }
-  await query(tx, (orm) =>
+  await query(tx, (orm, t) =>
     orm
-      .delete(inboundMessages)
-      .where(and(eq(inboundMessages.phone, phone), lte(inboundMessages.id, upToMessageId))),
+      .delete(t.inboundMessages)
+      .where(and(eq(t.inboundMessages.phone, phone), lte(t.inboundMessages.id, upToMessageId))),
   );
 }

@@ -22,11 +22,11 @@ export async function probeWrite(db: Database, now: number, maxWaitMs: number): 
 export type OverdueKind = { kind: string; dueSince: number; inHand: boolean };
 
 // A running job whose lease ran out is due again, since the moment the lease ended.
-const OVERDUE = `SELECT kind, MIN(since) AS dueSince FROM (
+const OVERDUE = `SELECT kind, MIN(since) AS "dueSince" FROM (
     SELECT kind, run_at AS since FROM jobs WHERE state = 'pending' AND run_at <= ?1
     UNION ALL
     SELECT kind, locked_until AS since FROM jobs WHERE state = 'running' AND locked_until <= ?1
-  ) GROUP BY kind ORDER BY dueSince`;
+  ) AS due GROUP BY kind ORDER BY "dueSince"`;
 
 const IN_HAND = "SELECT 1 FROM jobs WHERE state = 'running' AND kind = ?1 AND locked_until > ?2 LIMIT 1";
 
@@ -42,11 +42,11 @@ export async function overdueKinds(db: Database, dueBefore: number, now: number)
 }
 
 // Unfinished jobs that faulted are failing now: their retries are at most the policy's cap apart.
-const FAULTS = `SELECT kind, SUM(faults) AS faults FROM (
+const FAULTS = `SELECT kind, CAST(SUM(faults) AS BIGINT) AS faults FROM (
     SELECT kind, faults FROM jobs WHERE state IN ('pending', 'running') AND faults > 0
     UNION ALL
     SELECT kind, faults FROM jobs WHERE state = 'failed' AND finished_at >= ?1 AND faults > 0
-  ) GROUP BY kind ORDER BY faults DESC`;
+  ) AS failing GROUP BY kind ORDER BY faults DESC`;
 
 /** Faults (crashes, unreadable answers) per kind, of jobs still failing or ended `failed` since `since`. */
 export function faultsByKind(db: Database, since: number): Promise<{ kind: string; faults: number }[]> {
@@ -54,7 +54,7 @@ export function faultsByKind(db: Database, since: number): Promise<{ kind: strin
 }
 
 const DONE = `SELECT COUNT(*) AS done FROM (
-  SELECT 1 FROM jobs WHERE state = 'done' AND finished_at >= ?1 AND kind = ?2 LIMIT ?3)`;
+  SELECT 1 FROM jobs WHERE state = 'done' AND finished_at >= ?1 AND kind = ?2 LIMIT ?3) AS recent`;
 
 /** Jobs of `kind` finished well since `since`, counted up to `upTo` (enough to compare, never a long scan). */
 export async function doneSince(db: Database, kind: string, since: number, upTo: number): Promise<number> {

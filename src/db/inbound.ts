@@ -2,8 +2,8 @@ import { eq } from "drizzle-orm";
 import { sha256 } from "../crypto/random";
 import type { Database } from "./client";
 import { addJob } from "./jobs";
-import { inboundMessages, type MediaItem } from "./schema";
-import { get, query } from "./sql";
+import type { inboundMessages, MediaItem } from "./schema";
+import { get, jsonParam, query } from "./sql";
 import { transact, type Writer } from "./transaction";
 
 export type InboundMessage = typeof inboundMessages.$inferSelect;
@@ -49,7 +49,7 @@ export async function storeInbound(tx: Writer, message: NewInbound, now: number)
     inboundSid(sidHash, now),
     message.phone,
     message.body,
-    JSON.stringify(message.media),
+    jsonParam(tx, message.media),
     now,
   );
   if (row === null) return false;
@@ -137,8 +137,8 @@ export class InboxWriter {
 }
 
 export async function getInbound(db: Writer, id: number): Promise<InboundMessage | undefined> {
-  const [row] = await query(db, (orm) =>
-    orm.select().from(inboundMessages).where(eq(inboundMessages.id, id)),
+  const [row] = await query(db, (orm, t) =>
+    orm.select().from(t.inboundMessages).where(eq(t.inboundMessages.id, id)),
   );
   return row;
 }
@@ -155,17 +155,17 @@ export async function recordInboundOutcome(
   postId: string | null = null,
   options: { keepMedia?: boolean } = {},
 ): Promise<void> {
-  await query(tx, (orm) =>
+  await query(tx, (orm, t) =>
     orm
-      .update(inboundMessages)
+      .update(t.inboundMessages)
       .set({ status: "done", outcome, postId, body: "", ...(options.keepMedia ? {} : { media: [] }) })
-      .where(eq(inboundMessages.id, id)),
+      .where(eq(t.inboundMessages.id, id)),
   );
 }
 
 /** Erases what is left of a text (its pictures) whose queued post was cancelled; the outcome says so. */
 export async function eraseInbound(tx: Writer, id: number, outcome: string): Promise<void> {
-  await query(tx, (orm) =>
-    orm.update(inboundMessages).set({ outcome, body: "", media: [] }).where(eq(inboundMessages.id, id)),
+  await query(tx, (orm, t) =>
+    orm.update(t.inboundMessages).set({ outcome, body: "", media: [] }).where(eq(t.inboundMessages.id, id)),
   );
 }

@@ -1,12 +1,14 @@
 import { currentRequestId } from "../request-id";
+import { openTxOf } from "./handle";
+import { jobStatements } from "./job-statements";
 import type { JobOutcome } from "./schema";
 import { all, get, run } from "./sql";
-import type { Writer } from "./transaction";
+import { transact, type Writer } from "./transaction";
 
 /**
- * Every statement of the job engine, and the only writes to `jobs`. Plain SQL that PostgreSQL also reads
- * (the claim there adds FOR UPDATE SKIP LOCKED to its inner SELECT); lanes keep at most one job `pending`
- * or `running` (the head), so claiming is a range read of the due index, however long the backlog.
+ * Every statement of the job engine, and the only writes to `jobs`. Lanes keep at most one job `pending`
+ * or `running` (the head), so claiming is a range read of the due index, however long the backlog. Where
+ * the dialects differ (claiming beside other replicas, waking them) the text comes from job-statements.ts.
  */
 
 export type NewJob = {
@@ -30,26 +32,42 @@ export type JobRow = {
   uncertain: boolean;
 };
 
-const UNFINISHED = "('waiting', 'pending', 'running')";
-
-const INSERT = `INSERT INTO jobs (kind, lane, dedupe_key, payload, state, run_at, created_at)
-  VALUES (?1, ?2, ?3, ?4, CASE WHEN ?2 IS NOT NULL AND EXISTS (
-    SELECT 1 FROM jobs WHERE lane = ?2 AND state IN ${UNFINISHED}) THEN 'waiting' ELSE 'pending' END, ?5, ?6)
-  ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`;
-
 /** Queues a job in the caller's transaction; null when its dedupe key was used before. */
-export async function addJob(tx: Writer, job: NewJob, now: number): Promise<number | null> {
+export async function addJob(w: Writer, job: NewJob, now: number): Promise<number | null> {
+  const { lane } = job;
+  // The lane lock lasts until commit: outside a transaction it would end before the insert.
+  if (lane !== null && jobStatements(w).lockLane !== null && openTxOf(w) === null) {
+    return await transact(w, (tx) => addJob(tx, job, now));
+  }
+  const statements = jobStatements(w);
+  await lockLane(w, lane);
   const row = await get<{ id: number }>(
-    tx,
-    INSERT,
+    w,
+    statements.insert,
     job.kind,
-    job.lane,
+    lane,
     job.dedupeKey ?? null,
     JSON.stringify(withRequestIdIn(job.payload ?? {})),
     job.runAt ?? now,
     now,
   );
-  return row?.id ?? null;
+  return row?.id === undefined ? null : Number(row.id);
+}
+
+/**
+ * Two transactions adding to one lane (or one promoting while another adds) would each see no head under
+ * READ COMMITTED and leave two, worked by two replicas at once; or none, leaving a job waiting forever. So
+ * they take the lane in turn. A separate statement: the next one then reads with a snapshot taken after it.
+ */
+async function lockLane(tx: Writer, lane: string | null): Promise<void> {
+  const { lockLane: text } = jobStatements(tx);
+  if (lane !== null && text !== null) await get(tx, text, lane);
+}
+
+/** Tells every LISTENing engine to look for due work now (on SQLite they poll). */
+export async function notifyJobsDue(tx: Writer): Promise<void> {
+  const { notify } = jobStatements(tx);
+  if (notify !== null) await get(tx, notify);
 }
 
 /** A job queued by another (a post by the text it came from) carries the same request id into its logs. */
@@ -59,16 +77,6 @@ function withRequestIdIn(payload: unknown): unknown {
     return payload;
   return { ...payload, req };
 }
-
-// A job whose holder vanished may have acted: whoever takes it over must find out before repeating.
-const RECLAIM_EXPIRED = `UPDATE jobs SET state = 'pending', locked_by = NULL, locked_until = NULL, uncertain = TRUE
-  WHERE state = 'running' AND locked_until < ?1`;
-
-const CLAIM = `UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, ?1),
-    locked_by = ?2, locked_until = ?3
-  WHERE id IN (
-    SELECT id FROM jobs WHERE state = 'pending' AND kind = ?5 AND run_at <= ?1 ORDER BY run_at, id LIMIT ?4)
-  RETURNING id, kind, lane, payload, created_at AS createdAt, started_at AS startedAt, attempts, faults, uncertain`;
 
 /**
  * Leases due jobs to `owner` until `until`, at most `room[kind]` of each kind, after freeing leases that ran
@@ -81,20 +89,21 @@ export async function claimJobs(
   until: number,
   room: ReadonlyMap<string, number>,
 ): Promise<JobRow[]> {
-  await run(tx, RECLAIM_EXPIRED, now);
+  const statements = jobStatements(tx);
+  await run(tx, statements.reclaimExpired, now);
   const claimed: JobRow[] = [];
   for (const [kind, limit] of room) {
     if (limit <= 0) continue;
-    const rows = await all<Omit<JobRow, "uncertain"> & { uncertain: number }>(
+    const rows = await all<Omit<JobRow, "uncertain"> & { uncertain: number | boolean }>(
       tx,
-      CLAIM,
+      statements.claim,
       now,
       owner,
       until,
       limit,
       kind,
     );
-    for (const row of rows) claimed.push({ ...row, uncertain: row.uncertain === 1 });
+    for (const row of rows) claimed.push({ ...row, uncertain: Boolean(row.uncertain) });
   }
   return claimed.sort((a, b) => a.id - b.id);
 }
@@ -120,15 +129,15 @@ export async function releaseLeasesOf(tx: Writer, owner: string): Promise<number
       WHERE state = 'running' AND locked_by = ?1`,
     owner,
   );
+  // This replica may be full: another one can take them now.
+  if (changes > 0) await notifyJobsDue(tx);
   return changes;
 }
 
-const PROMOTE = `UPDATE jobs SET state = 'pending', run_at = CASE WHEN run_at > ?2 THEN run_at ELSE ?2 END
-  WHERE id = (SELECT MIN(id) FROM jobs WHERE lane = ?1 AND state = 'waiting')
-  AND NOT EXISTS (SELECT 1 FROM jobs WHERE lane = ?1 AND state IN ('pending', 'running'))`;
-
 async function promoteNext(tx: Writer, lane: string | null, now: number): Promise<void> {
-  if (lane !== null) await run(tx, PROMOTE, lane, now);
+  if (lane === null) return;
+  await lockLane(tx, lane);
+  await run(tx, jobStatements(tx).promote, lane, now);
 }
 
 export type Finish = {
@@ -195,12 +204,12 @@ export type QueuedJob = { id: number; kind: string; payload: string; uncertain: 
 
 /** The lane's jobs not yet started (a running one is past recall), oldest first. */
 export async function queuedInLane(tx: Writer, lane: string): Promise<QueuedJob[]> {
-  const rows = await all<Omit<QueuedJob, "uncertain"> & { uncertain: number }>(
+  const rows = await all<Omit<QueuedJob, "uncertain"> & { uncertain: number | boolean }>(
     tx,
     "SELECT id, kind, payload, uncertain FROM jobs WHERE lane = ?1 AND state IN ('waiting', 'pending') ORDER BY id",
     lane,
   );
-  return rows.map((row) => ({ ...row, uncertain: row.uncertain === 1 }));
+  return rows.map((row) => ({ ...row, uncertain: Boolean(row.uncertain) }));
 }
 
 /** Cancels jobs that have not started, in the caller's transaction, and lets the lane move on. */
@@ -252,7 +261,10 @@ const RETRY_FAILED = `UPDATE jobs SET state = 'pending',
  * theirs): a retried job runs beside its number's newer ones, not behind them.
  */
 export async function retryFailedJob(tx: Writer, id: number, now: number): Promise<boolean> {
-  return (await get(tx, RETRY_FAILED, id, now)) !== null;
+  if ((await get(tx, RETRY_FAILED, id, now)) === null) return false;
+  // The operator's command runs in its own process: the workers hear of it rather than wait for a poll.
+  await notifyJobsDue(tx);
+  return true;
 }
 
 /** Failed jobs that finished at or after `since`, oldest first: what `admin retry --failed` takes. */

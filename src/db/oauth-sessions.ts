@@ -1,6 +1,5 @@
 import { and, eq, gt, lt } from "drizzle-orm";
 import type { AuthLink } from "./auth-links";
-import { authLinks, oauthSessions } from "./schema";
 import { query } from "./sql";
 import { transact, type Writer } from "./transaction";
 
@@ -15,8 +14,8 @@ export function insertOAuthSession(
   now: number,
 ): Promise<void> {
   return transact(db, async (tx) => {
-    await query(tx, (orm) => orm.delete(oauthSessions).where(lt(oauthSessions.expiresAt, now)));
-    await query(tx, (orm) => orm.insert(oauthSessions).values(session));
+    await query(tx, (orm, t) => orm.delete(t.oauthSessions).where(lt(t.oauthSessions.expiresAt, now)));
+    await query(tx, (orm, t) => orm.insert(t.oauthSessions).values(session));
   });
 }
 
@@ -26,12 +25,12 @@ export async function findOAuthSessionRow(
   stateHash: string,
   now: number,
 ): Promise<StoredSession | null> {
-  const [row] = await query(db, (orm) =>
+  const [row] = await query(db, (orm, t) =>
     orm
       .select()
-      .from(oauthSessions)
-      .innerJoin(authLinks, eq(authLinks.id, oauthSessions.linkId))
-      .where(and(eq(oauthSessions.stateHash, stateHash), gt(oauthSessions.expiresAt, now)))
+      .from(t.oauthSessions)
+      .innerJoin(t.authLinks, eq(t.authLinks.id, t.oauthSessions.linkId))
+      .where(and(eq(t.oauthSessions.stateHash, stateHash), gt(t.oauthSessions.expiresAt, now)))
       .limit(1),
   );
   return row ? { codeVerifier: row.oauth_sessions.codeVerifier, link: row.auth_links } : null;
@@ -39,11 +38,11 @@ export async function findOAuthSessionRow(
 
 /** Ends the sign-in; false when it had already run out (or was ended), so it can no longer connect. */
 export async function endOAuthSession(tx: Writer, stateHash: string, now: number): Promise<boolean> {
-  const ended = await query(tx, (orm) =>
+  const ended = await query(tx, (orm, t) =>
     orm
-      .delete(oauthSessions)
-      .where(eq(oauthSessions.stateHash, stateHash))
-      .returning({ expiresAt: oauthSessions.expiresAt }),
+      .delete(t.oauthSessions)
+      .where(eq(t.oauthSessions.stateHash, stateHash))
+      .returning({ expiresAt: t.oauthSessions.expiresAt }),
   );
   return ended.some((row) => row.expiresAt > now);
 }

@@ -1,7 +1,8 @@
 import { and, count, eq, gt, gte, type SQL, sql } from "drizzle-orm";
 import { addJob } from "./jobs";
-import { type DeliveryStatus, type OutboundKind, outboundMessages } from "./schema";
-import { query } from "./sql";
+import { lockCap } from "./locks";
+import type { DeliveryStatus, OutboundKind, outboundMessages } from "./schema";
+import { type Dialect, query, type Tables } from "./sql";
 import { type Tx, transact, type Writer } from "./transaction";
 
 /** The cost guard's limits, counted over this window (see sms/limits). */
@@ -31,9 +32,9 @@ export async function enqueueText(
   },
   now: number,
 ): Promise<void> {
-  const [row] = await query(tx, (orm) =>
+  const [row] = await query(tx, (orm, t) =>
     orm
-      .insert(outboundMessages)
+      .insert(t.outboundMessages)
       .values({
         phone: text.phone,
         body: text.body,
@@ -43,15 +44,15 @@ export async function enqueueText(
         eraseWhenDone: text.eraseWhenDone ?? false,
         kind: text.kind ?? "reply",
       })
-      .returning({ id: outboundMessages.id }),
+      .returning({ id: t.outboundMessages.id }),
   );
   if (row === undefined) throw new Error("the text's insert returned no row");
   await addJob(tx, { kind: SMS_JOB, lane: smsLane(text.phone), payload: { outboundId: row.id } }, now);
 }
 
 export async function getText(db: Writer, id: number): Promise<OutboundText | undefined> {
-  const [row] = await query(db, (orm) =>
-    orm.select().from(outboundMessages).where(eq(outboundMessages.id, id)),
+  const [row] = await query(db, (orm, t) =>
+    orm.select().from(t.outboundMessages).where(eq(t.outboundMessages.id, id)),
   );
   return row;
 }
@@ -63,15 +64,15 @@ export async function getText(db: Writer, id: number): Promise<OutboundText | un
 export async function settleText(tx: Writer, text: OutboundText, set: Partial<OutboundText>): Promise<void> {
   const finished = set.status !== undefined && set.status !== "pending";
   if (text.eraseWhenDone && finished) {
-    await query(tx, (orm) => orm.delete(outboundMessages).where(eq(outboundMessages.id, text.id)));
+    await query(tx, (orm, t) => orm.delete(t.outboundMessages).where(eq(t.outboundMessages.id, text.id)));
     return;
   }
   const erased = finished ? { body: "", secret: null } : {};
-  await query(tx, (orm) =>
+  await query(tx, (orm, t) =>
     orm
-      .update(outboundMessages)
+      .update(t.outboundMessages)
       .set({ ...set, ...erased })
-      .where(eq(outboundMessages.id, text.id)),
+      .where(eq(t.outboundMessages.id, text.id)),
   );
 }
 
@@ -92,20 +93,24 @@ export type RecordedDelivery =
 
 /** Records how a text ended on the text itself; the first report stays. */
 export async function recordDelivery(tx: Writer, report: DeliveryReport): Promise<RecordedDelivery> {
-  const [row] = await query(tx, (orm) =>
+  const [row] = await query(tx, (orm, t) =>
     orm
-      .select({ id: outboundMessages.id, phone: outboundMessages.phone, delivery: outboundMessages.delivery })
-      .from(outboundMessages)
-      .where(eq(outboundMessages.twilioSid, report.sid))
+      .select({
+        id: t.outboundMessages.id,
+        phone: t.outboundMessages.phone,
+        delivery: t.outboundMessages.delivery,
+      })
+      .from(t.outboundMessages)
+      .where(eq(t.outboundMessages.twilioSid, report.sid))
       .limit(1),
   );
   if (!row) return { kind: "unknown" };
   if (row.delivery !== null) return { kind: "stale", phone: row.phone };
-  await query(tx, (orm) =>
+  await query(tx, (orm, t) =>
     orm
-      .update(outboundMessages)
+      .update(t.outboundMessages)
       .set({ delivery: report.status, deliveryError: report.errorCode })
-      .where(eq(outboundMessages.id, row.id)),
+      .where(eq(t.outboundMessages.id, row.id)),
   );
   return { kind: "recorded", phone: row.phone };
 }
@@ -137,6 +142,8 @@ export function claimSend(
     db,
     async (tx): Promise<SendClaim> => {
       const since = now - limits.windowMs;
+      // Every lane's claims count the same rows: one at a time across replicas (a no-op on SQLite).
+      await lockCap(tx, "sends");
       // The notice that the cap is reached is the one text sent past it, once a window.
       const perNumber = await countSends(tx, text.id, since, text.phone);
       if (text.kind !== "limit_notice" && perNumber >= limits.perNumberPerHour) {
@@ -153,8 +160,8 @@ export function claimSend(
         // Nothing to wait for means a limit of zero: look again in a window rather than in a hot loop.
         return { kind: "global_limit", reopensAt: (oldest ?? now) + limits.windowMs };
       }
-      await query(tx, (orm) =>
-        orm.update(outboundMessages).set({ sentAt: now }).where(eq(outboundMessages.id, text.id)),
+      await query(tx, (orm, t) =>
+        orm.update(t.outboundMessages).set({ sentAt: now }).where(eq(t.outboundMessages.id, text.id)),
       );
       return { kind: "claimed" };
     },
@@ -163,19 +170,22 @@ export function claimSend(
 }
 
 /** Sent since `since`, or being sent right now; `self` is left out so a resumed claim is not counted twice. */
-function counted(self: number, since: number, phone?: string): SQL {
+function counted(t: Tables, dialect: Dialect, self: number, since: number, phone?: string): SQL {
   // The unary + keeps SQLite off the queue index (status first), which would scan every text ever sent;
-  // the sent_at indexes only read the last hour.
-  const base = sql`${outboundMessages.sentAt} > ${since} AND +${outboundMessages.status} IN ('sent', 'pending') AND ${outboundMessages.id} <> ${self}`;
-  return phone === undefined ? base : sql`${outboundMessages.phone} = ${phone} AND ${base}`;
+  // the sent_at indexes only read the last hour. PostgreSQL has no unary + on text, and its planner
+  // weighs the indexes by their statistics.
+  const status =
+    dialect === "sqlite" ? sql`+${t.outboundMessages.status}` : sql`${t.outboundMessages.status}`;
+  const base = sql`${t.outboundMessages.sentAt} > ${since} AND ${status} IN ('sent', 'pending') AND ${t.outboundMessages.id} <> ${self}`;
+  return phone === undefined ? base : sql`${t.outboundMessages.phone} = ${phone} AND ${base}`;
 }
 
 async function countSends(tx: Tx, self: number, since: number, phone?: string): Promise<number> {
-  const [row] = await query(tx, (orm) =>
+  const [row] = await query(tx, (orm, t, dialect) =>
     orm
       .select({ n: count() })
-      .from(outboundMessages)
-      .where(counted(self, since, phone)),
+      .from(t.outboundMessages)
+      .where(counted(t, dialect, self, since, phone)),
   );
   return row?.n ?? 0;
 }
@@ -188,12 +198,12 @@ async function oldestCounted(
   excess: number,
   phone?: string,
 ): Promise<number | undefined> {
-  const [row] = await query(tx, (orm) =>
+  const [row] = await query(tx, (orm, t, dialect) =>
     orm
-      .select({ sentAt: outboundMessages.sentAt })
-      .from(outboundMessages)
-      .where(counted(self, since, phone))
-      .orderBy(outboundMessages.sentAt)
+      .select({ sentAt: t.outboundMessages.sentAt })
+      .from(t.outboundMessages)
+      .where(counted(t, dialect, self, since, phone))
+      .orderBy(t.outboundMessages.sentAt)
       .limit(1)
       .offset(excess),
   );
@@ -202,15 +212,15 @@ async function oldestCounted(
 
 /** Whether the number was told, since `since`, that its hourly cap was reached (queued or sent). */
 async function limitNoticeSince(tx: Tx, phone: string, since: number): Promise<boolean> {
-  const [row] = await query(tx, (orm) =>
+  const [row] = await query(tx, (orm, t) =>
     orm
-      .select({ id: outboundMessages.id })
-      .from(outboundMessages)
+      .select({ id: t.outboundMessages.id })
+      .from(t.outboundMessages)
       .where(
         and(
-          eq(outboundMessages.phone, phone),
-          eq(outboundMessages.kind, "limit_notice"),
-          gt(outboundMessages.createdAt, since),
+          eq(t.outboundMessages.phone, phone),
+          eq(t.outboundMessages.kind, "limit_notice"),
+          gt(t.outboundMessages.createdAt, since),
         ),
       )
       .limit(1),
@@ -229,15 +239,15 @@ export async function countQueuedSince(
   since: number,
 ): Promise<number> {
   // Read through the (phone, sent_at) index: only this number's rows.
-  const [row] = await query(db, (orm) =>
+  const [row] = await query(db, (orm, t) =>
     orm
       .select({ n: count() })
-      .from(outboundMessages)
+      .from(t.outboundMessages)
       .where(
         and(
-          eq(outboundMessages.phone, phone),
-          eq(outboundMessages.kind, kind),
-          gte(outboundMessages.createdAt, since),
+          eq(t.outboundMessages.phone, phone),
+          eq(t.outboundMessages.kind, kind),
+          gte(t.outboundMessages.createdAt, since),
         ),
       ),
   );

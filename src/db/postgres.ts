@@ -37,6 +37,8 @@ export async function openPostgres(settings: PostgresSettings): Promise<Postgres
   const client = new Bun.SQL(settings.url, {
     max: settings.poolSize,
     connectionTimeout: CONNECT_TIMEOUT_SECONDS,
+    // int8 as bigint, never as a string: the executor can tell it from text and make it a number.
+    bigint: true,
   });
   try {
     await client`SELECT 1`;

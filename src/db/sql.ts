@@ -1,5 +1,18 @@
 import type { SQLQueryBindings, Statement } from "bun:sqlite";
-import { type Connection, type Orm, openTxOf, type Writer } from "./handle";
+import { drizzle } from "drizzle-orm/bun-sql";
+import {
+  type Connection,
+  type Orm,
+  openTxOf,
+  type PgConnection,
+  type PgOrm,
+  type PgTx,
+  type SqliteDatabase,
+  type SqliteTx,
+  type Writer,
+} from "./handle";
+import * as schema from "./schema";
+import * as pgSchema from "./schema.pg";
 
 /**
  * The one executor of raw SQL (and of Drizzle builders) in `src/db/`: everything waits for the
@@ -31,7 +44,7 @@ export function isBusy(error: unknown): boolean {
  * function, and `step` runs at once when it can: on SQLite every await inside a transaction lets other
  * ready work of this thread run while the write lock is held, so each statement costs one await, no more.
  */
-function inTurn<T>(w: Writer, step: (conn: Connection) => T | Promise<T>): Promise<T> {
+function inTurn<T>(w: SqliteDatabase | SqliteTx, step: (conn: Connection) => T | Promise<T>): Promise<T> {
   const { conn } = w;
   let inTx: boolean;
   try {
@@ -108,18 +121,123 @@ export async function takeTurnFor<T>(
 }
 
 export function all<T>(w: Writer, text: string, ...params: Param[]): Promise<T[]> {
+  if (w.dialect === "postgres") return pgRows(w, text, params) as Promise<T[]>;
   return inTurn(w, (conn) => statement(conn, text).all(...params) as T[]);
 }
 
 export function get<T>(w: Writer, text: string, ...params: Param[]): Promise<T | null> {
+  if (w.dialect === "postgres") return pgRows(w, text, params).then((rows) => (rows[0] as T) ?? null);
   return inTurn(w, (conn) => statement(conn, text).get(...params) as T | null);
 }
 
 export function run(w: Writer, text: string, ...params: Param[]): Promise<{ changes: number }> {
+  if (w.dialect === "postgres")
+    return pgCommand(w, text, params).then((result) => ({ changes: result.count }));
   return inTurn(w, (conn) => ({ changes: statement(conn, text).run(...params).changes }));
 }
 
-/** A Drizzle builder, run in the caller's turn: `query(db, (orm) => orm.select().from(t))`. */
-export function query<T>(w: Writer, build: (orm: Orm) => { execute(): Promise<T> }): Promise<T> {
-  return inTurn(w, (conn) => build(conn.orm).execute());
+/** For the rare construct that differs (a planner hint): the module that owns the statement picks. */
+export type Dialect = Writer["dialect"];
+
+/** The tables a builder names; on PostgreSQL the same names from `schema.pg.ts`. */
+export type Tables = typeof schema;
+
+/**
+ * A Drizzle builder, run in the caller's turn: `query(db, (orm, t) => orm.select().from(t.texters))`.
+ * Builders name tables through `t`, never by import: on PostgreSQL `orm` and `t` are PostgreSQL's. They are
+ * typed as SQLite's because Drizzle has no dialect-neutral table or builder type; the two schemas have
+ * the same tables, columns and result shapes (test/db/schema-drift.test.ts fails when they part), so the
+ * cast holds, and it stays inside `src/db/`.
+ */
+export function query<T>(
+  w: Writer,
+  build: (orm: Orm, t: Tables, dialect: Dialect) => { execute(): Promise<T> },
+): Promise<T> {
+  if (w.dialect === "postgres") {
+    let orm: PgOrm;
+    try {
+      const tx = openTxOf(w);
+      orm = tx ? txOrm(tx) : w.conn.orm;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return build(orm as unknown as Orm, PG_TABLES, "postgres").execute();
+  }
+  return inTurn(w, (conn) => build(conn.orm, SQLITE_TABLES, "sqlite").execute());
+}
+
+const SQLITE_TABLES: Tables = schema;
+const PG_TABLES = pgSchema as unknown as Tables;
+
+function txOrm(tx: PgTx): PgOrm {
+  tx.orm ??= drizzle({ client: tx.session, schema: pgSchema });
+  return tx.orm;
+}
+
+/**
+ * PostgreSQL's executor: the pool (root) or the transaction's own connection. SQLite's `?N` placeholders
+ * become `$N` once per statement text; int8 arrives as bigint (the pool asks for it, so that an int8 is
+ * never confused with text) and leaves as a number: every int8 here (times in ms, ids, counts) is far
+ * below 2^53.
+ */
+function pgCommand(
+  w: Extract<Writer, { dialect: "postgres" }>,
+  text: string,
+  params: Param[],
+): Promise<PgResult> {
+  let session: PgTx["session"];
+  try {
+    session = openTxOf(w)?.session ?? w.conn.client;
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return session.unsafe(pgText(w.conn, text), params.map(pgParam)) as Promise<PgResult>;
+}
+
+type PgResult = Record<string, unknown>[] & { count: number };
+
+async function pgRows(
+  w: Extract<Writer, { dialect: "postgres" }>,
+  text: string,
+  params: Param[],
+): Promise<Record<string, unknown>[]> {
+  const result = await pgCommand(w, text, params);
+  const rows = new Array<Record<string, unknown>>(result.length);
+  for (let i = 0; i < result.length; i++) rows[i] = numbersOf(result[i] as Record<string, unknown>);
+  return rows;
+}
+
+export function numbersOf(row: Record<string, unknown>): Record<string, unknown> {
+  for (const key in row) {
+    const value = row[key];
+    if (typeof value === "bigint") row[key] = Number(value);
+  }
+  return row;
+}
+
+/**
+ * A JSON column's value as a parameter: SQLite stores the text; PostgreSQL's jsonb takes the value itself
+ * (Bun's client encodes it; given text it would store a JSON string).
+ */
+export function jsonParam(w: Writer, value: unknown): Param {
+  return (w.dialect === "postgres" ? value : JSON.stringify(value)) as Param;
+}
+
+function pgParam(value: Param): unknown {
+  return value === undefined ? null : value;
+}
+
+/** `?N` → `$N`, bare `?` → the next `$N`; quoted text is left alone. */
+export function pgText(conn: PgConnection, text: string): string {
+  let translated = conn.texts.get(text);
+  if (translated === undefined) {
+    let next = 0;
+    translated = text.replace(/'(?:[^']|'')*'|"(?:[^"])*"|\?(\d*)/g, (match, digits: string | undefined) => {
+      if (digits === undefined) return match;
+      if (digits === "") return `$${++next}`;
+      return `$${digits}`;
+    });
+    conn.texts.set(text, translated);
+  }
+  return translated;
 }

@@ -1,6 +1,6 @@
 import { Database as Sqlite } from "bun:sqlite";
 import { drizzle } from "drizzle-orm/bun-sqlite";
-import type { Database } from "./handle";
+import type { SqliteDatabase } from "./handle";
 import { tableCounts } from "./reports";
 import * as schema from "./schema";
 import { all, BUSY_WAIT_MS, run } from "./sql";
@@ -12,7 +12,7 @@ import { Turn } from "./turn";
  */
 
 /** A database file opened as it is, without migrating or creating it: what backup and restore inspect. */
-export function openFile(path: string, readonly: boolean): Database {
+export function openFile(path: string, readonly: boolean): SqliteDatabase {
   const sqlite = new Sqlite(
     path,
     readonly ? { readonly: true, strict: true } : { readwrite: true, strict: true },
@@ -28,20 +28,20 @@ export function openFile(path: string, readonly: boolean): Database {
 }
 
 /** Closes a file opened by `openFile`, without the app's checkpoint. */
-export function closeFile(db: Database): void {
+export function closeFile(db: SqliteDatabase): void {
   for (const statement of db.conn.statements.values()) statement.finalize();
   db.conn.client.close();
 }
 
 /** A consistent copy of the whole database at `target` (`VACUUM INTO` reads one snapshot). */
-export async function copyInto(db: Database, target: string): Promise<void> {
+export async function copyInto(db: SqliteDatabase, target: string): Promise<void> {
   await run(db, "VACUUM INTO ?1", target);
 }
 
 export type FileCheck = { ok: true; rows: Record<string, number> } | { ok: false; problem: string };
 
 /** `PRAGMA integrity_check`, and that the file is smstweet's (it has the migrations' table and `jobs`). */
-export async function checkFile(db: Database): Promise<FileCheck> {
+export async function checkFile(db: SqliteDatabase): Promise<FileCheck> {
   let result: string[];
   try {
     result = (await all<{ integrity_check: string }>(db, "PRAGMA integrity_check")).map(

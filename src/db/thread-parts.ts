@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, isNull, sql } from "drizzle-orm";
-import { type MediaItem, threadParts } from "./schema";
-import { query } from "./sql";
+import type { MediaItem, threadParts } from "./schema";
+import { query, type Tables } from "./sql";
 import type { Writer } from "./transaction";
 
 /**
@@ -10,12 +10,15 @@ import type { Writer } from "./transaction";
 
 export type ThreadPart = typeof threadParts.$inferSelect;
 
-const open = (phone: string) => and(eq(threadParts.phone, phone), isNull(threadParts.jobId));
+const open = (t: Tables, phone: string) => and(eq(t.threadParts.phone, phone), isNull(t.threadParts.jobId));
 
 /** Parts of the thread being collected. */
 export async function openPartCount(db: Writer, phone: string): Promise<number> {
-  const [row] = await query(db, (orm) =>
-    orm.select({ n: sql<number>`count(*)` }).from(threadParts).where(open(phone)),
+  const [row] = await query(db, (orm, t) =>
+    orm
+      .select({ n: sql<number>`count(*)`.mapWith(Number) })
+      .from(t.threadParts)
+      .where(open(t, phone)),
   );
   return row?.n ?? 0;
 }
@@ -26,53 +29,57 @@ export async function appendPart(
   part: { phone: string; body: string; media: MediaItem[] },
   now: number,
 ): Promise<void> {
-  const [last] = await query(tx, (orm) =>
+  const [last] = await query(tx, (orm, t) =>
     orm
-      .select({ n: sql<number>`coalesce(max(position), 0)` })
-      .from(threadParts)
-      .where(eq(threadParts.phone, part.phone)),
+      .select({ n: sql<number>`coalesce(max(position), 0)`.mapWith(Number) })
+      .from(t.threadParts)
+      .where(eq(t.threadParts.phone, part.phone)),
   );
-  await query(tx, (orm) =>
-    orm.insert(threadParts).values({ ...part, position: (last?.n ?? 0) + 1, createdAt: now }),
+  await query(tx, (orm, t) =>
+    orm.insert(t.threadParts).values({ ...part, position: (last?.n ?? 0) + 1, createdAt: now }),
   );
 }
 
 /** The newest part of the thread being collected, if any. */
 export async function lastOpenPart(db: Writer, phone: string): Promise<ThreadPart | undefined> {
-  const [row] = await query(db, (orm) =>
-    orm.select().from(threadParts).where(open(phone)).orderBy(desc(threadParts.position)).limit(1),
+  const [row] = await query(db, (orm, t) =>
+    orm.select().from(t.threadParts).where(open(t, phone)).orderBy(desc(t.threadParts.position)).limit(1),
   );
   return row;
 }
 
 export async function removePart(tx: Writer, id: number): Promise<void> {
-  await query(tx, (orm) => orm.delete(threadParts).where(eq(threadParts.id, id)));
+  await query(tx, (orm, t) => orm.delete(t.threadParts).where(eq(t.threadParts.id, id)));
 }
 
 /** DONE: the thread being collected becomes the job's. */
 export async function handOpenParts(tx: Writer, phone: string, jobId: number | null): Promise<void> {
-  await query(tx, (orm) => orm.update(threadParts).set({ jobId }).where(open(phone)));
+  await query(tx, (orm, t) => orm.update(t.threadParts).set({ jobId }).where(open(t, phone)));
 }
 
 /** A thread job's parts, in order. */
 export function partsOfJob(db: Writer, jobId: number): Promise<ThreadPart[]> {
-  return query(db, (orm) =>
-    orm.select().from(threadParts).where(eq(threadParts.jobId, jobId)).orderBy(asc(threadParts.position)),
+  return query(db, (orm, t) =>
+    orm
+      .select()
+      .from(t.threadParts)
+      .where(eq(t.threadParts.jobId, jobId))
+      .orderBy(asc(t.threadParts.position)),
   );
 }
 
 export async function setPartPostId(tx: Writer, id: number, postId: string): Promise<void> {
-  await query(tx, (orm) => orm.update(threadParts).set({ postId }).where(eq(threadParts.id, id)));
+  await query(tx, (orm, t) => orm.update(t.threadParts).set({ postId }).where(eq(t.threadParts.id, id)));
 }
 
 /** A thread job ended (posted, refused, given up, cancelled): its parts go. */
 export async function dropPartsOfJob(tx: Writer, jobId: number): Promise<void> {
-  await query(tx, (orm) => orm.delete(threadParts).where(eq(threadParts.jobId, jobId)));
+  await query(tx, (orm, t) => orm.delete(t.threadParts).where(eq(t.threadParts.jobId, jobId)));
 }
 
 /** DISCARD, LOGOUT, expiry: the thread being collected goes; returns how many parts it had. */
 export async function dropOpenParts(tx: Writer, phone: string): Promise<number> {
   const dropped = await openPartCount(tx, phone);
-  await query(tx, (orm) => orm.delete(threadParts).where(open(phone)));
+  await query(tx, (orm, t) => orm.delete(t.threadParts).where(open(t, phone)));
   return dropped;
 }

@@ -17,6 +17,8 @@ type CommitterOptions = {
   policy: RetryPolicy;
   owner: string;
   observer?: JobObserver | undefined;
+  /** A job was put back to wait until `runAt`, committed: the engine looks again then. */
+  onRescheduled?: (runAt: number) => void;
 };
 
 const RETRY_MAX_MS = 30_000;
@@ -37,6 +39,8 @@ export class Committer {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #scheduled = false;
   #flushing = false;
+  /** When the batch being committed put jobs back to wait until. */
+  readonly #rescheduled: number[] = [];
 
   constructor(private readonly options: CommitterOptions) {}
 
@@ -87,12 +91,14 @@ export class Committer {
       const delay = Math.min(RETRY_MAX_MS, 250 * 2 ** this.#failures);
       logger.error("queue.commit_failed", { jobs: batch.length, retryInMs: delay, error: String(error) });
       this.#queue.unshift(...batch);
+      this.#rescheduled.length = 0;
       this.#flushing = false;
       this.#schedule(delay);
       return;
     }
     this.#flushing = false;
     this.#failures = 0;
+    for (const at of this.#rescheduled.splice(0)) this.options.onRescheduled?.(at);
     for (const ended of batch) ended.committed();
     // The rest go in the next turn of the event loop, after the lock has been free for a moment.
     if (this.#queue.length > 0) this.#schedule(0);
@@ -142,6 +148,7 @@ export class Committer {
         const uncertain = result.kind === "fault" || (result.kind === "retry" && result.uncertain === true);
         const retry = { runAt: decision.runAt, lastError: reason, fault: decision.fault, uncertain };
         if (!(await rescheduleJob(tx, row, owner, retry))) throw new LeaseLost();
+        this.#rescheduled.push(decision.runAt);
         logger.warn("queue.retry", { ...fields, reason, fault: decision.fault, inMs: decision.runAt - now });
         return;
       }

@@ -2,6 +2,7 @@ import type { Clock } from "../clock";
 import type { Database } from "../db/client";
 import { addJob, claimJobs, type JobRow, leaseOwners, releaseLeasesOf, renewLeases } from "../db/jobs";
 import { transact } from "../db/transaction";
+import type { JobsSubscription } from "../db/wake";
 import type { Logger } from "../log";
 import { requestIdOf, withRequestId } from "../request-id";
 import { Committer, describe } from "./committer";
@@ -11,6 +12,10 @@ import type { Job, JobHandler, JobObserver, JobResult } from "./types";
 
 /** How often to look for leases held by a process on this host that died (another host's run out instead). */
 const DEAD_OWNER_CHECK_MS = 2_000;
+/** The poll while LISTEN tells of new work (500 ms → 5 s): only what a lost notification left behind. */
+const IDLE_POLL_FACTOR = 10;
+/** setTimeout fires at once past 2^31 - 1 ms; the poll finds anything due that far out. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export type EngineOptions = {
   db: Database;
@@ -23,6 +28,13 @@ export type EngineOptions = {
   pollMs: number;
   /** How long a lease lasts without renewal: the longest a dead process's jobs wait for another host. */
   leaseMs: number;
+  /**
+   * Hears of jobs other processes make due (LISTEN/NOTIFY), or resolves null where the database cannot
+   * say (then `pollMs` finds them). While subscribed, the poll is only a safety net: `idlePollMs`.
+   */
+  subscribe?: (wake: () => void) => Promise<JobsSubscription | null>;
+  /** The poll while subscribed; ten times `pollMs` if left out. */
+  idlePollMs?: number;
   /** Told of every job's end in its commit (metrics); the engine still knows nothing of the kinds. */
   observer?: JobObserver;
 };
@@ -42,9 +54,17 @@ export class Engine {
   #wakeQueued = false;
   #stopped = true;
   #timers: ReturnType<typeof setInterval>[] = [];
+  #poll: ReturnType<typeof setInterval> | undefined;
+  /** Wakes at the time a job put back to wait comes due (retry backoffs), so no poll has to find it. */
+  readonly #dueTimers = new Set<ReturnType<typeof setTimeout>>();
+  #subscription: Promise<JobsSubscription | null> = Promise.resolve(null);
 
   constructor(private readonly options: EngineOptions) {
-    this.#committer = new Committer({ ...options, owner: this.owner });
+    this.#committer = new Committer({
+      ...options,
+      owner: this.owner,
+      onRescheduled: (at) => this.#wakeAt(at),
+    });
   }
 
   register<P>(kind: string, handler: JobHandler<P>): this {
@@ -66,8 +86,9 @@ export class Engine {
     this.#stopped = false;
     void this.#releaseDeadOwners();
     const { pollMs, leaseMs } = this.options;
+    this.#poll = setInterval(() => this.wake(), pollMs);
+    this.#subscription = this.#subscribe();
     this.#timers = [
-      setInterval(() => this.wake(), pollMs),
       // Not only at start: a neighbour on this host killed (-9) while this process runs would otherwise hold
       // its texts until its leases run out.
       setInterval(() => void this.#releaseDeadOwners(), Math.max(pollMs, DEAD_OWNER_CHECK_MS)),
@@ -110,8 +131,47 @@ export class Engine {
   async stop(): Promise<void> {
     this.#stopped = true;
     for (const timer of this.#timers) clearInterval(timer);
+    clearInterval(this.#poll);
+    for (const timer of this.#dueTimers) clearTimeout(timer);
+    this.#dueTimers.clear();
+    await (await this.#subscription)?.close().catch(() => {});
     await this.idle();
     this.#committer.stop();
+  }
+
+  /** Listens for other processes' jobs; once it hears, polls only as a safety net. */
+  async #subscribe(): Promise<JobsSubscription | null> {
+    const { subscribe, idlePollMs, logger } = this.options;
+    if (subscribe === undefined) return null;
+    let subscription: JobsSubscription | null;
+    try {
+      subscription = await subscribe(() => this.wake());
+    } catch (error) {
+      logger.error("queue.listen_failed", { error: String(error) });
+      return null;
+    }
+    if (subscription === null) return null;
+    if (this.#stopped) {
+      await subscription.close().catch(() => {});
+      return null;
+    }
+    clearInterval(this.#poll);
+    this.#poll = setInterval(() => this.wake(), idlePollMs ?? this.options.pollMs * IDLE_POLL_FACTOR);
+    return subscription;
+  }
+
+  #wakeAt(at: number): void {
+    if (this.#stopped) return;
+    const timer = setTimeout(
+      () => {
+        this.#dueTimers.delete(timer);
+        this.wake();
+      },
+      Math.min(MAX_TIMER_MS, Math.max(0, at - this.options.clock.now())),
+    );
+    // The poll still runs: this timer only makes the retry prompt, it must not keep a process alive.
+    timer.unref();
+    this.#dueTimers.add(timer);
   }
 
   /** One claim at a time: two would each see the same free room and lease past the concurrency. */
@@ -210,7 +270,9 @@ export class Engine {
       await transact(db, async (tx) => {
         for (const owner of await leaseOwners(tx)) {
           if (owner === this.owner || !diedOnThisHost(owner)) continue;
-          logger.warn("queue.released_dead_leases", { owner, jobs: await releaseLeasesOf(tx, owner) });
+          const released = await releaseLeasesOf(tx, owner);
+          logger.warn("queue.released_dead_leases", { owner, jobs: released });
+          if (released > 0) this.wake();
         }
       });
     } catch (error) {

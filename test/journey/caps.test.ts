@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { eq } from "drizzle-orm";
 import { LINK_COOLDOWN_MS } from "../../src/auth/links";
-import { authLinks, inboundMessages, posts } from "../../src/db/schema";
 import { query } from "../../src/db/sql";
 import { timeFor } from "../../src/sms/local-time";
 import { livePosts, startConnected, startTestService, type TestService } from "../support/service";
@@ -41,17 +40,19 @@ const twilioSends = (s: TestService): number =>
 
 const outcomes = async (s: TestService, phone: string): Promise<(string | null)[]> =>
   (
-    await query(s.db, (orm) =>
+    await query(s.db, (orm, t) =>
       orm
-        .select({ outcome: inboundMessages.outcome })
-        .from(inboundMessages)
-        .where(eq(inboundMessages.phone, phone))
-        .orderBy(inboundMessages.id),
+        .select({ outcome: t.inboundMessages.outcome })
+        .from(t.inboundMessages)
+        .where(eq(t.inboundMessages.phone, phone))
+        .orderBy(t.inboundMessages.id),
     )
   ).map((row) => row.outcome);
 
 const linksOf = (s: TestService, phone: string) =>
-  query(s.db, (orm) => orm.select().from(authLinks).where(eq(authLinks.phone, phone)).orderBy(authLinks.id));
+  query(s.db, (orm, t) =>
+    orm.select().from(t.authLinks).where(eq(t.authLinks.phone, phone)).orderBy(t.authLinks.id),
+  );
 
 /** Texts `body` from every number, then lets the service work everything that is due. */
 async function round(s: TestService, phones: readonly string[], body: string): Promise<void> {
@@ -135,7 +136,7 @@ describe("the HELP flood", () => {
 
     for (const phone of flood) {
       expect(ours(svc, phone)).toEqual(
-        Array(3).fill(expect.stringMatching(/^smstweet posts your texts to X\./)),
+        Array(3).fill(expect.stringMatching(/^smstweet t.posts your texts to X\./)),
       );
       expect(await outcomes(svc, phone)).toEqual([
         ...Array(3).fill("help"),
@@ -167,7 +168,7 @@ describe("the HELP flood", () => {
     clock.advance(HOUR + 1_000);
     await help("help?");
     expect(ours(svc, phone)).toHaveLength(4);
-    expect(ours(svc, phone)[3]).toStartWith("smstweet posts your texts to X.");
+    expect(ours(svc, phone)[3]).toStartWith("smstweet t.posts your texts to X.");
   });
 });
 
@@ -185,7 +186,7 @@ describe("the texts kept for links", () => {
   });
 });
 
-describe("the daily cap on posts", () => {
+describe("the daily cap on t.posts", () => {
   const PHONE = "+14155550171";
 
   it("should post no more than the cap, tell the texter once, and post again when the day has room", async () => {
@@ -197,11 +198,11 @@ describe("the daily cap on posts", () => {
     expect(livePosts(svc).map((p) => p.text)).toEqual(["post 1", "post 2", "post 3"]);
     const texts = svc.textsTo(PHONE).slice(2);
     expect(texts.slice(0, 3)).toEqual(Array(3).fill(expect.stringMatching(/^Posted "post \d"/)));
-    const [first] = await query(svc.db, (orm) =>
-      orm.select().from(posts).where(eq(posts.phone, PHONE)).orderBy(posts.id),
+    const [first] = await query(svc.db, (orm, t) =>
+      orm.select().from(t.posts).where(eq(t.posts.phone, PHONE)).orderBy(t.posts.id),
     );
     expect(texts.slice(3)).toEqual([
-      `Not posted: you have reached today's limit of 3 posts. Posting resumes at ${timeFor(PHONE, (first?.createdAt ?? 0) + DAY)}; texts before then are not posted.`,
+      `Not posted: you have reached today's limit of 3 t.posts. Posting resumes at ${timeFor(PHONE, (first?.createdAt ?? 0) + DAY)}; texts before then are not posted.`,
     ]);
     expect((await outcomes(svc, PHONE)).slice(-3)).toEqual(["post_limited", "post_limited", "post_limited"]);
 
@@ -220,10 +221,12 @@ describe("the daily cap on posts", () => {
       return svc.textsTo(PHONE).at(-1);
     };
     expect(await say("solo")).toStartWith('Posted "solo"');
-    const [solo] = await query(svc.db, (orm) => orm.select().from(posts).where(eq(posts.phone, PHONE)));
+    const [solo] = await query(svc.db, (orm, t) =>
+      orm.select().from(t.posts).where(eq(t.posts.phone, PHONE)),
+    );
 
     expect(await say("THREAD", "part a", "part b", "part c", "DONE")).toBe(
-      `Thread not posted: its 3 parts are more than the 2 left of today's 3 posts. There is room for all from ${timeFor(PHONE, (solo?.createdAt ?? 0) + DAY)}; send them again then.`,
+      `Thread not posted: its 3 parts are more than the 2 left of today's 3 t.posts. There is room for all from ${timeFor(PHONE, (solo?.createdAt ?? 0) + DAY)}; send them again then.`,
     );
     expect(livePosts(svc).map((p) => p.text)).toEqual(["solo"]);
 
@@ -231,7 +234,7 @@ describe("the daily cap on posts", () => {
     expect(livePosts(svc).map((p) => p.text)).toEqual(["solo", "part a", "part b"]);
     const before = svc.textsTo(PHONE).length;
     expect(await say("one more", "and another")).toStartWith(
-      "Not posted: you have reached today's limit of 3 posts.",
+      "Not posted: you have reached today's limit of 3 t.posts.",
     );
     expect(svc.textsTo(PHONE)).toHaveLength(before + 1);
     expect(livePosts(svc)).toHaveLength(3);

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { eq } from "drizzle-orm";
-import { authLinks } from "../../src/db/schema";
 import { query, run } from "../../src/db/sql";
 import { getTexter } from "../../src/db/texters";
 import { createLogger } from "../../src/log";
@@ -47,7 +46,9 @@ async function textForLink(): Promise<string> {
 /** "it works until 13:05 UTC", as the page must put it for this number's link. */
 async function linkDeadline(): Promise<string> {
   const row = (
-    await query(svc.db, (orm) => orm.select().from(authLinks).where(eq(authLinks.phone, PHONE)).limit(1))
+    await query(svc.db, (orm, t) =>
+      orm.select().from(t.authLinks).where(eq(t.authLinks.phone, PHONE)).limit(1),
+    )
   )[0];
   return `it works until ${timeFor(PHONE, row?.expiresAt ?? 0)}.`;
 }

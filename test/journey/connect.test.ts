@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { readFileSync } from "node:fs";
-import { authLinks } from "../../src/db/schema";
 import { query, run } from "../../src/db/sql";
 import { getTexter } from "../../src/db/texters";
 import {
@@ -31,7 +30,7 @@ describe("connecting an X account", () => {
     expect(link).not.toContain("4155550101");
     expect(link.split("/auth/")[1]?.length).toBeGreaterThanOrEqual(43); // 256 bits, base64url
     expect(svc.x.standIn.posts()).toHaveLength(0);
-    const stored = await query(svc.db, (orm) => orm.select().from(authLinks));
+    const stored = await query(svc.db, (orm, t) => orm.select().from(t.authLinks));
     expect(stored).toHaveLength(1);
     expect(stored[0]?.tokenHash).not.toContain(link.split("/auth/")[1] ?? "-");
   });

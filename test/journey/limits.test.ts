@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { and, eq } from "drizzle-orm";
-import { authLinks, inboundMessages, outboundMessages } from "../../src/db/schema";
 import { query } from "../../src/db/sql";
 import { jobCarrying } from "../support/jobs";
 import { FAST_POLICY, startTestService, type TestService } from "../support/service";
@@ -35,8 +34,12 @@ const twilioSends = (s: TestService): number =>
   s.twilio.standIn.requests.filter((r) => r.method === "POST" && r.path.endsWith("/Messages.json")).length;
 
 const outbound = (s: TestService, phone: string) =>
-  query(s.db, (orm) =>
-    orm.select().from(outboundMessages).where(eq(outboundMessages.phone, phone)).orderBy(outboundMessages.id),
+  query(s.db, (orm, t) =>
+    orm
+      .select()
+      .from(t.outboundMessages)
+      .where(eq(t.outboundMessages.phone, phone))
+      .orderBy(t.outboundMessages.id),
   );
 
 async function connect(s: TestService, phone: string, username: string): Promise<void> {
@@ -180,11 +183,11 @@ describe("the global limit on auth links", () => {
     const limited = await waitFor(
       async () =>
         (
-          await query(svc.db, (orm) =>
+          await query(svc.db, (orm, t) =>
             orm
               .select()
-              .from(inboundMessages)
-              .where(and(eq(inboundMessages.phone, OTHER), eq(inboundMessages.status, "done")))
+              .from(t.inboundMessages)
+              .where(and(eq(t.inboundMessages.phone, OTHER), eq(t.inboundMessages.status, "done")))
               .limit(1),
           )
         )[0],
@@ -194,7 +197,7 @@ describe("the global limit on auth links", () => {
     await svc.service.delivery.idle();
     expect(await outbound(svc, OTHER)).toHaveLength(0);
     expect(
-      await query(svc.db, (orm) => orm.select().from(authLinks).where(eq(authLinks.phone, OTHER))),
+      await query(svc.db, (orm, t) => orm.select().from(t.authLinks).where(eq(t.authLinks.phone, OTHER))),
     ).toHaveLength(0);
     expect(twilioSends(svc)).toBe(1);
 

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { messageSidHash } from "../../src/db/inbound";
-import { inboundMessages } from "../../src/db/schema";
 import { query } from "../../src/db/sql";
 import { livePosts, startConnected, type TestService } from "../support/service";
 import { waitFor } from "../support/wait";
@@ -39,7 +38,7 @@ describe("posting a text", () => {
     expect(livePosts(svc)).toHaveLength(1);
     expect(svc.textsTo(PHONE)).toHaveLength(3);
     expect(
-      (await query(svc.db, (orm) => orm.select().from(inboundMessages))).filter((m) =>
+      (await query(svc.db, (orm, t) => orm.select().from(t.inboundMessages))).filter((m) =>
         m.sid.endsWith(`:${messageSidHash(sid)}`),
       ),
     ).toHaveLength(1);

@@ -3,16 +3,6 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { eq } from "drizzle-orm";
 import { messageSidHash } from "../../src/db/inbound";
-import {
-  authLinks,
-  inboundMessages,
-  jobs,
-  messageSids,
-  outboundMessages,
-  posts,
-  texters,
-  threadParts,
-} from "../../src/db/schema";
 import { query } from "../../src/db/sql";
 import { getTexter } from "../../src/db/texters";
 import { livePosts, startConnected, type TestService } from "../support/service";
@@ -44,15 +34,15 @@ afterEach(async () => {
 const marker = (): string => `zq${crypto.randomUUID().replaceAll("-", "")}`;
 
 const inbound = (s: TestService) =>
-  query(s.db, (orm) => orm.select().from(inboundMessages).orderBy(inboundMessages.id));
+  query(s.db, (orm, t) => orm.select().from(t.inboundMessages).orderBy(t.inboundMessages.id));
 const outbound = (s: TestService) =>
-  query(s.db, (orm) => orm.select().from(outboundMessages).orderBy(outboundMessages.id));
+  query(s.db, (orm, t) => orm.select().from(t.outboundMessages).orderBy(t.outboundMessages.id));
 
 /** Waits until every job has finished (bodies are erased in the commit that finishes their job). */
 async function allFinished(s: TestService): Promise<void> {
   await waitFor(
     async () =>
-      (await query(s.db, (orm) => orm.select().from(jobs))).every(
+      (await query(s.db, (orm, t) => orm.select().from(t.jobs))).every(
         (job) => job.state === "done" || job.state === "failed",
       ),
     "every job finished",
@@ -81,7 +71,9 @@ describe("bodies are erased once their work is finished", () => {
     expect((await inbound(svc)).map((m) => m.body)).toEqual(["", ""]);
     expect((await outbound(svc)).every((text) => text.body === "" && text.status === "sent")).toBe(true);
     expect(
-      (await query(svc.db, (orm) => orm.select().from(jobs))).every((job) => !job.payload.includes(secret)),
+      (await query(svc.db, (orm, t) => orm.select().from(t.jobs))).every(
+        (job) => !job.payload.includes(secret),
+      ),
     ).toBe(true);
     const { dbPath } = svc;
     expect(databaseBytes(dbPath).length).toBeGreaterThan(0);
@@ -114,7 +106,7 @@ describe("bodies are erased once their work is finished", () => {
     expect(replies).toHaveLength(4);
     for (const reply of replies) expect([reply.body, reply.secret, reply.status]).toEqual(["", null, "sent"]);
     // What is kept: the post's id, for UNDO, and the record of each text without its words.
-    expect(await query(svc.db, (orm) => orm.select().from(posts))).toHaveLength(1);
+    expect(await query(svc.db, (orm, t) => orm.select().from(t.posts))).toHaveLength(1);
     expect(texts.at(-1)?.postId).toBe(livePosts(svc)[0]?.id ?? "missing");
   });
 
@@ -126,18 +118,18 @@ describe("bodies are erased once their work is finished", () => {
     };
     await ask("THREAD", 3);
     await ask("kept part", 4);
-    expect((await query(svc.db, (orm) => orm.select().from(threadParts))).map((p) => p.body)).toEqual([
+    expect((await query(svc.db, (orm, t) => orm.select().from(t.threadParts))).map((p) => p.body)).toEqual([
       "kept part",
     ]);
     expect(await ask("DISCARD", 5)).toContain("1 part");
-    expect(await query(svc.db, (orm) => orm.select().from(threadParts))).toEqual([]);
+    expect(await query(svc.db, (orm, t) => orm.select().from(t.threadParts))).toEqual([]);
     await ask("THREAD", 6);
     await ask("part one", 7);
     await ask("part two", 8);
     expect(await ask("DONE", 9)).toContain("https://x.com/rita/status/");
     await allFinished(svc);
     expect(livePosts(svc).map((post) => post.text)).toEqual(["part one", "part two"]);
-    expect(await query(svc.db, (orm) => orm.select().from(threadParts))).toEqual([]);
+    expect(await query(svc.db, (orm, t) => orm.select().from(t.threadParts))).toEqual([]);
     expect((await inbound(svc)).every((m) => m.body === "" && m.media.length === 0)).toBe(true);
     expect((await outbound(svc)).every((text) => text.body === "")).toBe(true);
   });
@@ -159,9 +151,9 @@ describe("bodies are erased once their work is finished", () => {
     expect(await svc.nthTextTo(PHONE, 5)).toContain("@rita");
     await allFinished(svc);
     expect(livePosts(svc)).toEqual([]);
-    expect(await query(svc.db, (orm) => orm.select().from(threadParts))).toEqual([]);
+    expect(await query(svc.db, (orm, t) => orm.select().from(t.threadParts))).toEqual([]);
     expect((await inbound(svc)).every((m) => m.body === "" && m.media.length === 0)).toBe(true);
-    const all = await query(svc.db, (orm) => orm.select().from(jobs));
+    const all = await query(svc.db, (orm, t) => orm.select().from(t.jobs));
     expect(all.every((job) => !job.payload.includes("waiting"))).toBe(true);
     expect((await outbound(svc)).every((text) => text.body === "")).toBe(true);
   });
@@ -178,13 +170,13 @@ describe("MessageSids", () => {
     await svc.text(PHONE, "CONFIRM");
     await svc.nthTextTo(PHONE, 5);
     await allFinished(svc);
-    expect(await query(svc.db, (orm) => orm.select().from(texters))).toEqual([]);
+    expect(await query(svc.db, (orm, t) => orm.select().from(t.texters))).toEqual([]);
     expect(
-      await query(svc.db, (orm) =>
-        orm.select().from(inboundMessages).where(eq(inboundMessages.phone, PHONE)),
+      await query(svc.db, (orm, t) =>
+        orm.select().from(t.inboundMessages).where(eq(t.inboundMessages.phone, PHONE)),
       ),
     ).toEqual([]);
-    const hashes = await query(svc.db, (orm) => orm.select().from(messageSids));
+    const hashes = await query(svc.db, (orm, t) => orm.select().from(t.messageSids));
     expect(hashes.map((row) => row.sidHash)).toContain(messageSidHash(sid));
     expect(JSON.stringify(hashes)).not.toContain(sid);
 
@@ -195,8 +187,8 @@ describe("MessageSids", () => {
     await allFinished(svc);
     expect(svc.textsTo(PHONE)).toHaveLength(5);
     expect(livePosts(svc)).toHaveLength(1);
-    expect(await query(svc.db, (orm) => orm.select().from(inboundMessages))).toEqual([]);
-    expect(await query(svc.db, (orm) => orm.select().from(texters))).toEqual([]);
+    expect(await query(svc.db, (orm, t) => orm.select().from(t.inboundMessages))).toEqual([]);
+    expect(await query(svc.db, (orm, t) => orm.select().from(t.texters))).toEqual([]);
   });
 });
 
@@ -212,12 +204,12 @@ describe("RETENTION_DAYS", () => {
     expect(landing).toContain("deleted after 2 days");
 
     const rows = async (s: TestService) => ({
-      inbound: (await query(s.db, (orm) => orm.select().from(inboundMessages))).length,
-      outbound: (await query(s.db, (orm) => orm.select().from(outboundMessages))).length,
-      sids: (await query(s.db, (orm) => orm.select().from(messageSids))).length,
-      posts: (await query(s.db, (orm) => orm.select().from(posts))).length,
-      links: (await query(s.db, (orm) => orm.select().from(authLinks))).length,
-      finishedJobs: (await query(s.db, (orm) => orm.select().from(jobs))).filter(
+      inbound: (await query(s.db, (orm, t) => orm.select().from(t.inboundMessages))).length,
+      outbound: (await query(s.db, (orm, t) => orm.select().from(t.outboundMessages))).length,
+      sids: (await query(s.db, (orm, t) => orm.select().from(t.messageSids))).length,
+      posts: (await query(s.db, (orm, t) => orm.select().from(t.posts))).length,
+      links: (await query(s.db, (orm, t) => orm.select().from(t.authLinks))).length,
+      finishedJobs: (await query(s.db, (orm, t) => orm.select().from(t.jobs))).filter(
         (job) => job.kind !== "housekeeping" && job.finishedAt !== null,
       ).length,
     });
@@ -230,7 +222,7 @@ describe("RETENTION_DAYS", () => {
 
     offset = 2 * DAY_MS + 60_000;
     await waitFor(async () => (await rows(svc as TestService)).inbound === 0, "finished texts pruned");
-    await waitFor(async () => (await rows(svc as TestService)).finishedJobs === 0, "finished jobs pruned");
+    await waitFor(async () => (await rows(svc as TestService)).finishedJobs === 0, "finished t.jobs pruned");
     expect(await rows(svc)).toEqual({
       inbound: 0,
       outbound: 0,

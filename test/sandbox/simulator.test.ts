@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import { eq } from "drizzle-orm";
-import { outboundMessages } from "../../src/db/schema";
 import { query } from "../../src/db/sql";
 import { SANDBOX_LANDLINE } from "../../src/sandbox/settings";
 import { connectInSandbox, type SandboxService, startSandboxService } from "../support/sandbox";
@@ -81,8 +80,8 @@ describe("sandbox mode", () => {
     // Connecting through the link queues "Connected as …": Twilio is not asked to text a landline again.
     expect(await connectInSandbox(link, "sandbox_user")).toContain("Connected as @sandbox_user");
     const settled = async () =>
-      await query(svc.db, (orm) =>
-        orm.select().from(outboundMessages).where(eq(outboundMessages.phone, landline)),
+      await query(svc.db, (orm, t) =>
+        orm.select().from(t.outboundMessages).where(eq(t.outboundMessages.phone, landline)),
       );
     await waitFor(
       async () => (await settled()).some((text) => text.status === "suppressed"),

@@ -3,7 +3,6 @@ import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { eq } from "drizzle-orm";
 import twilio from "twilio";
 import { readDeliveryCounts } from "../../src/db/delivery-counts";
-import { outboundMessages, texters } from "../../src/db/schema";
 import { query } from "../../src/db/sql";
 import { createLogger } from "../../src/log";
 import { callbackParams } from "../../src/sandbox/twilio";
@@ -33,10 +32,10 @@ async function start(options: Parameters<typeof startTestService>[0] = {}): Prom
 
 /** The texts queued for `phone`, oldest first, as the database has them. */
 const textsFor = (s: TestService, phone: string) =>
-  query(s.db, (orm) => orm.select().from(outboundMessages).where(eq(outboundMessages.phone, phone)));
+  query(s.db, (orm, t) => orm.select().from(t.outboundMessages).where(eq(t.outboundMessages.phone, phone)));
 
 const texterRow = async (s: TestService, phone: string) =>
-  (await query(s.db, (orm) => orm.select().from(texters).where(eq(texters.phone, phone))))[0];
+  (await query(s.db, (orm, t) => orm.select().from(t.texters).where(eq(t.texters.phone, phone))))[0];
 
 /** Twilio's callback for the text `sid` to `to`, signed for PUBLIC_URL as Twilio signs it. */
 function callback(

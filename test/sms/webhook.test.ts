@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import twilio from "twilio";
-import { inboundMessages } from "../../src/db/schema";
 import { query } from "../../src/db/sql";
 import { inboundParams, signedWebhook } from "../../src/sandbox/phone";
 import { inboundWebhookUrl, RETRY_OVERRIDES } from "../../src/sms/webhook-url";
@@ -26,7 +25,7 @@ const signed = (fields: Record<string, string>, publicUrl = PUBLIC_URL) => {
   const hook = signedWebhook({ publicUrl, authToken: svc.twilio.authToken, params: fields });
   return post(hook.body, hook.headers);
 };
-const stored = async () => (await query(svc.db, (orm) => orm.select().from(inboundMessages))).length;
+const stored = async () => (await query(svc.db, (orm, t) => orm.select().from(t.inboundMessages))).length;
 
 describe("POST /sms", () => {
   it("should refuse a missing or wrong signature with 403 and store nothing", async () => {

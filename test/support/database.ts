@@ -2,6 +2,36 @@ import { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { DatabaseConfig } from "../../src/config-database";
+import { type FreshDatabase, freshDatabase } from "./postgres";
+
+/**
+ * Which database this `bun test` process runs the app on: `SMSTWEET_TEST_DB=postgres` runs the whole suite
+ * on PostgreSQL (each test service on a fresh database of the test cluster), anything else on SQLite.
+ */
+export const TEST_DB: "sqlite" | "postgres" =
+  process.env.SMSTWEET_TEST_DB === "postgres" ? "postgres" : "sqlite";
+
+/** For tests that only make sense on one database: `it.skipIf(!onSqlite)("should … on SQLite", …)`. */
+export const onSqlite: boolean = TEST_DB === "sqlite";
+export const onPostgres: boolean = TEST_DB === "postgres";
+
+const byPath = new Map<string, Promise<FreshDatabase>>();
+
+/**
+ * The database a test service at `path` uses. Tests name a service's data by its SQLite path (and restart
+ * a service on the same path); on PostgreSQL the path names a fresh database of its own, the same one each
+ * time, so a restart finds its data.
+ */
+export async function databaseAt(path: string): Promise<DatabaseConfig> {
+  if (TEST_DB === "sqlite") return { dialect: "sqlite", path };
+  let fresh = byPath.get(path);
+  if (fresh === undefined) {
+    fresh = freshDatabase();
+    byPath.set(path, fresh);
+  }
+  return { dialect: "postgres", url: (await fresh).url, poolSize: 10 };
+}
 
 /** One database that several app processes share, as the environment each process is started with. */
 export type SharedDatabase = {

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Clock, systemClock } from "../../src/clock";
 import type { Config } from "../../src/config";
+import type { DatabaseConfig } from "../../src/config-database";
 import { closeDatabase, type Database, openDatabase } from "../../src/db/client";
 import type { HttpDeadlines } from "../../src/http/deadlines";
 import { createLogger, type Logger, silentLogger } from "../../src/log";
@@ -12,6 +13,7 @@ import { textApp } from "../../src/sandbox/phone";
 import type { StoredPost } from "../../src/sandbox/x";
 import { DEFAULT_LIMITS, type Limits } from "../../src/sms/limits";
 import { createService, type Service } from "./composed-service";
+import { databaseAt } from "./database";
 import { PUBLIC_URL, startTwilio, TWILIO_NUMBER, type TwilioFixture } from "./twilio";
 import { waitFor } from "./wait";
 import { startX, X_CLIENT_ID, X_CLIENT_SECRET, type XHarness } from "./x";
@@ -46,6 +48,8 @@ export function testConfig(overrides: {
   x: XHarness;
   twilio: TwilioFixture;
   databasePath: string;
+  /** The database, when not the SQLite file at `databasePath` (see `databaseAt`). */
+  database?: DatabaseConfig | undefined;
   /** TOKEN_ENCRYPTION_KEY; TEST_KEY unless a test rotates or loses it. */
   key?: Uint8Array | undefined;
   /** TOKEN_ENCRYPTION_KEY_PREVIOUS. */
@@ -61,7 +65,7 @@ export function testConfig(overrides: {
     host: "127.0.0.1",
     publicUrl: PUBLIC_URL,
     databasePath: overrides.databasePath,
-    database: { dialect: "sqlite" as const, path: overrides.databasePath },
+    database: overrides.database ?? { dialect: "sqlite" as const, path: overrides.databasePath },
     notices: [],
     tokenEncryptionKey: overrides.key ?? TEST_KEY,
     ...(overrides.previousKey ? { previousTokenEncryptionKey: overrides.previousKey } : {}),
@@ -117,11 +121,13 @@ export async function startTestService(
   const x = options.x ?? (await startX(options.clock ? { clock: options.clock } : {}));
   const twilio = options.twilio ?? startTwilio();
   const dbPath = options.dbPath ?? join(mkdtempSync(join(tmpdir(), "smstweet-")), "test.db");
-  const db = await openDatabase(dbPath);
+  const database = await databaseAt(dbPath);
+  const db = await openDatabase(database);
   const config = testConfig({
     x,
     twilio,
     databasePath: dbPath,
+    database,
     key: options.key,
     previousKey: options.previousKey,
     retentionDays: options.retentionDays,

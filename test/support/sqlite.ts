@@ -7,5 +7,7 @@ import type { Database } from "../../src/db/client";
  * transaction of its own open, as the tests did before the data layer became async.
  */
 export function sqliteOf(db: Database): Sqlite {
+  if (db.dialect !== "sqlite")
+    throw new Error('sqliteOf: this test reaches SQLite directly; name it "on SQLite"');
   return db.conn.client;
 }

@@ -1,0 +1,149 @@
+import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { systemClock } from "../../src/clock";
+import type { Database } from "../../src/db/client";
+import { addJob, claimJobs, finishJob, type JobRow } from "../../src/db/jobs";
+import { get } from "../../src/db/sql";
+import { transact } from "../../src/db/transaction";
+import { subscribeToJobs } from "../../src/db/wake";
+import { silentLogger } from "../../src/log";
+import { Engine } from "../../src/queue/engine";
+import { hasPostgres } from "../support/postgres";
+import { jobRows, type QueueDatabase, queueDatabase } from "../support/queue-db";
+import { waitFor } from "../support/wait";
+
+setDefaultTimeout(30_000);
+
+const databases: QueueDatabase[] = [];
+const engines: Engine[] = [];
+afterEach(async () => {
+  for (const engine of engines.splice(0)) await engine.stop();
+  for (const db of databases.splice(0)) await db.drop();
+});
+
+/** Two connections (pools) to one fresh database, as two replicas have, and a third to watch them. */
+async function replicas(): Promise<{ a: Database; b: Database; watcher: Database }> {
+  const shared = await queueDatabase("postgres");
+  databases.push(shared);
+  return { a: await shared.open(), b: await shared.open(), watcher: await shared.open() };
+}
+
+/** Sessions waiting for an advisory lock (a lane) held by another. */
+async function waitingForLane(watcher: Database): Promise<number> {
+  const row = await get<{ n: number }>(
+    watcher,
+    "SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+  );
+  return row?.n ?? 0;
+}
+
+const headsOf = async (db: Database, lane: string): Promise<string[]> =>
+  (await jobRows(db)).filter((job) => job.lane === lane).map((job) => job.state);
+
+describe.skipIf(!hasPostgres)("the job engine beside other replicas", () => {
+  it("should keep one head per lane when two connections add to the lane at once, on PostgreSQL", async () => {
+    const { a, b, watcher } = await replicas();
+    for (let round = 0; round < 3; round++) {
+      const lane = `+1555000000${round}`;
+      const added = Promise.withResolvers<void>();
+      let secondDone = false;
+      // The first adds and holds its transaction open until the second has added too, or waits to.
+      const first = transact(a, async (tx) => {
+        await addJob(tx, { kind: "work", lane }, Date.now());
+        added.resolve();
+        await waitFor(async () => secondDone || (await waitingForLane(watcher)) > 0, "the second add");
+      });
+      await added.promise;
+      const second = transact(b, (tx) => addJob(tx, { kind: "work", lane }, Date.now())).then(() => {
+        secondDone = true;
+      });
+      await Promise.all([first, second]);
+      expect((await headsOf(a, lane)).toSorted()).toEqual(["pending", "waiting"]);
+    }
+  });
+
+  it("should let a lane's next job go when its head finishes while another connection adds to it, on PostgreSQL", async () => {
+    const { a, b, watcher } = await replicas();
+    const lane = "+15550000009";
+    await transact(a, (tx) => addJob(tx, { kind: "work", lane }, Date.now()));
+    const now = Date.now();
+    const [head] = await transact(a, (tx) => claimJobs(tx, "a", now, now + 60_000, new Map([["work", 1]])));
+    const finished = Promise.withResolvers<void>();
+    let addDone = false;
+    // The head finishes (and looks for a next job) while the other's add is not yet committed.
+    const finishing = transact(a, async (tx) => {
+      const end = {
+        state: "done",
+        outcome: "completed",
+        detail: null,
+        lastError: null,
+        erasePayload: false,
+      } as const;
+      await finishJob(tx, head as JobRow, "a", end, Date.now());
+      finished.resolve();
+      await waitFor(async () => addDone || (await waitingForLane(watcher)) > 0, "the other add");
+    });
+    await finished.promise;
+    const adding = transact(b, (tx) => addJob(tx, { kind: "work", lane }, Date.now())).then(() => {
+      addDone = true;
+    });
+    await Promise.all([finishing, adding]);
+    // Without the lane taken in turn, the add saw the head still running and waited behind it forever.
+    expect(await headsOf(a, lane)).toEqual(["pending"]);
+  });
+
+  it("should lease each due job to exactly one of two replicas claiming at once, on PostgreSQL", async () => {
+    const { a, b } = await replicas();
+    await transact(a, async (tx) => {
+      for (let n = 0; n < 200; n++) await addJob(tx, { kind: "work", lane: null }, Date.now());
+    });
+    const claimAll = async (db: Database, owner: string): Promise<number[]> => {
+      const ids: number[] = [];
+      for (;;) {
+        const now = Date.now();
+        const room = new Map([["work", 7]]);
+        const rows = await transact(db, (tx) => claimJobs(tx, owner, now, now + 60_000, room));
+        if (rows.length === 0) return ids;
+        ids.push(...rows.map((row) => row.id));
+      }
+    };
+    const [byA, byB] = await Promise.all([claimAll(a, "a"), claimAll(b, "b")]);
+    const all = [...byA, ...byB];
+    expect(all).toHaveLength(200);
+    expect(new Set(all).size).toBe(200);
+    expect(byA.length).toBeGreaterThan(0);
+    expect(byB.length).toBeGreaterThan(0);
+    expect((await jobRows(a)).every((job) => job.state === "running" && job.lockedBy !== null)).toBe(true);
+  });
+
+  it("should start an idle replica on a job another replica queued without waiting for its poll, on PostgreSQL", async () => {
+    const { a, b, watcher } = await replicas();
+    const ran: number[] = [];
+    const engine = new Engine({
+      db: b,
+      clock: systemClock,
+      logger: silentLogger,
+      policy: { baseMs: 20, maxMs: 200, giveUpAfterMs: 3_600_000, maxFaults: 3 },
+      concurrency: 4,
+      // Far longer than the test waits: only the notification can start the job in time.
+      pollMs: 600_000,
+      leaseMs: 60_000,
+      subscribe: (wake) => subscribeToJobs(b, wake),
+    }).register("work", {
+      run: async (job) => {
+        ran.push(job.id);
+        return { kind: "done", detail: "ok" };
+      },
+    });
+    engines.push(engine);
+    engine.start();
+    await waitFor(async () => {
+      const row = await get<{ n: number }>(
+        watcher,
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE query ILIKE 'LISTEN%'",
+      );
+      return (row?.n ?? 0) > 0;
+    }, "the replica to LISTEN");
+    const id = await transact(a, (tx) => addJob(tx, { kind: "work", lane: "+15550000001" }, Date.now()));
+    await waitFor(() => ran.includes(id ?? -1), "the idle replica to run the job", 5_000);
+  });
+});
