@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { COPY_PLAN, type PlannedTable } from "./copy-plan";
-import type { Database } from "./handle";
+import type { SqliteDatabase } from "./handle";
 import type { PostgresDatabase } from "./postgres";
 import { get, query, run } from "./sql";
 
@@ -47,7 +47,7 @@ class Refusal {
 }
 
 export async function copyToPostgres(
-  source: Database,
+  source: SqliteDatabase,
   target: PostgresDatabase,
   batchRows = COPY_BATCH_ROWS,
 ): Promise<CopyResult> {
@@ -109,7 +109,7 @@ async function nonEmpty(tx: PgTx): Promise<{ table: string; rows: number }[]> {
 }
 
 async function copyTable(
-  source: Database,
+  source: SqliteDatabase,
   tx: PgTx,
   plan: PlannedTable,
   batchRows: number,

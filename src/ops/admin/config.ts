@@ -31,8 +31,13 @@ export function readAdminConfig(env: Env): Parsed<AdminConfig> {
   const read = (name: string): string | undefined => env[name]?.trim() || undefined;
   const problems: string[] = [];
   const databasePath = read("DATABASE_PATH") ?? PRODUCTION_DATABASE_PATH;
-  // The pool: an admin command runs one statement at a time.
-  const { database } = parseDatabase(read("DATABASE_URL"), "2", databasePath, false, problems);
+  const { database } = parseDatabase(
+    read("DATABASE_URL"),
+    read("DATABASE_POOL_SIZE"),
+    databasePath,
+    false,
+    problems,
+  );
   const limits = parseLimits(read, problems);
   const retentionDays = parseRetentionDays(read, problems);
   const service = read("TWILIO_PHONE_NUMBER");

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { PostgresError } from "../../db/postgres";
 import { backup } from "./backup";
 import { readAdminConfig, readKeys } from "./config";
 import { copyToPostgresCommand } from "./copy-to-postgres";
@@ -51,7 +52,8 @@ export async function runAdmin(argv: readonly string[], env: Env, io: Io, now = 
     return print(await dispatch(command, args, failed, env, now), json, io);
   } catch (error) {
     if (error instanceof UsageError) return usage(error);
-    if (error instanceof MissingDatabaseError) return print(refused(error.message), json, io);
+    if (error instanceof MissingDatabaseError || error instanceof PostgresError)
+      return print(refused(error.message), json, io);
     return print(refused(`${command} failed: ${String(error)}`), json, io);
   }
 }
