@@ -3,9 +3,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SQL } from "bun";
+import { getTableName, is, Table } from "drizzle-orm";
 import { closeDatabase, openDatabase } from "../../src/db/client";
 import { COPY_PLAN } from "../../src/db/copy-plan";
 import { closePostgres, openPostgres } from "../../src/db/postgres";
+import * as sqliteSchema from "../../src/db/schema";
+import * as pgSchema from "../../src/db/schema.pg";
 import { query } from "../../src/db/sql";
 import { closeFile, openFile } from "../../src/db/sqlite-file";
 import { admin, adminErrors } from "../support/admin";
@@ -217,6 +220,20 @@ describe.skipIf(!hasPostgres)("admin copy-to-postgres, on PostgreSQL", () => {
     }
   });
 
+  it("should refuse a target with tables this release does not know", async () => {
+    const file = await sqliteFile();
+    const { url } = await target(true);
+    const sql = new SQL(url, { max: 1 });
+    try {
+      await sql`CREATE TABLE invoices (id int PRIMARY KEY)`;
+    } finally {
+      await sql.close();
+    }
+    const run = await copy(file, url);
+    expect(run.code).toBe(1);
+    expect(adminErrors(run)[0]).toContain("has tables this release does not know (invoices)");
+  });
+
   it("should leave the target empty when PostgreSQL refuses a row midway, and name the table without its data", async () => {
     const file = await sqliteFile((raw) => {
       raw.run("INSERT INTO texters (phone, created_at) VALUES ('+14155550152', 1)");
@@ -301,6 +318,20 @@ describe.skipIf(!hasPostgres)("admin copy-to-postgres on a bad day, on PostgreSQ
     expect(runs.map((r) => r.code).sort()).toEqual([0, 1]);
     expect(runs.flatMap(adminErrors).join()).toContain("is not empty (texters 1)");
     expect((await countsOf(url)).texters).toBe(1);
+  });
+});
+
+describe("the copy plan", () => {
+  it("should name every table of both schemas, parents before children", () => {
+    const tables = (schema: Record<string, unknown>): string[] =>
+      Object.values(schema)
+        .filter((value) => is(value, Table))
+        .map((table) => getTableName(table as Table))
+        .sort();
+    const planned = COPY_PLAN.map((plan) => plan.name);
+    expect([...planned].sort()).toEqual(tables(pgSchema));
+    expect([...planned].sort()).toEqual(tables(sqliteSchema));
+    expect(planned.indexOf("auth_links")).toBeLessThan(planned.indexOf("oauth_sessions"));
   });
 });
 
