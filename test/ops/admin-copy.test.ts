@@ -309,6 +309,33 @@ describe.skipIf(!hasPostgres)("admin copy-to-postgres on a bad day, on PostgreSQ
     }
   });
 
+  it("should copy the rows still in the WAL of an app killed -9 (no checkpoint)", async () => {
+    const file = await sqliteFile();
+    // An app that wrote and died: its last commits are only in the -wal file, never checkpointed.
+    const script = `
+      import { Database } from "bun:sqlite";
+      const db = new Database(${JSON.stringify(file)});
+      db.run("PRAGMA journal_mode = WAL");
+      db.run("PRAGMA wal_autocheckpoint = 0");
+      db.run("INSERT INTO texters (phone, created_at) VALUES ('+14155550155', 1)");
+      db.run("INSERT INTO posts (phone, post_id, created_at) VALUES ('+14155550155', '1', 1)");
+      console.log("written");
+      setInterval(() => {}, 1000);
+    `;
+    const child = Bun.spawn(["bun", "-e", script], { stdout: "pipe", stderr: "inherit" });
+    const reader = child.stdout.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain("written");
+    child.kill(9);
+    await child.exited;
+    expect(Bun.file(`${file}-wal`).size).toBeGreaterThan(0);
+
+    const { url } = await target(true);
+    const run = await copy(file, url);
+    expect(adminErrors(run)).toEqual([]);
+    const counts = await countsOf(url);
+    expect({ texters: counts.texters, posts: counts.posts }).toEqual({ texters: 1, posts: 1 });
+  });
+
   it("should copy once when two copies run at the same moment: the other finds the target full", async () => {
     const file = await sqliteFile((raw) => {
       raw.run("INSERT INTO texters (phone, created_at) VALUES ('+14155550154', 1)");
