@@ -98,3 +98,8 @@ export function poolShares(total: number, role: "all" | "web" | "worker"): PoolS
   const main = role === "worker" ? 1 : Math.max(1, Math.floor(total / 3));
   return { main, delivery: Math.max(1, total - main - 1) };
 }
+
+/** Where the data lives, as a log line or banner may say it: the file, or the URL without its password. */
+export function describeDatabase(database: DatabaseConfig): string {
+  return database.dialect === "sqlite" ? database.path : redactUrl(database.url);
+}

@@ -26,8 +26,7 @@ export type Config = Readonly<{
   host: string;
   /** Origin without trailing slash, e.g. `https://smstweet.org`. */
   publicUrl: string;
-  databasePath: string;
-  /** DATABASE_URL (PostgreSQL, with DATABASE_POOL_SIZE) when set, else the SQLite file at `databasePath`. */
+  /** DATABASE_URL (PostgreSQL, with DATABASE_POOL_SIZE) when set, else the SQLite file at DATABASE_PATH. */
   database: DatabaseConfig;
   /** Startup notices for the log: settings that are valid but do not do what they might seem to. */
   notices: readonly string[];
@@ -40,6 +39,11 @@ export type Config = Readonly<{
   logLevel: LogLevel;
   /** WORKER_CONCURRENCY: jobs worked at once; sized for X's latency by default. */
   workerConcurrency: number;
+  /**
+   * QUEUE_POLL_MS: how often delivery looks for due work nobody announced (another process's text on
+   * SQLite). On PostgreSQL replicas announce work (LISTEN/NOTIFY) and the poll, ten times slower, is a safety net.
+   */
+  queuePollMs?: number;
   /** The cost and abuse caps (MAX_TEXTS_PER_HOUR and the rest; see sms/limits). */
   limits: Readonly<Limits>;
   /** RETENTION_DAYS: finished rows (jobs, texts without their bodies, post ids) are pruned after this. */
@@ -53,9 +57,10 @@ export type Config = Readonly<{
 }>;
 
 /** What each mode's own parser builds; the settings common to both are added after. */
-export type ModeConfig = Omit<
+export type ModeConfig = { databasePath: string } & Omit<
   Config,
   | "workerConcurrency"
+  | "queuePollMs"
   | "limits"
   | "retentionDays"
   | "drainSeconds"
@@ -73,6 +78,9 @@ const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 
 /** X answers in a few hundred milliseconds: this many jobs at once keep ~150 posts/s going at 300 ms. */
 const DEFAULT_CONCURRENCY = 64;
+
+/** Half a second: a text stored by another process on SQLite waits at most this long to be read. */
+const DEFAULT_QUEUE_POLL_MS = 500;
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -107,6 +115,13 @@ export function parseConfig(env: Env, parseMode: ModeParser = productionConfig):
     problems,
     10_000,
   );
+  const queuePollMs = parseCount(
+    "QUEUE_POLL_MS",
+    read("QUEUE_POLL_MS"),
+    DEFAULT_QUEUE_POLL_MS,
+    problems,
+    3_600_000,
+  );
   const limits = parseLimits(read, problems);
   const retentionDays = parseRetentionDays(read, problems);
   const drainSeconds = parseDrainSeconds(read("DRAIN_SECONDS"), problems);
@@ -126,10 +141,11 @@ export function parseConfig(env: Env, parseMode: ModeParser = productionConfig):
     : {
         ok: true,
         config: Object.freeze({
-          ...config,
+          ...withoutPath(config),
           database,
           notices: Object.freeze(notices),
           workerConcurrency,
+          queuePollMs,
           limits,
           retentionDays,
           drainSeconds,
@@ -254,4 +270,9 @@ function productionConfig(read: Reader, { port, logLevel, problems }: Common): M
     }),
     logLevel,
   });
+}
+
+/** DATABASE_PATH as the mode resolved it lives on only in `database`. */
+function withoutPath({ databasePath: _, ...rest }: ModeConfig): Omit<ModeConfig, "databasePath"> {
+  return rest;
 }

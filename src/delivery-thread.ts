@@ -48,6 +48,7 @@ const delivery = createDelivery({
   logger,
   publicUrl: config.publicUrl,
   concurrency: config.workerConcurrency,
+  ...(config.queuePollMs === undefined ? {} : { pollMs: config.queuePollMs }),
   retentionDays: config.retentionDays,
   limits: config.limits,
 });

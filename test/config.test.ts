@@ -26,7 +26,7 @@ describe("parseConfig", () => {
     const { config } = result;
     expect(config.port).toBe(3000);
     expect(config.host).toBe("0.0.0.0");
-    expect(config.databasePath).toBe("./data/smstweet.db");
+    expect(config.database).toEqual({ dialect: "sqlite", path: "./data/smstweet.db" });
     expect(config.x.apiUrl).toBe("https://api.x.com");
     expect(config.x.authorizeUrl).toBe("https://x.com/i/oauth2/authorize");
     expect(config.twilio.apiUrl).toBe("https://api.twilio.com");
@@ -301,7 +301,7 @@ describe("parseSandboxConfig (the sandbox's entry)", () => {
     expect(config.host).toBe("127.0.0.1");
     expect(config.port).toBe(3000);
     expect(config.publicUrl).toBe("http://127.0.0.1:3000");
-    expect(config.databasePath).toBe("./data/sandbox.db");
+    expect(config.database).toEqual({ dialect: "sqlite", path: "./data/sandbox.db" });
     expect(keys.at(-1)).toBe("./data/sandbox.key");
     expect(config.x.apiUrl).toBe("http://127.0.0.1:3000/sandbox/x");
     expect(config.x.authorizeUrl).toBe("http://127.0.0.1:3000/sandbox/x/i/oauth2/authorize");

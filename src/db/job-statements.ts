@@ -53,8 +53,10 @@ export type JobStatements = {
   promote: string;
   /** Tells the other replicas to look now; nothing on SQLite (they poll). */
   notify: string | null;
-  /** ?1 lane: one transaction at a time adds to or promotes in a lane; null where writers are serial. */
+  /** ?1 lane key: one transaction at a time adds to or promotes in its lanes; null where writers are serial. */
   lockLane: string | null;
+  /** Job ends one commit carries (see `endsPerCommit`). */
+  endsPerCommit: number;
 };
 
 const SQLITE: JobStatements = {
@@ -64,6 +66,7 @@ const SQLITE: JobStatements = {
   promote: `${PROMOTE_SET} ${PROMOTE_WHERE}`,
   notify: null,
   lockLane: null,
+  endsPerCommit: 16,
 };
 
 /** Advisory lock namespace of the lanes ('jobs' in ASCII): the two-key form never meets a one-key lock. */
@@ -81,6 +84,7 @@ const POSTGRES: JobStatements = {
     SELECT 1 AS promoted ${notifying("promoted", "promoted.run_at <= ?2")}`,
   notify: `SELECT pg_notify('${JOBS_CHANNEL}', '')`,
   lockLane: `SELECT pg_advisory_xact_lock(${LANE_LOCK_SPACE}, hashtext(?1))`,
+  endsPerCommit: 1,
 };
 
 export function jobStatements(w: Writer): JobStatements {

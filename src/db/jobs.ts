@@ -58,10 +58,21 @@ export async function addJob(w: Writer, job: NewJob, now: number): Promise<numbe
  * Two transactions adding to one lane (or one promoting while another adds) would each see no head under
  * READ COMMITTED and leave two, worked by two replicas at once; or none, leaving a job waiting forever. So
  * they take the lane in turn. A separate statement: the next one then reads with a snapshot taken after it.
+ * Lanes `<name>:<key>` of one key share the lock (a number's text, X and SMS lanes): a job's end touches
+ * several lanes of its number in an order of its kind's, and one lock cannot be taken in two orders.
  */
 async function lockLane(tx: Writer, lane: string | null): Promise<void> {
   const { lockLane: text } = jobStatements(tx);
-  if (lane !== null && text !== null) await get(tx, text, lane);
+  if (lane !== null && text !== null) await get(tx, text, lane.slice(lane.indexOf(":") + 1));
+}
+
+/**
+ * How many job ends one commit carries. SQLite has one writer: batching saves fsyncs and write-lock turns.
+ * PostgreSQL commits side by side (relaxed commits skip the fsync wait), and a batch that locks rows of
+ * several numbers and counters in an order of its own would deadlock with another replica's batch.
+ */
+export function endsPerCommit(db: Writer): number {
+  return jobStatements(db).endsPerCommit;
 }
 
 /** Tells every LISTENing engine to look for due work now (on SQLite they poll). */

@@ -161,7 +161,14 @@ export function query<T>(
     } catch (error) {
       return Promise.reject(error);
     }
-    return build(orm as unknown as Orm, PG_TABLES, "postgres").execute();
+    // A raw `sql<number>` field (min(), count(*)) has no column to decode it: int8 arrives as bigint.
+    return build(orm as unknown as Orm, PG_TABLES, "postgres")
+      .execute()
+      .then((result) => {
+        if (Array.isArray(result))
+          for (const row of result) if (typeof row === "object" && row) numbersOf(row);
+        return result;
+      });
   }
   return inTurn(w, (conn) => build(conn.orm, SQLITE_TABLES, "sqlite").execute());
 }
@@ -207,7 +214,7 @@ async function pgRows(
   return rows;
 }
 
-export function numbersOf(row: Record<string, unknown>): Record<string, unknown> {
+function numbersOf(row: Record<string, unknown>): Record<string, unknown> {
   for (const key in row) {
     const value = row[key];
     if (typeof value === "bigint") row[key] = Number(value);
@@ -227,7 +234,10 @@ function pgParam(value: Param): unknown {
   return value === undefined ? null : value;
 }
 
-/** `?N` → `$N`, bare `?` → the next `$N`; quoted text is left alone. */
+/**
+ * `?N` → `$N`, bare `?` → the next `$N`; quoted text is left alone. (So no statement here may use jsonb's
+ * `?` operators: write `jsonb_exists()` instead.)
+ */
 export function pgText(conn: PgConnection, text: string): string {
   let translated = conn.texts.get(text);
   if (translated === undefined) {

@@ -119,8 +119,20 @@ async function transactPg<T>(
 const PG_TRIES = 5;
 
 function isRetryable(error: unknown): boolean {
-  const errno = (error as { errno?: unknown } | null)?.errno;
+  const errno = pgErrorOf(error)?.errno;
   return errno === "40P01" || errno === "40001";
+}
+
+type PgFailure = { code?: unknown; errno?: unknown };
+
+/** The driver's error, also when Drizzle wrapped it ("Failed query: …", the driver's error as `cause`). */
+function pgErrorOf(error: unknown): PgFailure | null {
+  let current = error as (PgFailure & { cause?: unknown }) | null;
+  for (let depth = 0; current && depth < 3; depth++) {
+    if (typeof current.errno === "string" || typeof current.code === "string") return current;
+    current = current.cause as (PgFailure & { cause?: unknown }) | null;
+  }
+  return null;
 }
 
 function beginPg<T>(w: PgDatabase | PgTx, work: (tx: Tx) => Promise<T>, durability: Durability): Promise<T> {
@@ -181,7 +193,7 @@ export function isStorageFailure(w: Writer, error: unknown): boolean {
 const PG_STORAGE_FAILURES = /^(08|53|57P0|58|40001|40P01|25006|XX)/;
 
 function isPgStorageFailure(error: unknown): boolean {
-  const e = error as { code?: unknown; errno?: unknown } | null;
+  const e = pgErrorOf(error);
   if (typeof e?.errno === "string" && PG_STORAGE_FAILURES.test(e.errno)) return true;
   return (
     typeof e?.code === "string" && /^ERR_POSTGRES_(CONNECTION|IDLE|LIFETIME|TLS|SERVER_CLOSED)/.test(e.code)

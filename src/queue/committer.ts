@@ -1,6 +1,6 @@
 import type { Clock } from "../clock";
 import type { Database } from "../db/client";
-import { finishJob, type JobRow, rescheduleJob } from "../db/jobs";
+import { endsPerCommit, finishJob, type JobRow, rescheduleJob } from "../db/jobs";
 import { isStorageFailure, transact, type Writer } from "../db/transaction";
 import type { Logger } from "../log";
 import { requestIdOf, withRequestId } from "../request-id";
@@ -24,7 +24,8 @@ type CommitterOptions = {
 const RETRY_MAX_MS = 30_000;
 /**
  * Ends committed together at most: the write lock is shared with the webhook's connection, which must
- * never wait long for it (spec: webhook p99 < 20 ms while the worker drains at full speed).
+ * never wait long for it (spec: webhook p99 < 20 ms while the worker drains at full speed). The database
+ * may want fewer (`endsPerCommit`).
  */
 const MAX_BATCH = 16;
 
@@ -67,7 +68,7 @@ export class Committer {
   }
 
   async #flush(): Promise<void> {
-    const batch = this.#queue.splice(0, MAX_BATCH);
+    const batch = this.#queue.splice(0, Math.min(MAX_BATCH, endsPerCommit(this.options.db)));
     if (batch.length === 0) return;
     const { db, clock, logger } = this.options;
     const now = clock.now();

@@ -3,7 +3,9 @@
  * simulator's routes mounted on the same app the production entry runs. `bun run start` comes here when no
  * credentials are set.
  */
+
 import { systemClock } from "../clock";
+import { describeDatabase } from "../config-database";
 import { createLogger } from "../log";
 import { configOrExit, serve } from "../serve";
 import { parseSandboxConfig } from "./config";
@@ -21,7 +23,7 @@ await serve(config, {
     "",
     "  smstweet is running in SANDBOX mode: no Twilio or X credentials are set, nothing leaves this machine.",
     `  Open ${config.publicUrl}/sandbox to text the service from a simulated phone.`,
-    `  Data: ${config.databasePath}. Set Twilio and X credentials (see .env.example) to run for real.`,
+    `  Data: ${describeDatabase(config.database)}. Set Twilio and X credentials (see .env.example) to run for real.`,
     "",
   ].join("\n"),
 });

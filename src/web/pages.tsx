@@ -45,8 +45,10 @@ export function LandingPage(
         thread's parts until it is posted or discarded), then erased. The record of each text without its
         words (your number, when, what became of it), the ids of your posts (for UNDO), the links we sent you
         and each message's id (hashed, without your number, so a repeated delivery is never posted twice) are
-        deleted after {String(props.retentionDays)} days. Nothing is shared or sold. Text LOGOUT to
-        disconnect, or DELETE to erase everything we hold about your number at once.
+        deleted after {String(props.retentionDays)} days. Erased words are overwritten, though the database
+        may keep old copies of a changed or deleted row in its free space until its routine clean-up reuses
+        it. Nothing is shared or sold. Text LOGOUT to disconnect, or DELETE to erase everything we hold about
+        your number at once.
       </p>
     </Layout>
   );

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import type { XGateway } from "../../src/x/gateway";
-import { jobsOfKind } from "../support/jobs";
+import { jobsOf } from "../support/jobs";
 import { FAST_POLICY, livePosts, startConnected, type TestService } from "../support/service";
 import { PNG } from "../support/stack";
 import { waitFor } from "../support/wait";
@@ -46,7 +46,7 @@ describe("when Twilio accepts a text but its answer cannot be read", () => {
       await svc.text(PHONE, "answer unreadable");
       await svc.nthTextTo(PHONE, 3);
       await svc.service.delivery.idle();
-      const [job] = jobsOfKind(svc.db, "sms").slice(-1);
+      const [job] = (await jobsOf(svc.db, "sms")).slice(-1);
       expect(job).toMatchObject({ state: "done", attempts: 1 });
       await svc.text(PHONE, "STATUS");
       await svc.nthTextTo(PHONE, 4);
@@ -71,7 +71,7 @@ describe("when X answers something that cannot be read", () => {
     expect(reply).toBe(`Posted "through the weather": https://x.com/fay/status/${posts[0]?.id}`);
     const gaps = times.slice(1).map((t, i) => t - (times[i] ?? 0));
     expect(gaps[2] ?? 0).toBeGreaterThan(gaps[0] ?? 0);
-    expect(jobsOfKind(svc.db, "post")[0]).toMatchObject({ state: "done", faults: 3 });
+    expect((await jobsOf(svc.db, "post"))[0]).toMatchObject({ state: "done", faults: 3 });
   });
 
   it("should find a post X made before answering {} and not post it again", async () => {
@@ -99,7 +99,7 @@ describe("a picture-only post whose answer comes after the client's timeout", ()
       expect(posts).toHaveLength(1);
       expect(posts[0]?.mediaIds).toHaveLength(1);
       expect(reply).toBe(`Posted: https://x.com/fay/status/${posts[0]?.id}`);
-      expect(jobsOfKind(svc.db, "post")[0]?.attempts).toBeGreaterThan(1);
+      expect((await jobsOf(svc.db, "post"))[0]?.attempts).toBeGreaterThan(1);
     } finally {
       await svc.stop();
       await x.stop();
@@ -118,7 +118,7 @@ describe("an UNDO that X keeps answering with nonsense", () => {
       "Not deleted: X could not be reached. Text UNDO again later to delete your last post.",
     );
     expect(livePosts(svc)).toHaveLength(1);
-    expect(jobsOfKind(svc.db, "undo")[0]).toMatchObject({ state: "failed", faults: 3 });
+    expect((await jobsOf(svc.db, "undo"))[0]).toMatchObject({ state: "failed", faults: 3 });
   });
 });
 
@@ -139,7 +139,7 @@ describe("a job that keeps throwing", () => {
       await svc.text(PHONE, "meets a bug");
       const reply = await svc.nthTextTo(PHONE, 3);
       expect(reply).toBe("Not posted: something went wrong on our side. Please send your text again later.");
-      const [job] = jobsOfKind(svc.db, "post");
+      const [job] = await jobsOf(svc.db, "post");
       expect(job).toMatchObject({ state: "failed", attempts: 3, faults: 3 });
       expect(job?.lastError).toContain("TypeError");
       await svc.service.delivery.idle();
@@ -170,7 +170,7 @@ describe("X's daily cap and long outages take no hostages", () => {
     );
     await svc.text(PHONE, "STATUS");
     expect(await svc.nthTextTo(PHONE, 4)).toStartWith("Connected as @fay");
-    expect(jobsOfKind(svc.db, "post")[0]).toMatchObject({ state: "failed" });
+    expect((await jobsOf(svc.db, "post"))[0]).toMatchObject({ state: "failed" });
   });
 
   it("should take back a post still waiting for X on UNDO, and post nothing when X recovers", async () => {
@@ -222,7 +222,7 @@ describe("X's daily cap and long outages take no hostages", () => {
     );
     expect(livePosts(svc)).toHaveLength(0);
     // The revocation waits for X in the background; the texter is already disconnected.
-    const revoke = jobsOfKind(svc.db, "revoke")[0];
+    const revoke = (await jobsOf(svc.db, "revoke"))[0];
     expect(revoke?.state === "pending" || revoke?.state === "running").toBe(true);
     const calls = tweetCalls(svc);
     await svc.service.delivery.idle();

@@ -8,9 +8,8 @@ import { anyRequest } from "../support/fuzz/any-request";
 import { callback, connectButton, linkPage } from "../support/fuzz/auth-requests";
 import { type FuzzRoute, type FuzzWorld, type Probe, toRequest } from "../support/fuzz/probe";
 import { inboundPayload, statusPayload, twilioWebhook } from "../support/fuzz/twilio-forms";
-import { rowCounts } from "../support/rows";
+import { tableRows } from "../support/rows";
 import { linkIn, PUBLIC_URL, startTestService, type TestService } from "../support/service";
-import { sqliteOf } from "../support/sqlite";
 import { TWILIO_NUMBER } from "../support/twilio";
 
 // The routes the fuzz throws requests at, and how often: a new route is one line here.
@@ -104,7 +103,7 @@ describe("10,000 random and mutated webhook and auth requests", () => {
 
   /** Sends one probe through `send` and checks every rule; throws (and fast-check shrinks) on a break. */
   async function check(probe: Probe, send: (request: Request) => Promise<Response>, origin: string) {
-    const before = probe.mayStore ? null : rowCounts(sqliteOf(svc.db));
+    const before = probe.mayStore ? null : await tableRows(svc.db);
     const response = await send(toRequest(origin, probe));
     const text = await response.text();
     const key = `${probe.route} ${response.status}`;
@@ -112,7 +111,7 @@ describe("10,000 random and mutated webhook and auth requests", () => {
     const type = response.headers.get("content-type") ?? "";
     const problem = broken(probe, response.status, type, text, origin === svc.url);
     if (problem) throw new Error(`${probe.method} ${probe.path} got ${problem}`);
-    if (before) expect(rowCounts(sqliteOf(svc.db))).toEqual(before);
+    if (before) expect(await tableRows(svc.db)).toEqual(before);
   }
 
   it(

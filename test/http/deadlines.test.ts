@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { inboundParams, signedWebhook } from "../../src/sandbox/phone";
 import { statusOfRaw, trickle } from "../support/raw-http";
-import { rowCounts } from "../support/rows";
+import { tableRows } from "../support/rows";
 import { linkIn, onApp, PUBLIC_URL, startTestService, type TestService } from "../support/service";
-import { sqliteOf } from "../support/sqlite";
 import { TWILIO_NUMBER } from "../support/twilio";
 
 // Production waits 5 s for a body; here 300 ms, so a trickle is cut in a moment.
@@ -31,7 +30,7 @@ describe("a client that trickles its request", () => {
   afterAll(() => svc.stop());
 
   it("should answer a webhook whose body trickles with 408, close the connection and store nothing", async () => {
-    const before = rowCounts(sqliteOf(svc.db));
+    const before = await tableRows(svc.db);
     const webhook = webhookFrom(svc, "+14155550101");
     const cut = await trickle(
       port,
@@ -44,7 +43,7 @@ describe("a client that trickles its request", () => {
     expect(cut.answer.toLowerCase()).toContain("connection: close");
     expect(cut.answer).toContain("Request body too slow");
     expect(cut.bodyBytesSent).toBeLessThan(webhook.body.length / 2);
-    expect(rowCounts(sqliteOf(svc.db))).toEqual(before);
+    expect(await tableRows(svc.db)).toEqual(before);
 
     // The same webhook sent whole is stored: only its pace kept it out.
     const whole = await fetch(`${svc.url}/sms`, {
@@ -53,7 +52,7 @@ describe("a client that trickles its request", () => {
       body: webhook.body,
     });
     expect(whole.status).toBe(200);
-    expect(rowCounts(sqliteOf(svc.db)).inbound_messages).toBe((before.inbound_messages ?? 0) + 1);
+    expect((await tableRows(svc.db)).inbound_messages).toBe((before.inbound_messages ?? 0) + 1);
   });
 
   it("should answer a Connect button whose body trickles with 408 before starting a sign-in at X", async () => {
@@ -62,7 +61,7 @@ describe("a client that trickles its request", () => {
     const path = new URL(link).pathname;
     // The link text's delivery report lands in its own table: let it, so only this request is counted.
     await svc.twilio.standIn.callbacks.settled();
-    const before = rowCounts(sqliteOf(svc.db));
+    const before = await tableRows(svc.db);
     const body = "x".repeat(200);
     const form = { "Content-Type": "application/x-www-form-urlencoded", Origin: PUBLIC_URL };
     const cut = await trickle(port, head("POST", path, form, body.length), body, GAP_MS);
@@ -70,11 +69,11 @@ describe("a client that trickles its request", () => {
     expect(statusOfRaw(cut.answer)).toBe(408);
     expect(cut.answer.toLowerCase()).toContain("connection: close");
     expect(cut.bodyBytesSent).toBeLessThan(body.length / 2);
-    expect(rowCounts(sqliteOf(svc.db))).toEqual(before);
+    expect(await tableRows(svc.db)).toEqual(before);
 
     const whole = await fetch(link, { method: "POST", headers: form, body, redirect: "manual" });
     expect(whole.status).toBe(303);
-    expect(rowCounts(sqliteOf(svc.db)).oauth_sessions).toBe((before.oauth_sessions ?? 0) + 1);
+    expect((await tableRows(svc.db)).oauth_sessions).toBe((before.oauth_sessions ?? 0) + 1);
   });
 
   it(

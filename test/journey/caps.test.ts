@@ -136,7 +136,7 @@ describe("the HELP flood", () => {
 
     for (const phone of flood) {
       expect(ours(svc, phone)).toEqual(
-        Array(3).fill(expect.stringMatching(/^smstweet t.posts your texts to X\./)),
+        Array(3).fill(expect.stringMatching(/^smstweet posts your texts to X\./)),
       );
       expect(await outcomes(svc, phone)).toEqual([
         ...Array(3).fill("help"),
@@ -168,7 +168,7 @@ describe("the HELP flood", () => {
     clock.advance(HOUR + 1_000);
     await help("help?");
     expect(ours(svc, phone)).toHaveLength(4);
-    expect(ours(svc, phone)[3]).toStartWith("smstweet t.posts your texts to X.");
+    expect(ours(svc, phone)[3]).toStartWith("smstweet posts your texts to X.");
   });
 });
 
@@ -186,7 +186,7 @@ describe("the texts kept for links", () => {
   });
 });
 
-describe("the daily cap on t.posts", () => {
+describe("the daily cap on posts", () => {
   const PHONE = "+14155550171";
 
   it("should post no more than the cap, tell the texter once, and post again when the day has room", async () => {
@@ -202,7 +202,7 @@ describe("the daily cap on t.posts", () => {
       orm.select().from(t.posts).where(eq(t.posts.phone, PHONE)).orderBy(t.posts.id),
     );
     expect(texts.slice(3)).toEqual([
-      `Not posted: you have reached today's limit of 3 t.posts. Posting resumes at ${timeFor(PHONE, (first?.createdAt ?? 0) + DAY)}; texts before then are not posted.`,
+      `Not posted: you have reached today's limit of 3 posts. Posting resumes at ${timeFor(PHONE, (first?.createdAt ?? 0) + DAY)}; texts before then are not posted.`,
     ]);
     expect((await outcomes(svc, PHONE)).slice(-3)).toEqual(["post_limited", "post_limited", "post_limited"]);
 
@@ -226,7 +226,7 @@ describe("the daily cap on t.posts", () => {
     );
 
     expect(await say("THREAD", "part a", "part b", "part c", "DONE")).toBe(
-      `Thread not posted: its 3 parts are more than the 2 left of today's 3 t.posts. There is room for all from ${timeFor(PHONE, (solo?.createdAt ?? 0) + DAY)}; send them again then.`,
+      `Thread not posted: its 3 parts are more than the 2 left of today's 3 posts. There is room for all from ${timeFor(PHONE, (solo?.createdAt ?? 0) + DAY)}; send them again then.`,
     );
     expect(livePosts(svc).map((p) => p.text)).toEqual(["solo"]);
 
@@ -234,7 +234,7 @@ describe("the daily cap on t.posts", () => {
     expect(livePosts(svc).map((p) => p.text)).toEqual(["solo", "part a", "part b"]);
     const before = svc.textsTo(PHONE).length;
     expect(await say("one more", "and another")).toStartWith(
-      "Not posted: you have reached today's limit of 3 t.posts.",
+      "Not posted: you have reached today's limit of 3 posts.",
     );
     expect(svc.textsTo(PHONE)).toHaveLength(before + 1);
     expect(livePosts(svc)).toHaveLength(3);

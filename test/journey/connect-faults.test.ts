@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { eq } from "drizzle-orm";
-import { query, run } from "../../src/db/sql";
+import { query } from "../../src/db/sql";
 import { getTexter } from "../../src/db/texters";
 import { createLogger } from "../../src/log";
 import type { FaultResponse } from "../../src/sandbox/x";
 import { timeFor } from "../../src/sms/local-time";
+import { breakWrites } from "../support/faults";
 import { linkIn, onApp, startTestService, type TestService } from "../support/service";
 import { waitFor } from "../support/wait";
 import { startX, type XHarness } from "../support/x";
@@ -148,12 +149,9 @@ describe("a grant that cannot be stored", () => {
   it("should revoke it and say that nothing was connected when the database refuses the connection", async () => {
     svc = await startTestService();
     const link = await textForLink();
-    await run(
-      svc.db,
-      "CREATE TRIGGER broken_links BEFORE UPDATE ON auth_links BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END",
-    );
+    const repair = await breakWrites(svc.db, "auth_links", "UPDATE", "disk I/O error");
     const { status, page } = await land(await consentIn(link, "alice"));
-    await run(svc.db, "DROP TRIGGER broken_links");
+    await repair();
     expect(status).toBe(503);
     expectOurPage(page);
     expect(page).toContain("could not be saved");
@@ -166,22 +164,16 @@ describe("a grant that cannot be stored", () => {
     const lines: string[] = [];
     svc = await startTestService({ logger: createLogger("info", (line) => lines.push(line)) });
     const link = await textForLink();
-    await run(
-      svc.db,
-      "CREATE TRIGGER broken_links BEFORE UPDATE ON auth_links BEGIN SELECT RAISE(ABORT, 'disk full'); END",
-    );
-    await run(
-      svc.db,
-      "CREATE TRIGGER broken_jobs BEFORE INSERT ON jobs BEGIN SELECT RAISE(ABORT, 'disk full'); END",
-    );
+    const repairLinks = await breakWrites(svc.db, "auth_links", "UPDATE", "disk full");
+    const repairJobs = await breakWrites(svc.db, "jobs", "INSERT", "disk full");
     try {
       expect((await land(await consentIn(link, "alice"))).status).toBe(503);
       expect(svc.x.standIn.liveTokens("alice")).toEqual([]);
       svc.x.standIn.failNext("revoke", { status: 503 });
       expect((await land(await consentIn(link, "bob"))).status).toBe(503);
     } finally {
-      await run(svc.db, "DROP TRIGGER broken_links");
-      await run(svc.db, "DROP TRIGGER broken_jobs");
+      await repairLinks();
+      await repairJobs();
     }
     expect(svc.x.standIn.liveTokens("bob")).toHaveLength(2);
     const notRevoked = lines

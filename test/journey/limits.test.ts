@@ -131,7 +131,7 @@ describe("the global limit on texts", () => {
     const held = await waitFor(async () => {
       const texts = await outbound(svc, OTHER);
       const last = texts.at(-1);
-      const job = last && texts.length === 2 && jobCarrying(svc.db, "sms", "outboundId", last.id);
+      const job = last && texts.length === 2 && (await jobCarrying(svc.db, "sms", "outboundId", last.id));
       return job && job.state === "pending" && job.runAt > clock.now() && { last, job };
     }, "the HELP reply to be held back");
     const [firstSend] = await outbound(svc, PHONE);
@@ -166,7 +166,7 @@ describe("the global limit on texts", () => {
       secret: null,
     });
     const failed = (await outbound(svc, OTHER))[0]?.id ?? 0;
-    expect(jobCarrying(svc.db, "sms", "outboundId", failed)?.state).toBe("failed");
+    expect((await jobCarrying(svc.db, "sms", "outboundId", failed))?.state).toBe("failed");
     expect(svc.textsTo(OTHER)).toHaveLength(0);
     expect(twilioSends(svc)).toBe(1);
   });

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from "bun:test";
+import type { Database } from "../../src/db/client";
 import { POST_JOB } from "../../src/sms/commands/post";
-import { jobsOfKind } from "../support/jobs";
+import { breakWrites } from "../support/faults";
+import { jobsOf } from "../support/jobs";
 import { startConnected, startTestService, type TestService } from "../support/service";
 import { sqliteOf } from "../support/sqlite";
 import { startTwilio } from "../support/twilio";
@@ -30,22 +32,30 @@ const answersWith = (service: TestService, status: number, query = "") =>
     return answer.status === status && answer;
   }, `/healthz${query} ${status}`);
 
+async function refuseWrites(db: Database): Promise<() => Promise<void>> {
+  if (db.dialect !== "sqlite") return breakWrites(db, "health_probe", "INSERT", "read-only");
+  sqliteOf(db).run("PRAGMA query_only = ON");
+  return async () => void sqliteOf(db).run("PRAGMA query_only = OFF");
+}
+
 describe("GET /healthz when the database refuses writes", () => {
   it("should answer 503 saying the database is not writable, and 200 once it takes writes again", async () => {
     svc = await startTestService({ healthThresholds: QUICK });
     expect(await healthz(svc)).toEqual({ status: 200, body: "ok" });
-    // SQLite itself refuses every write on this connection, as with a file the app may only read.
-    sqliteOf(svc.db).run("PRAGMA query_only = ON");
+    // SQLite itself refuses every write on this connection, as with a file the app may only read; on
+    // PostgreSQL the probe's table answers as a read-only server would.
+    const db = svc.db;
+    const repair = await refuseWrites(db);
     try {
       const down = await healthz(svc);
       expect(down.status).toBe(503);
       expect(down.body).toStartWith("database not writable: ");
-      expect(down.body).toContain("readonly");
+      expect(down.body).toContain(db.dialect === "sqlite" ? "readonly" : "read-only");
       expect(down.body).not.toContain("\n");
       // A process that cannot store a webhook is not ready for one either.
       expect((await healthz(svc, "?ready")).status).toBe(503);
     } finally {
-      sqliteOf(svc.db).run("PRAGMA query_only = OFF");
+      await repair();
     }
     expect(await healthz(svc)).toEqual({ status: 200, body: "ok" });
     expect(await healthz(svc, "?ready")).toEqual({ status: 200, body: "ok" });
@@ -93,7 +103,7 @@ describe("GET /healthz while jobs keep faulting", () => {
 
     expect(await svc.nthTextTo(PHONE, 3)).toStartWith("Posted");
     await answersWith(svc, 200);
-    expect(jobsOfKind(svc.db, POST_JOB).at(-1)).toMatchObject({ state: "done", faults: 6 });
+    expect((await jobsOf(svc.db, POST_JOB)).at(-1)).toMatchObject({ state: "done", faults: 6 });
   });
 });
 
@@ -106,7 +116,7 @@ describe("GET /healthz while X is down", () => {
     const since = Date.now();
     const post = await waitFor(async () => {
       expect(await healthz(s)).toEqual({ status: 200, body: "ok" });
-      const job = jobsOfKind(s.db, POST_JOB).at(-1);
+      const job = (await jobsOf(s.db, POST_JOB)).at(-1);
       return (job?.attempts ?? 0) >= 6 && Date.now() - since > QUICK.stallMs * 2 && job;
     }, "a post retried for twice the stall threshold");
     expect(post.faults).toBe(0);

@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { hostname, tmpdir } from "node:os";
-import { join } from "node:path";
+import { hostname } from "node:os";
 import { systemClock } from "../../src/clock";
-import { type Database, openDatabase } from "../../src/db/client";
+import type { Database } from "../../src/db/client";
 import { addJob } from "../../src/db/jobs";
 import { run } from "../../src/db/sql";
 import { transact } from "../../src/db/transaction";
@@ -11,24 +9,32 @@ import { createLogger, silentLogger } from "../../src/log";
 import { Engine, type EngineOptions } from "../../src/queue/engine";
 import type { RetryPolicy } from "../../src/queue/policy";
 import type { JobHandler } from "../../src/queue/types";
-import { jobsOfKind } from "../support/jobs";
+import { onSqlite, TEST_DB } from "../support/database";
+import { breakWrites } from "../support/faults";
+import { hasPostgres } from "../support/postgres";
+import { jobRows, type QueueDatabase, queueDatabase } from "../support/queue-db";
 import { sqliteOf } from "../support/sqlite";
 import { waitFor } from "../support/wait";
 
 setDefaultTimeout(20_000);
 
 const POLICY: RetryPolicy = { baseMs: 20, maxMs: 200, giveUpAfterMs: 60 * 60_000, maxFaults: 3 };
-const dirs: string[] = [];
+const databases: QueueDatabase[] = [];
 const engines: Engine[] = [];
 afterEach(async () => {
   for (const engine of engines.splice(0)) await engine.stop();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  for (const db of databases.splice(0)) await db.drop();
 });
 
-function tempDatabasePath(): string {
-  const dir = mkdtempSync(join(tmpdir(), "smstweet-engine-"));
-  dirs.push(dir);
-  return join(dir, "jobs.db");
+/** A database of its own, SQLite or PostgreSQL as the pass runs (SMSTWEET_TEST_DB). */
+async function freshQueueDatabase(): Promise<QueueDatabase> {
+  const shared = await queueDatabase(TEST_DB);
+  databases.push(shared);
+  return shared;
+}
+
+async function testDatabase(): Promise<Database> {
+  return (await freshQueueDatabase()).open();
 }
 
 function engineOn(db: Database, options: Partial<EngineOptions> = {}): Engine {
@@ -75,7 +81,7 @@ function overlapsWithinLane(runs: ReturnType<typeof recorder>["runs"]): boolean 
 
 describe("the job engine", () => {
   it("should run one lane's jobs one at a time in order, and lanes side by side", async () => {
-    const db = await openDatabase(tempDatabasePath());
+    const db = await testDatabase();
     const { runs, handler } = recorder(10);
     for (let n = 0; n < 30; n++) await queue(db, "work", `lane-${n % 3}`, { n });
     engineOn(db).register("work", handler).start();
@@ -91,10 +97,10 @@ describe("the job engine", () => {
     );
   });
 
-  it("should never let two engines on one database file work the same job or the same lane at once", async () => {
-    const path = tempDatabasePath();
-    const first = await openDatabase(path);
-    const second = await openDatabase(path);
+  it("should never let two engines on one database work the same job or the same lane at once", async () => {
+    const shared = await freshQueueDatabase();
+    const first = await shared.open();
+    const second = await shared.open();
     const { runs, handler } = recorder(2);
     for (let n = 0; n < 300; n++) await queue(first, "work", `lane-${n % 10}`, { n });
     engineOn(first).register("work", handler).start();
@@ -107,7 +113,7 @@ describe("the job engine", () => {
   });
 
   it("should keep answering other kinds while one kind's jobs all hang on a slow dependency", async () => {
-    const db = await openDatabase(tempDatabasePath());
+    const db = await testDatabase();
     let release: () => void = () => {};
     const hung = new Promise<void>((resolve) => {
       release = resolve;
@@ -134,7 +140,7 @@ describe("the job engine", () => {
   });
 
   it("should back off a job that keeps throwing, then fail it and call its give-up hook once", async () => {
-    const db = await openDatabase(tempDatabasePath());
+    const db = await testDatabase();
     const starts: number[] = [];
     const gaveUp: string[] = [];
     engineOn(db)
@@ -147,8 +153,8 @@ describe("the job engine", () => {
       })
       .start();
     await queue(db, "broken", "lane");
-    await waitFor(() => jobsOfKind(db, "broken")[0]?.state === "failed", "the job to fail");
-    const [job] = jobsOfKind(db, "broken");
+    await waitFor(async () => (await jobRows(db, "broken"))[0]?.state === "failed", "the job to fail");
+    const [job] = await jobRows(db, "broken");
     expect(job).toMatchObject({ attempts: 3, faults: 3 });
     expect(job?.lastError).toContain("TypeError: cannot read properties of undefined");
     expect(gaveUp).toEqual(["faults"]);
@@ -157,7 +163,7 @@ describe("the job engine", () => {
   });
 
   it("should let a lane's next job run after the one before it failed", async () => {
-    const db = await openDatabase(tempDatabasePath());
+    const db = await testDatabase();
     const { runs, handler } = recorder(1);
     engineOn(db)
       .register("broken", { run: async () => ({ kind: "fault", reason: "unreadable" }) })
@@ -166,23 +172,19 @@ describe("the job engine", () => {
     await queue(db, "broken", "lane");
     await queue(db, "work", "lane", { n: 1 });
     await waitFor(() => runs.length === 1, "the job behind the failed one");
-    expect(jobsOfKind(db, "broken")[0]?.state).toBe("failed");
+    expect((await jobRows(db, "broken"))[0]?.state).toBe("failed");
   });
 
   it("should resume a job whose owner died on this host at once, and another host's only when its lease runs out", async () => {
-    const db = await openDatabase(tempDatabasePath());
+    const db = await testDatabase();
     const { runs, handler } = recorder(1);
     const now = Date.now();
     const dead = (await queue(db, "work", "a", { n: 1 })) ?? 0;
     const remote = (await queue(db, "work", "b", { n: 2 })) ?? 0;
-    sqliteOf(db).run(
-      "UPDATE jobs SET state = 'running', attempts = 1, locked_by = ?1, locked_until = ?2 WHERE id = ?3",
-      [`${hostname()}/999999999/dead`, now + 3_600_000, dead],
-    );
-    sqliteOf(db).run(
-      "UPDATE jobs SET state = 'running', attempts = 1, locked_by = ?1, locked_until = ?2 WHERE id = ?3",
-      ["another-host/1/alive", now + 400, remote],
-    );
+    const lease =
+      "UPDATE jobs SET state = 'running', attempts = 1, locked_by = ?1, locked_until = ?2 WHERE id = ?3";
+    await run(db, lease, `${hostname()}/999999999/dead`, now + 3_600_000, dead);
+    await run(db, lease, "another-host/1/alive", now + 400, remote);
     engineOn(db).register("work", handler).start();
     await waitFor(() => runs.length === 1, "the dead owner's job");
     expect(runs[0]?.id).toBe(dead);
@@ -191,37 +193,84 @@ describe("the job engine", () => {
     expect(Date.now()).toBeGreaterThanOrEqual(now + 400);
   });
 
-  it("should keep results through a full disk and commit them once the disk has room, running nothing twice", async () => {
-    const db = await openDatabase(tempDatabasePath());
-    sqliteOf(db).run("CREATE TABLE ballast (b BLOB)");
-    const failedCommits: string[] = [];
-    const logger = createLogger("error", (line) => {
-      if (line.includes("queue.commit_failed")) failedCommits.push(line);
-    });
-    let runsOfJob = 0;
-    engineOn(db, { logger })
-      .register("big", {
-        async run() {
-          runsOfJob++;
-          // The disk fills up while the job is out at X: its commit is what fails.
-          const pages = (sqliteOf(db).query("PRAGMA page_count").get() as { page_count: number }).page_count;
-          sqliteOf(db).run(`PRAGMA max_page_count = ${pages + 2}`);
-          return {
-            kind: "done",
-            detail: "ok",
-            write: async (tx) => {
-              await run(tx, "INSERT INTO ballast VALUES (zeroblob(400000))");
-            },
-          };
-        },
-      })
-      .start();
-    await queue(db, "big", "lane");
-    await waitFor(() => failedCommits.length >= 2, "two failed commits");
-    expect(failedCommits[0]).toContain("full");
-    expect(jobsOfKind(db, "big")[0]?.state).toBe("running");
-    sqliteOf(db).run("PRAGMA max_page_count = 1073741823");
-    await waitFor(() => jobsOfKind(db, "big")[0]?.state === "done", "the commit once there is room");
-    expect(runsOfJob).toBe(1);
-  });
+  it.skipIf(!onSqlite)(
+    "should keep results through a full disk and commit them once the disk has room, running nothing twice, on SQLite",
+    async () => {
+      const db = await testDatabase();
+      sqliteOf(db).run("CREATE TABLE ballast (b BLOB)");
+      const failedCommits: string[] = [];
+      const logger = createLogger("error", (line) => {
+        if (line.includes("queue.commit_failed")) failedCommits.push(line);
+      });
+      let runsOfJob = 0;
+      engineOn(db, { logger })
+        .register("big", {
+          async run() {
+            runsOfJob++;
+            // The disk fills up while the job is out at X: its commit is what fails.
+            const pages = (sqliteOf(db).query("PRAGMA page_count").get() as { page_count: number })
+              .page_count;
+            sqliteOf(db).run(`PRAGMA max_page_count = ${pages + 2}`);
+            return {
+              kind: "done",
+              detail: "ok",
+              write: async (tx) => {
+                await run(tx, "INSERT INTO ballast VALUES (zeroblob(400000))");
+              },
+            };
+          },
+        })
+        .start();
+      await queue(db, "big", "lane");
+      await waitFor(() => failedCommits.length >= 2, "two failed commits");
+      expect(failedCommits[0]).toContain("full");
+      expect((await jobRows(db, "big"))[0]?.state).toBe("running");
+      sqliteOf(db).run("PRAGMA max_page_count = 1073741823");
+      await waitFor(
+        async () => (await jobRows(db, "big"))[0]?.state === "done",
+        "the commit once there is room",
+      );
+      expect(runsOfJob).toBe(1);
+    },
+  );
+
+  it.skipIf(!hasPostgres)(
+    "should keep results while PostgreSQL refuses writes (disk full) and commit them once it takes them, running nothing twice, on PostgreSQL",
+    async () => {
+      const shared = await queueDatabase("postgres");
+      databases.push(shared);
+      const db = await shared.open();
+      await run(db, "CREATE TABLE ballast (b TEXT)");
+      const repair = await breakWrites(db, "ballast", "INSERT", "disk full");
+      const failedCommits: string[] = [];
+      const logger = createLogger("error", (line) => {
+        if (line.includes("queue.commit_failed")) failedCommits.push(line);
+      });
+      let runsOfJob = 0;
+      engineOn(db, { logger })
+        .register("big", {
+          async run() {
+            runsOfJob++;
+            return {
+              kind: "done",
+              detail: "ok",
+              write: async (tx) => {
+                await run(tx, "INSERT INTO ballast VALUES ('x')");
+              },
+            };
+          },
+        })
+        .start();
+      await queue(db, "big", "lane");
+      await waitFor(() => failedCommits.length >= 2, "two failed commits");
+      expect(failedCommits[0]).toContain("disk full");
+      expect((await jobRows(db, "big"))[0]?.state).toBe("running");
+      await repair();
+      await waitFor(
+        async () => (await jobRows(db, "big"))[0]?.state === "done",
+        "the commit once writes work",
+      );
+      expect(runsOfJob).toBe(1);
+    },
+  );
 });

@@ -33,6 +33,19 @@ export async function databaseAt(path: string): Promise<DatabaseConfig> {
   return { dialect: "postgres", url: (await fresh).url, poolSize: 10 };
 }
 
+/**
+ * An app process's environment on the database of this pass: on PostgreSQL a production process given a
+ * DATABASE_PATH gets DATABASE_URL instead, naming that path's database (`databaseAt`), so processes that
+ * share a path share a database, and one restarted on it finds its data. The sandbox keeps its file (it
+ * refuses DATABASE_URL).
+ */
+export async function onTestDatabase(env: Record<string, string>): Promise<Record<string, string>> {
+  const { DATABASE_PATH: path, ...rest } = env;
+  if (TEST_DB !== "postgres" || path === undefined || env.DATABASE_URL || !env.TWILIO_ACCOUNT_SID) return env;
+  const target = await databaseAt(path);
+  return target.dialect === "postgres" ? { ...rest, DATABASE_URL: target.url } : env;
+}
+
 /** One database that several app processes share, as the environment each process is started with. */
 export type SharedDatabase = {
   /** Merged over a process's environment: DATABASE_PATH now; DATABASE_URL once replicas run on PostgreSQL. */

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { onTestDatabase } from "./database";
 import { waitFor } from "./wait";
 
 const ROOT = join(import.meta.dir, "../..");
@@ -20,7 +21,12 @@ export function freePort(): number {
 export type AppProcess = { url: string; process: Subprocess; output(): string };
 
 /** Runs `bun run start` as an operator would, with the given environment, and waits for /healthz. */
-export async function startAppProcess(env: Record<string, string>): Promise<AppProcess> {
+export async function startAppProcess(
+  given: Record<string, string>,
+  /** `as-given`: keep DATABASE_PATH a SQLite file even in the PostgreSQL pass (e.g. a copy's source). */
+  options: { database?: "pass" | "as-given" } = {},
+): Promise<AppProcess> {
+  const env = options.database === "as-given" ? given : await onTestDatabase(given);
   const port = env.PORT ?? String(freePort());
   let output = "";
   // PROF=1: each app process writes a CPU profile (markdown) to /tmp/prof when it exits.

@@ -34,7 +34,7 @@ export async function startSandboxService(): Promise<SandboxService> {
   const parsed = parseSandboxConfig({ PORT: String(freePort()), DATABASE_PATH: join(dir, "sandbox.db") });
   if (!parsed.ok) throw new Error(parsed.problems.join("; "));
   const { config } = parsed;
-  const db = await openDatabase(config.databasePath);
+  const db = await openDatabase(config.database);
   const sandbox = createSandbox(config, systemClock);
   const service = await createService({
     config,

@@ -64,7 +64,6 @@ export function testConfig(overrides: {
     port: 0,
     host: "127.0.0.1",
     publicUrl: PUBLIC_URL,
-    databasePath: overrides.databasePath,
     database: overrides.database ?? { dialect: "sqlite" as const, path: overrides.databasePath },
     notices: [],
     tokenEncryptionKey: overrides.key ?? TEST_KEY,
