@@ -31,7 +31,8 @@ afterAll(async () => {
 });
 
 async function start(env: Record<string, string>): Promise<AppProcess> {
-  const app = await startAppProcess(env);
+  // As given: the first app runs on a real SQLite file in every pass (the copy's source).
+  const app = await startAppProcess(env, { database: "as-given" });
   running.add(app);
   return app;
 }

@@ -1,7 +1,7 @@
-import { afterAll, afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
+import { afterAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { SQL } from "bun";
 import { getTableName, is, Table } from "drizzle-orm";
 import { closeDatabase, openDatabase } from "../../src/db/client";
@@ -13,9 +13,17 @@ import { query } from "../../src/db/sql";
 import { closeFile, openFile } from "../../src/db/sqlite-file";
 import { admin, adminErrors } from "../support/admin";
 import { type FreshDatabase, freshDatabase, hasPostgres } from "../support/postgres";
-import { startConnected, type TestService } from "../support/service";
 import { sqliteOf } from "../support/sqlite";
+import {
+  appEnvironment,
+  connectPhone,
+  repliesAfterConnecting,
+  startAppProcess,
+  texter,
+} from "../support/stack";
+import { startTwilio } from "../support/twilio";
 import { waitFor } from "../support/wait";
+import { startX } from "../support/x";
 
 setDefaultTimeout(60_000);
 
@@ -97,37 +105,40 @@ const copy = (file: string, url: string) =>
   admin(["copy-to-postgres", file, "--json"], { DATABASE_URL: url });
 
 describe.skipIf(!hasPostgres)("admin copy-to-postgres, on PostgreSQL", () => {
-  let svc: TestService | undefined;
-  afterEach(async () => {
-    await svc?.stop({ cleanup: false });
-    svc = undefined;
-  });
-
   it("should copy a populated install into an empty database with equal counts, equal rows and sequences past the ids", async () => {
-    const dbPath = tempFile();
-    svc = await startConnected(DANA, "dana", { dbPath });
-    await svc.text(DANA, "hello from a flip phone");
-    expect(await svc.nthTextTo(DANA, 3)).toStartWith("Posted");
-    await svc.text(ELI, "hi");
-    await svc.nthTextTo(ELI, 1);
-    await svc.connect(ELI, "eli");
-    await svc.nthTextTo(ELI, 2);
-    await svc.text(ELI, "THREAD");
-    await svc.text(ELI, "part one");
-    await svc.nthTextTo(ELI, 4);
-    await svc.text(NEW, "who is this");
-    await svc.nthTextTo(NEW, 1);
-    // X down: DANA's next post waits, retrying, when the app stops.
-    svc.x.standIn.failNext("tweets", { status: 503 }, 1_000);
-    await svc.text(DANA, "a post that waits");
-    const raw = sqliteOf(svc.db);
-    await waitFor(
-      () => raw.query("SELECT 1 FROM jobs WHERE kind = 'post' AND attempts > 0 AND outcome IS NULL").get(),
-      "a post retrying",
-    );
-    await svc.twilio.standIn.callbacks.settled();
-    await svc.stop({ cleanup: false });
-    svc = undefined;
+    const x = await startX();
+    const twilio = startTwilio();
+    const { env, publicUrl } = appEnvironment(x, twilio);
+    const dbPath = env.DATABASE_PATH ?? "";
+    const text = texter(twilio, publicUrl);
+    // As given: the app runs on its SQLite file in every pass (the copy's source).
+    const app = await startAppProcess(env, { database: "as-given" });
+    try {
+      await connectPhone(app, text, x, twilio, DANA, "dana");
+      await text(app, DANA, "hello from a flip phone");
+      await waitFor(() => repliesAfterConnecting(twilio, DANA)[0], "the confirmation");
+      await connectPhone(app, text, x, twilio, ELI, "eli");
+      await text(app, ELI, "THREAD");
+      await text(app, ELI, "part one");
+      await waitFor(() => repliesAfterConnecting(twilio, ELI)[1], "part one's acknowledgement");
+      await text(app, NEW, "who is this");
+      await waitFor(() => twilio.standIn.messagesTo(NEW)[0], "the link");
+      // X's rate limit holds DANA's next post for half an hour: it waits in the queue when the app stops.
+      const tweets = (): number =>
+        x.standIn.requests.filter((r) => r.method === "POST" && r.path === "/2/tweets").length;
+      const tried = tweets();
+      const reset = String(Math.ceil(Date.now() / 1000) + 1_800);
+      x.standIn.failNext("tweets", { status: 429, headers: { "x-rate-limit-reset": reset } });
+      await text(app, DANA, "a post that waits");
+      await waitFor(() => tweets() > tried, "the post refused by X's rate limit");
+      await twilio.standIn.callbacks.settled();
+    } finally {
+      app.process.kill("SIGTERM");
+      await app.process.exited;
+      await x.stop();
+      await twilio.stop();
+    }
+    dirs.push(dirname(dbPath));
 
     const before = await sqliteRows(dbPath);
     for (const table of [

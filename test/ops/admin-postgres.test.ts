@@ -36,7 +36,7 @@ describe.skipIf(!hasPostgres)("the admin CLI on PostgreSQL", () => {
     twilio = startTwilio();
     const { env, publicUrl } = appEnvironment(x, twilio);
     const text = texter(twilio, publicUrl);
-    const app: AppProcess = await startAppProcess(env);
+    const app: AppProcess = await startAppProcess(env, { database: "as-given" });
     try {
       await connectPhone(app, text, x, twilio, DANA, "dana");
       await text(app, DANA, "hello from a flip phone");
