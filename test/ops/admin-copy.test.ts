@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { SQL } from "bun";
@@ -399,6 +400,27 @@ describe("admin copy-to-postgres refusals", () => {
     const run = await copy(path, NOWHERE);
     expect(run.code).toBe(1);
     expect(adminErrors(run)[0]).toContain("not a smstweet database");
+  });
+
+  it("should refuse a file that fails its integrity check", async () => {
+    const file = await sqliteFile((raw) => {
+      const insert = raw.prepare(
+        "INSERT INTO inbound_messages (sid, phone, body, received_at, next_attempt_at) VALUES (?1, '+14155550156', ?2, 1, 1)",
+      );
+      raw.transaction(() => {
+        for (let i = 1; i <= 2_000; i++) insert.run(`SM${i}`, `text number ${i}`);
+      })();
+    });
+    // A disk that flipped bytes in the middle of the file: pages of a table, not the header.
+    const handle = await open(file, "r+");
+    const size = (await handle.stat()).size;
+    await handle.write(Buffer.alloc(8192, 0x5a), 0, 8192, Math.floor(size / 2 / 4096) * 4096);
+    await handle.close();
+    const run = await copy(file, NOWHERE);
+    expect(run.code).toBe(1);
+    expect(adminErrors(run)[0]).toMatch(
+      /was not copied: (integrity check failed|not a readable SQLite database)/,
+    );
   });
 
   it("should refuse a file migrated by an older release, saying which migrations it lacks", async () => {

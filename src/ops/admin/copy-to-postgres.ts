@@ -79,7 +79,7 @@ function report(result: CopyResult, file: string, target: string): Outcome {
   if (result.kind === "not-empty") {
     const rows = result.rows.map((r) => `${r.table} ${r.rows}`).join(", ");
     return refused(
-      `${target} is not empty (${rows}): copy-to-postgres copies only into an empty database; nothing was copied`,
+      `${target} is not empty (${rows}): copy-to-postgres copies only into an empty database (create a new one, and start the app on it only after the copy); nothing was copied`,
       {
         target,
         rows: result.rows,
