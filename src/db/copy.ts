@@ -1,8 +1,9 @@
 import { sql } from "drizzle-orm";
 import { COPY_PLAN, type PlannedTable } from "./copy-plan";
+import { insertBatch, type PgTx, readBatch } from "./copy-rows";
 import type { SqliteDatabase } from "./handle";
 import type { PostgresDatabase } from "./postgres";
-import { get, query, run } from "./sql";
+import { get, run } from "./sql";
 
 /**
  * copy-to-postgres's data move: every table of a SQLite file into an empty PostgreSQL database, in ONE
@@ -29,7 +30,7 @@ export type CopyResult =
 /** The copy's own pg_advisory_xact_lock key: a second copy at once waits, then finds the target full. */
 const COPY_LOCK = 0x736d7374_636f7079n;
 
-/** Rows per INSERT: PostgreSQL takes at most 65,535 parameters per statement; the widest table has 18. */
+/** Rows per INSERT (one JSON document each): memory stays that of one batch, whatever the install's size. */
 export const COPY_BATCH_ROWS = 1_000;
 
 export class CopyError extends Error {
@@ -38,8 +39,6 @@ export class CopyError extends Error {
     this.name = "CopyError";
   }
 }
-
-type PgTx = Parameters<Parameters<PostgresDatabase["transaction"]>[0]>[0];
 
 /** Rolls the transaction back while carrying a result that is not an error to the operator. */
 class Refusal {
@@ -124,24 +123,15 @@ async function copyTable(
     return { table: plan.name, source: sourceRows, target: 0, idSum: null, note: `not copied: ${plan.skip}` };
   }
   if (plan.replace) await tx.execute(sql.raw(`DELETE FROM "${plan.name}"`));
-  const key = sql.identifier(plan.key ?? "rowid");
   let after: string | number | null = null;
   for (;;) {
-    const batch = await query(source, (orm) =>
-      orm
-        .select({ key: sql<string | number>`${key}`, row: plan.from })
-        .from(plan.from)
-        .where(after === null ? undefined : sql`${key} > ${after}`)
-        .orderBy(sql`${key}`)
-        .limit(batchRows),
-    );
-    if (batch.length === 0) break;
-    const first = batch[0]?.key ?? "";
-    after = batch.at(-1)?.key ?? "";
+    const batch = await readBatch(source, plan, after, batchRows);
+    if (batch === null) break;
+    after = batch.last;
     try {
-      await tx.insert(plan.to).values(batch.map((b) => b.row) as never[]);
+      await insertBatch(tx, plan, batch.rows);
     } catch (error) {
-      throw refusedRow(plan.name, plan.key ?? "row", first, after, error);
+      throw refusedRow(plan.name, plan.key ?? "row", batch.first, batch.last, error);
     }
   }
   if (plan.id) {

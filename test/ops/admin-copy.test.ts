@@ -294,7 +294,7 @@ describe.skipIf(!hasPostgres)("admin copy-to-postgres on a bad day, on PostgreSQ
       await waitFor(
         async () => {
           const [busy] = await watcher`SELECT count(*)::int AS n FROM pg_stat_activity
-          WHERE datname = current_database() AND query LIKE 'insert into "inbound_messages"%' AND pid <> pg_backend_pid()`;
+          WHERE datname = current_database() AND query ILIKE 'insert into "inbound_messages"%' AND pid <> pg_backend_pid()`;
           return (busy as { n: number }).n > 0 || undefined;
         },
         "the copy inserting inbound_messages",
