@@ -9,8 +9,8 @@ import { get, run } from "./sql";
  * copy-to-postgres's data move: every table of a SQLite file into an empty PostgreSQL database, in ONE
  * transaction (a failure anywhere leaves the target as it was), batch by batch (memory stays that of one
  * batch, whatever the install's size), ids kept and identity sequences moved past them, then counted and
- * summed table by table before the commit: a difference rolls everything back. Values convert through the
- * two schemas (0/1 to boolean, JSON text to jsonb); sealed tokens are copied as they are.
+ * summed table by table before the commit: a difference rolls everything back. Values convert as
+ * `schema.pg.ts` has them (copy-rows.ts); sealed tokens are copied as they are.
  */
 
 export type TableCopy = {
