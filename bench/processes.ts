@@ -3,7 +3,7 @@
  * environment), the peers, wrk and the Bun sender. Each is its own OS process, so each one's RSS and CPU
  * are its own.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
@@ -254,8 +254,11 @@ export async function startApp(
     }),
   );
   const events = new Map<string, number>();
+  const logFile = process.env.BENCH_APP_LOG ? `${process.env.BENCH_APP_LOG}.${port}` : null;
   const countEvent = (line: string): void => {
     if (line.trim() === "") return;
+    // BENCH_APP_LOG=<path prefix>: every line the app wrote, one file per app (for finding why a row missed).
+    if (logFile) appendFileSync(logFile, `${line}\n`);
     let key = "unstructured output";
     try {
       const entry = JSON.parse(line) as { level?: string; event?: string };

@@ -8,7 +8,7 @@
  * - `GET  /stats`            posts and texts so far, X's POST /2/tweets calls, held calls, last times
  * - `POST /x`                `{ mode?: "ok" | "503" | "hold", delayMs?: number }`; leaving "hold" releases
  *                            every held POST /2/tweets, which X then handles as usual
- * - `GET  /texts?to=+1…&count=n`  waits (up to 20 s) until `to` has n texts; answers their bodies
+ * - `GET  /texts?to=+1…&count=n`  waits (up to 60 s) until `to` has n texts; answers their bodies
  * - `POST /approve`          `{ url, username }`: consents at X's authorize URL; answers `{ callback }`
  * - `GET  /order`            whether every author's posts carry increasing `#n` suffixes (per-number order),
  *                            and how many posts repeat an author's `#n` (posted twice)
@@ -130,6 +130,8 @@ function main(): void {
   const control = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
+    // GET /texts waits for the app (a minute at most): Bun's default idle timeout, 10 s, would cut it off.
+    idleTimeout: 90,
     async fetch(request) {
       const url = new URL(request.url);
       const route = `${request.method} ${url.pathname}`;
@@ -152,7 +154,7 @@ function main(): void {
         case "GET /texts": {
           const to = url.searchParams.get("to") ?? "";
           const count = Number(url.searchParams.get("count") ?? "1");
-          const deadline = Date.now() + 20_000;
+          const deadline = Date.now() + 60_000;
           for (;;) {
             const bodies = twilio.messagesTo(to).map((m) => m.body);
             if (bodies.length >= count) return json(bodies);

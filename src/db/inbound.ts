@@ -1,9 +1,9 @@
 import { eq } from "drizzle-orm";
 import { sha256 } from "../crypto/random";
 import type { Database } from "./client";
-import { addJob } from "./jobs";
+import { addJob, lockLanes } from "./jobs";
 import type { inboundMessages, MediaItem } from "./schema";
-import { get, jsonParam, query } from "./sql";
+import { all, get, jsonParam, query } from "./sql";
 import { transact, type Writer } from "./transaction";
 
 export type InboundMessage = typeof inboundMessages.$inferSelect;
@@ -74,6 +74,65 @@ export function inboundSid(sidHash: string, receivedAt: number): string {
   return `${receivedAt}:${sidHash}`;
 }
 
+// PostgreSQL: the whole batch's sids and texts in one statement (each statement is a round trip to the
+// server, and the batch holds its lanes until commit). A sid seen before, in the table or earlier in the
+// batch, stores nothing; rows are taken in batch order so each number's texts keep their order.
+const STORE_BATCH = `WITH input AS (
+    SELECT e->>'hash' AS sid_hash, e->>'sid' AS raw_sid, e->>'key' AS inbound_sid, e->>'phone' AS phone,
+      e->>'body' AS body, e->'media' AS media, ord
+    FROM jsonb_array_elements(CAST(CAST(?1 AS text) AS jsonb)) WITH ORDINALITY AS l(e, ord)),
+  remembered AS (
+    INSERT INTO message_sids (sid_hash, received_at) SELECT DISTINCT sid_hash, CAST(?2 AS bigint) FROM input
+    ON CONFLICT (sid_hash) DO NOTHING RETURNING sid_hash),
+  fresh AS (
+    SELECT DISTINCT ON (i.sid_hash) i.* FROM input i JOIN remembered r ON r.sid_hash = i.sid_hash
+    WHERE NOT EXISTS (SELECT 1 FROM inbound_messages m WHERE m.sid = i.raw_sid)
+    ORDER BY i.sid_hash, i.ord),
+  added AS (
+    INSERT INTO inbound_messages (sid, phone, body, media, received_at, next_attempt_at)
+    SELECT inbound_sid, phone, body, media, CAST(?2 AS bigint), CAST(?2 AS bigint) FROM fresh ORDER BY ord
+    ON CONFLICT (sid) DO NOTHING RETURNING id, sid)
+  SELECT f.ord, a.id FROM added a JOIN fresh f ON f.inbound_sid = a.sid ORDER BY f.ord`;
+
+/** `storeInbound` for each of `messages`, in their order, in the caller's transaction. */
+async function storeBatch(tx: Writer, messages: readonly NewInbound[], now: number): Promise<boolean[]> {
+  if (tx.dialect === "postgres") return await storeBatchPg(tx, messages, now);
+  const stored: boolean[] = [];
+  for (const message of messages) stored.push(await storeInbound(tx, message, now));
+  return stored;
+}
+
+/** The same on PostgreSQL: the lanes and the texts in one statement each, then one statement per new job. */
+async function storeBatchPg(tx: Writer, messages: readonly NewInbound[], now: number): Promise<boolean[]> {
+  await lockLanes(
+    tx,
+    messages.map((message) => textLane(message.phone)),
+  );
+  const input = messages.map((message) => {
+    const hash = messageSidHash(message.sid);
+    return {
+      hash,
+      sid: message.sid,
+      key: inboundSid(hash, now),
+      phone: message.phone,
+      body: message.body,
+      media: message.media,
+    };
+  });
+  const rows = await all<{ ord: number; id: number }>(tx, STORE_BATCH, JSON.stringify(input), now);
+  const stored = new Array<boolean>(messages.length).fill(false);
+  for (const { ord, id } of rows) {
+    const message = messages[ord - 1] as NewInbound;
+    stored[ord - 1] = true;
+    await addJob(
+      tx,
+      { kind: INBOUND_JOB, lane: textLane(message.phone), payload: { messageId: id, req: message.req } },
+      now,
+    );
+  }
+  return stored;
+}
+
 type Waiting = { message: NewInbound; resolve: (stored: boolean) => void; reject: (error: unknown) => void };
 
 /**
@@ -123,11 +182,10 @@ export class InboxWriter {
       // lane locks in one order and cannot deadlock each other on PostgreSQL. A rare cycle left (one
       // MessageSid delivered to both, interleaved with another) is retried whole by `transact`.
       const order = batch.map((_, i) => i).sort((a, b) => byPhone(batch[a], batch[b]) || a - b);
-      results = await transact(this.db, async (tx) => {
-        const stored = new Array<boolean>(batch.length);
-        for (const i of order) stored[i] = await storeInbound(tx, (batch[i] as Waiting).message, now);
-        return stored;
-      });
+      const messages = order.map((i) => (batch[i] as Waiting).message);
+      const stored = await transact(this.db, (tx) => storeBatch(tx, messages, now));
+      results = new Array<boolean>(batch.length);
+      for (const [k, i] of order.entries()) results[i] = stored[k] === true;
     } catch (error) {
       for (const waiting of batch) waiting.reject(error);
       return;

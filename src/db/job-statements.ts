@@ -55,8 +55,9 @@ export type JobStatements = {
   notify: string | null;
   /** ?1 lane key: one transaction at a time adds to or promotes in its lanes; null where writers are serial. */
   lockLane: string | null;
-  /** Job ends one commit carries (see `endsPerCommit`). */
+  /** Job ends one commit carries, and commits under way at once (see `endsPerCommit`). */
   endsPerCommit: number;
+  commitsAtOnce: number;
 };
 
 const SQLITE: JobStatements = {
@@ -67,6 +68,7 @@ const SQLITE: JobStatements = {
   notify: null,
   lockLane: null,
   endsPerCommit: 16,
+  commitsAtOnce: 1,
 };
 
 /** Advisory lock namespace of the lanes ('jobs' in ASCII): the two-key form never meets a one-key lock. */
@@ -85,6 +87,8 @@ const POSTGRES: JobStatements = {
   notify: `SELECT pg_notify('${JOBS_CHANNEL}', '')`,
   lockLane: `SELECT pg_advisory_xact_lock(${LANE_LOCK_SPACE}, hashtext(?1))`,
   endsPerCommit: 1,
+  // A few pool connections: the rest stay for claims and the handlers' reads.
+  commitsAtOnce: 4,
 };
 
 export function jobStatements(w: Writer): JobStatements {

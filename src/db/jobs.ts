@@ -1,6 +1,6 @@
 import { currentRequestId } from "../request-id";
 import { openTxOf } from "./handle";
-import { jobStatements } from "./job-statements";
+import { jobStatements, LANE_LOCK_SPACE } from "./job-statements";
 import type { JobOutcome } from "./schema";
 import { all, get, run } from "./sql";
 import { transact, type Writer } from "./transaction";
@@ -63,7 +63,38 @@ export async function addJob(w: Writer, job: NewJob, now: number): Promise<numbe
  */
 async function lockLane(tx: Writer, lane: string | null): Promise<void> {
   const { lockLane: text } = jobStatements(tx);
-  if (lane !== null && text !== null) await get(tx, text, lane.slice(lane.indexOf(":") + 1));
+  if (lane === null || text === null) return;
+  const key = laneKey(lane);
+  const open = openTxOf(tx);
+  if (open !== null && heldLaneKeys.get(open)?.has(key)) return;
+  await get(tx, text, key);
+}
+
+const laneKey = (lane: string): string => lane.slice(lane.indexOf(":") + 1);
+
+/** Lane keys locked at the top of a PostgreSQL transaction: held to its end, no savepoint gives them back. */
+const heldLaneKeys = new WeakMap<object, Set<string>>();
+
+/**
+ * Takes many lanes in one statement, in one order (sorted keys), before adding to them: a batch that adds
+ * to many lanes (the webhook's group commit) makes one round trip for them, not one per job. Nothing on
+ * SQLite, whose writers are serial.
+ */
+export async function lockLanes(tx: Writer, lanes: readonly string[]): Promise<void> {
+  const open = openTxOf(tx);
+  if (jobStatements(tx).lockLane === null || open === null) return;
+  const keys = [...new Set(lanes.map(laneKey))].sort();
+  if (keys.length === 0) return;
+  await get(
+    tx,
+    `SELECT count(pg_advisory_xact_lock(${LANE_LOCK_SPACE}, hashtext(key))) AS n
+      FROM jsonb_array_elements_text(CAST(CAST(?1 AS text) AS jsonb)) WITH ORDINALITY AS l(key, ord)`,
+    JSON.stringify(keys),
+  );
+  if (open.depth !== 1) return;
+  const held = heldLaneKeys.get(open) ?? new Set<string>();
+  for (const key of keys) held.add(key);
+  heldLaneKeys.set(open, held);
 }
 
 /**
@@ -73,6 +104,11 @@ async function lockLane(tx: Writer, lane: string | null): Promise<void> {
  */
 export function endsPerCommit(db: Writer): number {
   return jobStatements(db).endsPerCommit;
+}
+
+/** How many of those commits may be under way at once: SQLite's writers queue for one lock anyway. */
+export function commitsAtOnce(db: Writer): number {
+  return jobStatements(db).commitsAtOnce;
 }
 
 /** Tells every LISTENing engine to look for due work now (on SQLite they poll). */

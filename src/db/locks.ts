@@ -1,5 +1,5 @@
 import { openTxOf, type Writer } from "./handle";
-import { run } from "./sql";
+import { get, run } from "./sql";
 
 /**
  * Caps counted then written ("room for one more? then take it") are safe on SQLite, where a transaction
@@ -17,4 +17,29 @@ export async function lockCap(w: Writer, key: string): Promise<void> {
   // Outside a transaction a lock would end with the statement: nothing to keep apart.
   if (openTxOf(w) === null) return;
   await run(w, "SELECT pg_advisory_xact_lock(?1, hashtext(?2))", CAPS, key);
+}
+
+const maxConnections = new WeakMap<object, Promise<number>>();
+
+/**
+ * `lockCap` only when the count `used` could reach `cap` before this transaction commits: the claims in
+ * flight that this one cannot see yet each hold a server connection, so there are fewer than the server's
+ * `max_connections`. Far from the cap, claims run side by side. True when it locked: count again.
+ */
+export async function lockCapNear(w: Writer, key: string, used: number, cap: number): Promise<boolean> {
+  if (w.dialect !== "postgres" || openTxOf(w) === null) return false;
+  let limit = maxConnections.get(w.conn);
+  if (limit === undefined) {
+    limit = get<{ n: number }>(w, "SELECT CAST(current_setting('max_connections') AS INTEGER) AS n").then(
+      (row) => row?.n ?? Number.POSITIVE_INFINITY,
+      (error: unknown) => {
+        maxConnections.delete(w.conn);
+        throw error;
+      },
+    );
+    maxConnections.set(w.conn, limit);
+  }
+  if (used + (await limit) < cap) return false;
+  await lockCap(w, key);
+  return true;
 }

@@ -1,6 +1,6 @@
 import type { Clock } from "../clock";
 import type { Database } from "../db/client";
-import { endsPerCommit, finishJob, type JobRow, rescheduleJob } from "../db/jobs";
+import { commitsAtOnce, endsPerCommit, finishJob, type JobRow, rescheduleJob } from "../db/jobs";
 import { isStorageFailure, transact, type Writer } from "../db/transaction";
 import type { Logger } from "../log";
 import { requestIdOf, withRequestId } from "../request-id";
@@ -39,9 +39,10 @@ export class Committer {
   #failures = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #scheduled = false;
-  #flushing = false;
-  /** When the batch being committed put jobs back to wait until. */
-  readonly #rescheduled: number[] = [];
+  /** Commits under way: one where the database has one writer, a few where commits run side by side. */
+  #flushing = 0;
+  /** After a failed commit, none is tried before this time (no commit loop against a full disk). */
+  #pausedUntil = 0;
 
   constructor(private readonly options: CommitterOptions) {}
 
@@ -54,16 +55,17 @@ export class Committer {
     clearTimeout(this.#timer);
   }
 
-  /** One flush at a time, after this turn of the event loop (or after `delayMs`, to back off). */
+  /** A flush after this turn of the event loop (or after `delayMs`, to back off), if one may start. */
   #schedule(delayMs: number): void {
-    if (this.#scheduled || this.#flushing) return;
+    if (this.#scheduled || this.#flushing >= commitsAtOnce(this.options.db)) return;
     this.#scheduled = true;
+    delayMs = Math.max(delayMs, this.#pausedUntil - Date.now());
     const flush = (): void => {
       this.#scheduled = false;
       this.#timer = undefined;
       void this.#flush();
     };
-    if (delayMs === 0) setImmediate(flush);
+    if (delayMs <= 0) setImmediate(flush);
     else this.#timer = setTimeout(flush, delayMs);
   }
 
@@ -72,7 +74,10 @@ export class Committer {
     if (batch.length === 0) return;
     const { db, clock, logger } = this.options;
     const now = clock.now();
-    this.#flushing = true;
+    const rescheduled: number[] = [];
+    this.#flushing++;
+    // Where commits run side by side, the next batch need not wait for this one.
+    if (this.#queue.length > 0) this.#schedule(0);
     try {
       // Relaxed: the claim that came before is durable, so a completion lost to a power cut leaves the job
       // leased, and whoever takes it over finds out what happened before repeating anything (spec).
@@ -81,7 +86,9 @@ export class Committer {
         async (tx) => {
           // Each end's lines (and the jobs its effects queue) carry the request id of the text behind it.
           for (const ended of batch)
-            await withRequestId(requestIdOf(ended.job.payload), () => this.#commitOne(tx, ended, now));
+            await withRequestId(requestIdOf(ended.job.payload), () =>
+              this.#commitOne(tx, ended, now, rescheduled),
+            );
         },
         "relaxed",
       );
@@ -92,24 +99,26 @@ export class Committer {
       const delay = Math.min(RETRY_MAX_MS, 250 * 2 ** this.#failures);
       logger.error("queue.commit_failed", { jobs: batch.length, retryInMs: delay, error: String(error) });
       this.#queue.unshift(...batch);
-      this.#rescheduled.length = 0;
-      this.#flushing = false;
+      this.#pausedUntil = Date.now() + delay;
+      this.#flushing--;
       this.#schedule(delay);
       return;
     }
-    this.#flushing = false;
+    this.#flushing--;
     this.#failures = 0;
-    for (const at of this.#rescheduled.splice(0)) this.options.onRescheduled?.(at);
+    for (const at of rescheduled) this.options.onRescheduled?.(at);
     for (const ended of batch) ended.committed();
     // The rest go in the next turn of the event loop, after the lock has been free for a moment.
     if (this.#queue.length > 0) this.#schedule(0);
   }
 
-  async #commitOne(tx: Writer, ended: Ended, now: number): Promise<void> {
+  async #commitOne(tx: Writer, ended: Ended, now: number, rescheduled: number[]): Promise<void> {
     const { policy, logger } = this.options;
     const { row } = ended;
     try {
-      await transact(tx, (inner) => this.#apply(inner, ended, decide(row, ended.result, now, policy), now));
+      await transact(tx, (inner) =>
+        this.#apply(inner, ended, decide(row, ended.result, now, policy), now, rescheduled),
+      );
       return;
     } catch (error) {
       if (error instanceof LeaseLost) {
@@ -122,13 +131,21 @@ export class Committer {
       ended.result = { kind: "fault", reason: `commit: ${describe(error)}` };
     }
     try {
-      await transact(tx, (inner) => this.#apply(inner, ended, decide(row, ended.result, now, policy), now));
+      await transact(tx, (inner) =>
+        this.#apply(inner, ended, decide(row, ended.result, now, policy), now, rescheduled),
+      );
     } catch (error) {
       if (!(error instanceof LeaseLost)) throw error;
     }
   }
 
-  async #apply(tx: Writer, ended: Ended, decision: Decision, now: number): Promise<void> {
+  async #apply(
+    tx: Writer,
+    ended: Ended,
+    decision: Decision,
+    now: number,
+    rescheduled: number[],
+  ): Promise<void> {
     const { row, job, handler, result } = ended;
     const { logger, owner } = this.options;
     await result.write?.(tx);
@@ -149,7 +166,7 @@ export class Committer {
         const uncertain = result.kind === "fault" || (result.kind === "retry" && result.uncertain === true);
         const retry = { runAt: decision.runAt, lastError: reason, fault: decision.fault, uncertain };
         if (!(await rescheduleJob(tx, row, owner, retry))) throw new LeaseLost();
-        this.#rescheduled.push(decision.runAt);
+        rescheduled.push(decision.runAt);
         logger.warn("queue.retry", { ...fields, reason, fault: decision.fault, inMs: decision.runAt - now });
         return;
       }

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from "bun:test";
 import { closeDatabase, type Database, openDatabase } from "../../src/db/client";
 import { InboxWriter } from "../../src/db/inbound";
+import { lockCap } from "../../src/db/locks";
 import { claimSend, enqueueText, getText, type SendLimits } from "../../src/db/outbound";
 import { all, get, query, run } from "../../src/db/sql";
 import { isStorageFailure, transact } from "../../src/db/transaction";
@@ -223,5 +224,38 @@ describe.skipIf(!hasPostgres)("the data layer, on PostgreSQL", () => {
     ).catch((error: unknown) => error);
     expect(duplicate).toBeInstanceOf(Error);
     expect(isStorageFailure(db, duplicate)).toBe(false);
+  });
+
+  it("should claim a text without waiting for the cap's lock while the hour is far from its cap, on PostgreSQL", async () => {
+    const { db: one, fresh } = await open();
+    const { db: two } = await open(4, fresh);
+    const now = Date.now();
+    await transact(one, (tx) => enqueueText(tx, { phone: "+14155550101", body: "a" }, now));
+    const text = await getText(one, 1);
+    if (!text) throw new Error("text not stored");
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let locked!: () => void;
+    const taken = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    // Another replica near its own count holds the lock on the hour's sends for a while.
+    const holder = transact(one, async (tx) => {
+      await lockCap(tx, "sends");
+      locked();
+      await held;
+    });
+    await taken;
+    const limits: SendLimits = {
+      perNumberPerHour: 10,
+      globalPerHour: 100_000,
+      besideLinksPerHour: 100_000,
+      windowMs: 3_600_000,
+    };
+    expect(await claimSend(two, text, now, limits)).toEqual({ kind: "claimed" });
+    release();
+    await holder;
   });
 });

@@ -146,4 +146,39 @@ describe.skipIf(!hasPostgres)("the job engine beside other replicas", () => {
     const id = await transact(a, (tx) => addJob(tx, { kind: "work", lane: "+15550000001" }, Date.now()));
     await waitFor(() => ran.includes(id ?? -1), "the idle replica to run the job", 5_000);
   });
+
+  it("should look for work again when its LISTEN connection is cut, after reconnecting, on PostgreSQL", async () => {
+    const { a, b, watcher } = await replicas();
+    const ran: number[] = [];
+    const engine = new Engine({
+      db: b,
+      clock: systemClock,
+      logger: silentLogger,
+      policy: { baseMs: 20, maxMs: 200, giveUpAfterMs: 3_600_000, maxFaults: 3 },
+      concurrency: 4,
+      pollMs: 600_000,
+      leaseMs: 60_000,
+      subscribe: (wake) => subscribeToJobs(b, wake),
+    }).register("work", {
+      run: async (job) => {
+        ran.push(job.id);
+        return { kind: "done", detail: "ok" };
+      },
+    });
+    engines.push(engine);
+    engine.start();
+    const listener = async (): Promise<number | undefined> =>
+      (
+        await get<{ pid: number }>(
+          watcher,
+          "SELECT pid FROM pg_stat_activity WHERE query ILIKE 'LISTEN%' AND state = 'idle'",
+        )
+      )?.pid;
+    const pid = await waitFor(listener, "the replica to LISTEN");
+    // The connection goes (a failover, a restart of PostgreSQL): a job queued meanwhile notifies no one.
+    await get(watcher, "SELECT pg_terminate_backend(?1)", pid);
+    const id = await transact(a, (tx) => addJob(tx, { kind: "work", lane: null }, Date.now()));
+    await waitFor(() => ran.includes(id ?? -1), "the job, found after the LISTEN came back", 15_000);
+    expect(await listener()).not.toBe(pid);
+  });
 });
