@@ -3,8 +3,17 @@ import type { Writer } from "./transaction";
 
 /**
  * Reads for the operator's tools (`admin status`, `admin texter`): counts and outcomes, never bodies.
- * Plain SQL over indexed columns; nothing here writes.
+ * Plain SQL over indexed columns; nothing here writes. Aliases are quoted: PostgreSQL folds bare ones to
+ * lower case. Where the dialects differ (a JSON field of a payload, SQLite's planner hint) the text is picked
+ * per dialect here.
  */
+
+/** A field of a job's JSON payload, as text on both dialects. */
+function payloadField(w: Writer, field: "messageId" | "refreshToken"): string {
+  return w.dialect === "postgres"
+    ? `(payload::jsonb ->> '${field}')`
+    : `CAST(json_extract(payload, '$.${field}') AS TEXT)`;
+}
 
 export type TroubledJob = {
   id: number;
@@ -17,7 +26,7 @@ export type TroubledJob = {
   at: number;
 };
 
-const TROUBLED_COLUMNS = `id, kind, state, attempts, outcome, detail, last_error AS lastError,
+const TROUBLED_COLUMNS = `id, kind, state, attempts, outcome, detail, last_error AS "lastError",
   COALESCE(finished_at, run_at) AS at`;
 
 /** Jobs that failed since `since`, and unfinished ones retrying after an error, newest first. */
@@ -35,9 +44,11 @@ export function troubledJobs(db: Writer, since: number, limit = 50): Promise<Tro
 
 /** Texts sent (or being sent) and links made since `since`: what the hourly caps count. */
 export async function budgetUse(db: Writer, since: number): Promise<{ texts: number; links: number }> {
+  // `+status`: SQLite's hint to range over sent_at's index rather than status's; PostgreSQL has no such thing.
+  const status = db.dialect === "postgres" ? "status" : "+status";
   const row = await get<{ texts: number; links: number }>(
     db,
-    `SELECT (SELECT count(*) FROM outbound_messages WHERE sent_at > ?1 AND +status IN ('sent', 'pending')) AS texts,
+    `SELECT (SELECT count(*) FROM outbound_messages WHERE sent_at > ?1 AND ${status} IN ('sent', 'pending')) AS texts,
       (SELECT count(*) FROM auth_links WHERE created_at > ?1) AS links`,
     since,
   );
@@ -62,7 +73,7 @@ export type TextOutcome = {
 export async function lastTexts(db: Writer, phone: string, limit: number): Promise<TextOutcome[]> {
   const texts = await all<Omit<TextOutcome, "jobs">>(
     db,
-    `SELECT id AS messageId, received_at AS receivedAt, outcome FROM inbound_messages
+    `SELECT id AS "messageId", received_at AS "receivedAt", outcome FROM inbound_messages
       WHERE phone = ?1 ORDER BY id DESC LIMIT ?2`,
     phone,
     limit,
@@ -73,9 +84,9 @@ export async function lastTexts(db: Writer, phone: string, limit: number): Promi
   for (const text of texts) {
     const jobs = await all<TextOutcome["jobs"][number]>(
       db,
-      `SELECT id, kind, state, outcome, detail, last_error AS lastError FROM jobs
-        WHERE json_extract(payload, '$.messageId') = ?1 ORDER BY id`,
-      text.messageId,
+      `SELECT id, kind, state, outcome, detail, last_error AS "lastError" FROM jobs
+        WHERE ${payloadField(db, "messageId")} = ?1 ORDER BY id`,
+      String(text.messageId),
     );
     outcomes.push({ ...text, jobs });
   }
@@ -94,7 +105,7 @@ export type SentText = {
 export function lastSent(db: Writer, phone: string, limit: number): Promise<SentText[]> {
   return all<SentText>(
     db,
-    `SELECT id, created_at AS createdAt, status, delivery,
+    `SELECT id, created_at AS "createdAt", status, delivery,
         COALESCE(error, CAST(delivery_error AS TEXT)) AS error
       FROM outbound_messages WHERE phone = ?1 ORDER BY id DESC LIMIT ?2`,
     phone,
@@ -121,8 +132,8 @@ export function transientSecrets(db: Writer, now: number): Promise<{ where: stri
     db,
     `SELECT 'link text' AS "where", secret AS sealed FROM outbound_messages WHERE secret IS NOT NULL AND status = 'pending'
      UNION ALL SELECT 'sign-in', code_verifier FROM oauth_sessions WHERE expires_at > ?1
-     UNION ALL SELECT 'revocation', json_extract(payload, '$.refreshToken') FROM jobs
-       WHERE kind = 'revoke' AND state IN ('waiting', 'pending', 'running') AND json_extract(payload, '$.refreshToken') IS NOT NULL`,
+     UNION ALL SELECT 'revocation', ${payloadField(db, "refreshToken")} FROM jobs
+       WHERE kind = 'revoke' AND state IN ('waiting', 'pending', 'running') AND ${payloadField(db, "refreshToken")} IS NOT NULL`,
     now,
   );
 }

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { keyId } from "../../src/crypto/cipher";
-import { admin, adminErrors } from "../support/admin";
+import { get } from "../../src/db/sql";
+import { admin, adminEnv, adminErrors } from "../support/admin";
 import { installation } from "../support/installation";
 import { livePosts, startConnected, startTestService, type TestService } from "../support/service";
-import { sqliteOf } from "../support/sqlite";
 
 // Each test restarts the service on one database and runs the CLI between.
 setDefaultTimeout(40_000);
@@ -22,10 +22,12 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function sealedTokens(service: TestService): string[] {
-  const row = sqliteOf(service.db)
-    .query("SELECT access_token AS accessToken, refresh_token AS refreshToken FROM texters WHERE phone = ?1")
-    .get(PHONE) as { accessToken: string | null; refreshToken: string | null } | null;
+async function sealedTokens(service: TestService): Promise<string[]> {
+  const row = await get<{ accessToken: string | null; refreshToken: string | null }>(
+    service.db,
+    `SELECT access_token AS "accessToken", refresh_token AS "refreshToken" FROM texters WHERE phone = ?1`,
+    PHONE,
+  );
   return [row?.accessToken ?? "", row?.refreshToken ?? ""];
 }
 
@@ -37,7 +39,7 @@ describe("admin rotate-key", () => {
     svc = undefined;
 
     const env = {
-      DATABASE_PATH: shared.dbPath,
+      ...(await adminEnv(shared.dbPath)),
       TOKEN_ENCRYPTION_KEY: b64(NEW_KEY),
       TOKEN_ENCRYPTION_KEY_PREVIOUS: b64(OLD_KEY),
     };
@@ -50,7 +52,7 @@ describe("admin rotate-key", () => {
 
     // The previous key is gone from the environment: the tokens must open under the new one alone.
     svc = await startTestService({ ...shared, key: NEW_KEY });
-    for (const sealed of sealedTokens(svc)) expect(sealed).toStartWith(`v2.${await keyId(NEW_KEY)}.`);
+    for (const sealed of await sealedTokens(svc)) expect(sealed).toStartWith(`v2.${await keyId(NEW_KEY)}.`);
     await svc.text(PHONE, "posted after the rotation");
     expect(await svc.nthTextTo(PHONE, 3)).toStartWith("Posted");
     expect(livePosts(svc).map((post) => post.text)).toEqual(["posted after the rotation"]);
@@ -65,7 +67,7 @@ describe("admin rotate-key", () => {
     svc = undefined;
 
     // TOKEN_ENCRYPTION_KEY_PREVIOUS set to a key that never sealed anything here: nothing opens the tokens.
-    const env = { DATABASE_PATH: shared.dbPath, TOKEN_ENCRYPTION_KEY: b64(NEW_KEY) };
+    const env = { ...(await adminEnv(shared.dbPath)), TOKEN_ENCRYPTION_KEY: b64(NEW_KEY) };
     const wrong = await admin(["rotate-key", "--json"], {
       ...env,
       TOKEN_ENCRYPTION_KEY_PREVIOUS: b64(OTHER_KEY),
@@ -87,7 +89,7 @@ describe("admin rotate-key", () => {
     expect(right.stdout).toContain("1 texter(s)' X tokens re-encrypted");
     expect(right.stdout).toMatch(/PIN\s+•••• 0131\s+re-MACed at its next correct PIN/);
 
-    const missing = await admin(["rotate-key"], { DATABASE_PATH: shared.dbPath });
+    const missing = await admin(["rotate-key"], await adminEnv(shared.dbPath));
     expect(missing.code).toBe(1);
     expect(adminErrors(missing)).toEqual(["admin: TOKEN_ENCRYPTION_KEY is required"]);
   });

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { databaseAt } from "./database";
 
 const ROOT = join(import.meta.dir, "../..");
 
@@ -23,4 +24,13 @@ export async function admin(args: readonly string[], env: Record<string, string>
 /** The lines `bun run` itself writes to stderr (`$ bun run src/…`, `error: script … exited`) left out. */
 export function adminErrors(run: AdminRun): string[] {
   return run.stderr.split("\n").filter((line) => line.startsWith("admin: "));
+}
+
+/**
+ * What the operator's `.env` says for the database a test service at `dbPath` uses: DATABASE_PATH on
+ * SQLite, DATABASE_URL in the PostgreSQL pass (`SMSTWEET_TEST_DB=postgres`).
+ */
+export async function adminEnv(dbPath: string): Promise<Record<string, string>> {
+  const database = await databaseAt(dbPath);
+  return database.dialect === "postgres" ? { DATABASE_URL: database.url } : { DATABASE_PATH: database.path };
 }

@@ -13,7 +13,7 @@ import { done, type Outcome, refused } from "./report";
  * erased now. No goodbye text: the texter did not ask by text.
  */
 export function forget(config: AdminConfig, phone: string, now: number): Promise<Outcome> {
-  return withDatabase(config.databasePath, async (db) => {
+  return withDatabase(config.database, async (db) => {
     const masked = maskPhone(phone);
     const erased = await transact(db, async (tx) => {
       const row = await getTexter(tx, phone);

@@ -1,6 +1,8 @@
 import { parseArgs } from "node:util";
+import { PostgresError } from "../../db/postgres";
 import { backup } from "./backup";
 import { readAdminConfig, readKeys } from "./config";
+import { copyToPostgresCommand } from "./copy-to-postgres";
 import { MissingDatabaseError } from "./database";
 import { forget } from "./forget";
 import { phoneArgument } from "./phone";
@@ -21,9 +23,14 @@ export const USAGE = `usage: bun run admin <command> [--json]
   backup <file>          a checked copy of the database; never overwrites
   restore <file>         replace the database with a backup; the app must be stopped
   rotate-key             re-encrypt under TOKEN_ENCRYPTION_KEY what TOKEN_ENCRYPTION_KEY_PREVIOUS sealed
+  copy-to-postgres <sqlite-file>
+                         copy a stopped install's SQLite file into the empty database at DATABASE_URL
 exit codes: 0 done, 1 refused or failed, 2 usage`;
 
 type Env = Record<string, string | undefined>;
+
+const PG_BACKUP =
+  "DATABASE_URL is set: on PostgreSQL, back up with pg_dump -Fc and restore with pg_restore (README: When one machine is not enough); backup and restore work on the SQLite file only";
 
 /** Runs one command line; returns the exit code. `--json` may stand anywhere. */
 export async function runAdmin(argv: readonly string[], env: Env, io: Io, now = Date.now()): Promise<number> {
@@ -45,7 +52,8 @@ export async function runAdmin(argv: readonly string[], env: Env, io: Io, now = 
     return print(await dispatch(command, args, failed, env, now), json, io);
   } catch (error) {
     if (error instanceof UsageError) return usage(error);
-    if (error instanceof MissingDatabaseError) return print(refused(error.message), json, io);
+    if (error instanceof MissingDatabaseError || error instanceof PostgresError)
+      return print(refused(error.message), json, io);
     return print(refused(`${command} failed: ${String(error)}`), json, io);
   }
 }
@@ -99,9 +107,11 @@ async function dispatch(
       return forget(config, phoneArgument(args[0], config.defaultCountry), now);
     case "backup":
       expect(1);
+      if (config.database.dialect === "postgres") return refused(PG_BACKUP);
       return backup(config, args[0] ?? "");
     case "restore":
       expect(1);
+      if (config.database.dialect === "postgres") return refused(PG_BACKUP);
       return restore(config, args[0] ?? "", now);
     case "rotate-key": {
       expect(0);
@@ -109,6 +119,9 @@ async function dispatch(
       if (!keys.ok) return refused(keys.problem);
       return rotateKey(config, keys.value, now);
     }
+    case "copy-to-postgres":
+      expect(1);
+      return copyToPostgresCommand(config, args[0] ?? "", now);
     default:
       throw new UsageError(`unknown command: ${command}`);
   }

@@ -49,7 +49,7 @@ async function retryOne(tx: Writer, id: number, now: number): Promise<Retried> {
 
 /** `admin retry <job>`. */
 export function retryJob(config: AdminConfig, id: number, now: number): Promise<Outcome> {
-  return withDatabase(config.databasePath, async (db) => {
+  return withDatabase(config.database, async (db) => {
     const result = await transact(db, (tx) => retryOne(tx, id, now));
     if (result.kind === "refused") return refused(result.reason, { job: id });
     return done({ data: { retried: [id] }, lines: [`job ${id} is pending again, due now`] });
@@ -58,7 +58,7 @@ export function retryJob(config: AdminConfig, id: number, now: number): Promise<
 
 /** `admin retry --failed`: every failed job younger than RETENTION_DAYS that can run again. */
 export function retryFailed(config: AdminConfig, now: number): Promise<Outcome> {
-  return withDatabase(config.databasePath, async (db) => {
+  return withDatabase(config.database, async (db) => {
     const results = await transact(db, async (tx) => {
       const tried: ({ id: number } & Retried)[] = [];
       for (const id of await failedJobsSince(tx, now - config.retentionDays * DAY_MS))

@@ -17,7 +17,7 @@ type Remaining = { what: string; phone: string | null; why: string };
  * short-lived secrets (links, sign-ins, revocations), which end within the hour.
  */
 export function rotateKey(config: AdminConfig, keys: AdminKeys, now: number): Promise<Outcome> {
-  return withDatabase(config.databasePath, async (db) => {
+  return withDatabase(config.database, async (db) => {
     const cipher = await createCipher(keys.current, keys.previous);
     const rows = await textersWithSecrets(db);
     let resealed = 0;

@@ -10,7 +10,7 @@ import { at, done, type Outcome } from "./report";
 
 /** `admin status`: the queues, what failed in the last hour and why, the hour's budgets, the processes. */
 export function status(config: AdminConfig, now: number): Promise<Outcome> {
-  return withDatabase(config.databasePath, async (db) => {
+  return withDatabase(config.database, async (db) => {
     const since = now - LIMIT_WINDOW_MS;
     const queues = await countJobs(db);
     const due = (await oldestDue(db, now)).map((row) => ({

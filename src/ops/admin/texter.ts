@@ -10,7 +10,7 @@ const LAST = 10;
 
 /** `admin texter <phone>`: the number's state and what became of its last texts; masked, never bodies. */
 export function texter(config: AdminConfig, phone: string): Promise<Outcome> {
-  return withDatabase(config.databasePath, async (db) => {
+  return withDatabase(config.database, async (db) => {
     const row = await getTexter(db, phone);
     const masked = maskPhone(phone);
     if (!row) return refused(`${masked} has never texted (or was erased)`);
