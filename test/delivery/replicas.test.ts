@@ -32,6 +32,10 @@ beforeAll(async () => {
 afterEach(async () => {
   if (process.env.DEBUG_REPLICAS)
     for (const [i, app] of running.entries()) await Bun.write(`/tmp/replica-${i}.log`, app.output());
+  // A replica that died by itself (not killed by a test) says why, whatever the test's own failure reads like.
+  for (const [i, app] of running.entries())
+    if (app.process.exitCode !== null && app.process.signalCode === null)
+      console.error(`replica ${i} exited ${app.process.exitCode} by itself:\n${app.output()}`);
   for (const app of running) app.process.kill("SIGKILL");
   await Promise.all(running.map((app) => app.process.exited));
   for (const db of databases) await db.drop();
