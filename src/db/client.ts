@@ -54,13 +54,14 @@ export async function openDatabase(
 async function openSqlite(path: string, options: OpenOptions): Promise<SqliteDatabase> {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const sqlite = new Sqlite(path, { create: true, strict: true });
+  // First of all: two processes started together on a new file both switch it to WAL and migrate it, one
+  // after the other; without the wait, the second one's journal_mode fails at once with SQLITE_BUSY.
+  sqlite.run(`PRAGMA busy_timeout = ${BUSY_WAIT_MS}`);
   // WAL lets the webhook write while the worker reads. FULL: a stored text must survive power loss,
   // because the webhook has already told Twilio it has it.
   sqlite.run("PRAGMA journal_mode = WAL");
   sqlite.run("PRAGMA synchronous = FULL");
   sqlite.run("PRAGMA foreign_keys = ON");
-  // Two processes started together migrate one after the other: the second waits for the first here.
-  sqlite.run(`PRAGMA busy_timeout = ${BUSY_WAIT_MS}`);
   // Erased texts (bodies set to '', rows deleted) are overwritten with zeros in the file, not just unlinked.
   sqlite.run("PRAGMA secure_delete = ON");
   if (options.checkpoints === false) sqlite.run("PRAGMA wal_autocheckpoint = 0");
