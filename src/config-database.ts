@@ -1,3 +1,4 @@
+import { parseCount } from "./config-values";
 /**
  * Which database the process uses (spec: configuration): PostgreSQL when DATABASE_URL is set, else the
  * SQLite file at DATABASE_PATH. The URL carries a password, so nothing here ever repeats it.
@@ -27,23 +28,13 @@ export function parseDatabase(
   pathSet: boolean,
   problems: string[],
 ): DatabaseChoice {
-  const size = parsePoolSize(poolSize, problems);
+  const size = parseCount("DATABASE_POOL_SIZE", poolSize, DEFAULT_POOL_SIZE, problems, MAX_POOL_SIZE);
   if (url === undefined) return { database: Object.freeze({ dialect: "sqlite", path }), notices: [] };
   checkPostgresUrl(url, problems);
   const notices = pathSet
     ? [`DATABASE_URL is set, so DATABASE_PATH (${path}) is ignored: the data lives in ${redactUrl(url)}`]
     : [];
   return { database: Object.freeze({ dialect: "postgres", url, poolSize: size }), notices };
-}
-
-function parsePoolSize(raw: string | undefined, problems: string[]): number {
-  if (raw === undefined) return DEFAULT_POOL_SIZE;
-  const size = Number(raw);
-  if (!Number.isInteger(size) || size < 1 || size > MAX_POOL_SIZE) {
-    problems.push(`DATABASE_POOL_SIZE must be a whole number from 1 to ${MAX_POOL_SIZE}, not "${raw}"`);
-    return DEFAULT_POOL_SIZE;
-  }
-  return size;
 }
 
 function checkPostgresUrl(raw: string, problems: string[]): void {
