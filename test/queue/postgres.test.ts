@@ -147,25 +147,7 @@ describe.skipIf(!hasPostgres)("the job engine beside other replicas", () => {
 
   it("should start an idle replica on a job another replica queued without waiting for its poll, on PostgreSQL", async () => {
     const { a, b, watcher } = await replicas();
-    const ran: number[] = [];
-    const engine = new Engine({
-      db: b,
-      clock: systemClock,
-      logger: silentLogger,
-      policy: { baseMs: 20, maxMs: 200, giveUpAfterMs: 3_600_000, maxFaults: 3 },
-      concurrency: 4,
-      // Far longer than the test waits: only the notification can start the job in time.
-      pollMs: 600_000,
-      leaseMs: 60_000,
-      subscribe: (wake) => subscribeToJobs(b, wake),
-    }).register("work", {
-      run: async (job) => {
-        ran.push(job.id);
-        return { kind: "done", detail: "ok" };
-      },
-    });
-    engines.push(engine);
-    engine.start();
+    const ran = listeningEngine(b);
     await waitFor(async () => {
       const row = await get<{ n: number }>(
         watcher,
@@ -179,24 +161,7 @@ describe.skipIf(!hasPostgres)("the job engine beside other replicas", () => {
 
   it("should look for work again when its LISTEN connection is cut, after reconnecting, on PostgreSQL", async () => {
     const { a, b, watcher } = await replicas();
-    const ran: number[] = [];
-    const engine = new Engine({
-      db: b,
-      clock: systemClock,
-      logger: silentLogger,
-      policy: { baseMs: 20, maxMs: 200, giveUpAfterMs: 3_600_000, maxFaults: 3 },
-      concurrency: 4,
-      pollMs: 600_000,
-      leaseMs: 60_000,
-      subscribe: (wake) => subscribeToJobs(b, wake),
-    }).register("work", {
-      run: async (job) => {
-        ran.push(job.id);
-        return { kind: "done", detail: "ok" };
-      },
-    });
-    engines.push(engine);
-    engine.start();
+    const ran = listeningEngine(b);
     const listener = async (): Promise<number | undefined> =>
       (
         await get<{ pid: number }>(
@@ -212,3 +177,29 @@ describe.skipIf(!hasPostgres)("the job engine beside other replicas", () => {
     expect(await listener()).not.toBe(pid);
   });
 });
+
+/**
+ * An engine on `db` that LISTENs for new jobs and polls only every ten minutes, far longer than any test
+ * waits: only a notification can start a job in time. Returns the ids of the jobs it ran.
+ */
+function listeningEngine(db: Database): number[] {
+  const ran: number[] = [];
+  const engine = new Engine({
+    db,
+    clock: systemClock,
+    logger: silentLogger,
+    policy: { baseMs: 20, maxMs: 200, giveUpAfterMs: 3_600_000, maxFaults: 3 },
+    concurrency: 4,
+    pollMs: 600_000,
+    leaseMs: 60_000,
+    subscribe: (wake) => subscribeToJobs(db, wake),
+  }).register("work", {
+    run: async (job) => {
+      ran.push(job.id);
+      return { kind: "done", detail: "ok" };
+    },
+  });
+  engines.push(engine);
+  engine.start();
+  return ran;
+}
